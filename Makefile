@@ -29,7 +29,7 @@ export DBT_PROFILES_DIR := $(ROOT)/dbt
 export DBT_PROJECT_DIR := $(ROOT)/dbt
 SEEDS_DIR ?= $(ROOT)/seeds
 
-.PHONY: help setup lock run load build docs docs-serve kpis test pytest lint sqlfluff ruff dbt-parse clean
+.PHONY: help setup setup-extra lock run load build docs docs-serve kpis test pytest lint sqlfluff ruff dbt-parse clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ $(VENV)/.installed: requirements/main.txt | $(UV)
 	touch $@
 
 setup: $(VENV)/.installed ## create the main environment from the lock file
+
+# Other environments (Airflow, infrastructure checks, emulators) hook in here with
+# their own `setup-extra:: <sentinel>` line, so `make test` builds every env it needs.
+setup-extra:: setup
 
 lock: | $(UV) ## re-resolve requirements/*.in into the lock files
 	$(UV) pip compile --quiet --python-version 3.11 requirements/main.in -o requirements/main.txt
@@ -71,7 +75,7 @@ kpis: setup ## print the KPI summary of the built warehouse
 	$(PY) -m loaders kpis
 
 # ---------------------------------------------------------------- checks
-test: setup ## the whole suite: pytest, lint, dbt parse for both targets
+test: setup setup-extra ## the whole suite: lint, dbt parse for both targets, pytest
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory dbt-parse
 	$(MAKE) --no-print-directory pytest
@@ -97,3 +101,14 @@ clean: ## remove build outputs (keeps environments)
 
 distclean: clean ## remove build outputs and environments
 	rm -rf $(VENV) $(TOOLS) .venv-*
+
+# ================================================================ sections per area
+# Each area appends its own targets below its banner; keep edits inside your section.
+
+# ---------------------------------------------------------------- generator & benchmarks
+
+# ---------------------------------------------------------------- analytics: semantic layer, dashboard
+
+# ---------------------------------------------------------------- airflow
+
+# ---------------------------------------------------------------- google cloud: terraform, emulators
