@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    select * from {{ source('web', 'events') }}
+
+),
+
+deduplicated as (
+
+    {#- Events are immutable: a re-sent event_id is the same event; keep the latest landing. -#}
+    {{ deduplicate(
+        'source',
+        partition_by=['event_id'],
+        order_by=['_loaded_at desc', '_source_file desc', '_source_line desc'],
+    ) }}
+
+),
+
+renamed as (
+
+    select
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(session_id as {{ dbt.type_string() }}) as tracker_session_id,
+        cast(anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
+        cast(customer_id as {{ dbt.type_bigint() }}) as customer_id,
+        cast(product_id as {{ dbt.type_bigint() }}) as product_id,
+        cast(order_id as {{ dbt.type_bigint() }}) as order_id,
+        lower(trim(event_name)) as event_name,
+        page_url,
+        referrer,
+        lower(trim(utm_source)) as utm_source,
+        lower(trim(utm_medium)) as utm_medium,
+        trim(utm_campaign) as utm_campaign,
+        lower(trim(device_type)) as device_type,
+        upper(trim(country_code)) as country_code,
+        cast(event_timestamp as {{ dbt.type_timestamp() }}) as event_at,
+        _source_file,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at
+
+    from deduplicated
+
+)
+
+select * from renamed
