@@ -1,0 +1,68 @@
+{#- Calendar from the var date_spine_start (inclusive) to date_spine_end (exclusive). -#}
+with
+
+date_spine as (
+
+    {{ date_spine(var('date_spine_start'), var('date_spine_end')) }}
+
+),
+
+calendar as (
+
+    select
+        date_day,
+        cast(extract(year from date_day) as {{ dbt.type_bigint() }}) as year_number,
+        cast(extract(quarter from date_day) as {{ dbt.type_bigint() }}) as quarter_number,
+        cast(extract(month from date_day) as {{ dbt.type_bigint() }}) as month_number,
+        cast(extract(day from date_day) as {{ dbt.type_bigint() }}) as day_of_month,
+        {{ iso_day_of_week('date_day') }} as iso_day_of_week
+
+    from date_spine
+
+),
+
+final as (
+
+    select
+        date_day,
+        case iso_day_of_week
+            when 1 then 'Monday'
+            when 2 then 'Tuesday'
+            when 3 then 'Wednesday'
+            when 4 then 'Thursday'
+            when 5 then 'Friday'
+            when 6 then 'Saturday'
+            else 'Sunday'
+        end as day_name,
+        case month_number
+            when 1 then 'January'
+            when 2 then 'February'
+            when 3 then 'March'
+            when 4 then 'April'
+            when 5 then 'May'
+            when 6 then 'June'
+            when 7 then 'July'
+            when 8 then 'August'
+            when 9 then 'September'
+            when 10 then 'October'
+            when 11 then 'November'
+            else 'December'
+        end as month_name,
+        year_number,
+        quarter_number,
+        month_number,
+        day_of_month,
+        cast(iso_day_of_week as {{ dbt.type_bigint() }}) as iso_day_of_week,
+        iso_day_of_week in (6, 7) as is_weekend,
+        cast(
+            {{ dbt.dateadd('day', '1 - iso_day_of_week', 'date_day') }} as date
+        ) as week_start_date,
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
+        cast({{ dbt.date_trunc('quarter', 'date_day') }} as date) as quarter_start_date,
+        cast({{ dbt.date_trunc('year', 'date_day') }} as date) as year_start_date
+
+    from calendar
+
+)
+
+select * from final
