@@ -1,0 +1,227 @@
+"""The loaders' Python API: what the CLI and Airflow call.
+
+``load_directory`` lands every contract feed found under a source directory;
+``load_file`` lands one file. Both are idempotent per file: a file whose content
+(sha256) already landed is ``unchanged``; a new version of a file replaces its earlier
+rows atomically (``replaced``). A file that fails leaves the warehouse as it was and
+gets a ``failed`` audit row; the other files of the run still load.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loaders.backends import get_backend
+from loaders.backends.base import Backend
+from loaders.contract import Contract, Table, load_contract
+from loaders.discovery import (
+    check_source_dir,
+    describe_file,
+    infer_source_file,
+    resolve_tables,
+    table_files,
+    unmatched_files,
+)
+from loaders.errors import FileNotFoundLoaderError, LoaderError, MissingRequiredFeedError
+from loaders.progress import FileProgress
+from loaders.report import FileResult, LoadReport
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def load_directory(
+    source_dir: Path,
+    *,
+    target: str = "duckdb",
+    database: Path | None = None,
+    tables: Sequence[str] | None = None,
+    progress: bool = False,
+    raise_on_error: bool = True,
+    contract: Contract | None = None,
+) -> LoadReport:
+    """Land every file of the contract's feeds found under ``source_dir``.
+
+    Files are found with each table's ``files`` glob (e.g. ``shop/orders/*.csv``) and
+    loaded in contract order, then path order. Every contract table exists in the raw
+    layer afterwards (empty when its feed is absent), so dbt sources always resolve.
+
+    Args:
+        source_dir: the landing directory (``seeds/`` for the sample data).
+        target: ``duckdb`` (local) or ``bigquery``.
+        database: DuckDB file; default ``$DUCKDB_PATH``, else ``build/warehouse.duckdb``.
+        tables: load only these tables (names or fqns); then absent required feeds are not an error.
+        progress: draw a progress bar on stderr.
+        raise_on_error: raise the first file's error after the whole run (with ``.report`` set);
+            with False, failures are only in the returned report (``report.ok`` is False).
+        contract: the data contract; default ``loaders/contract.yml``.
+
+    Returns:
+        The run's ``LoadReport`` (one ``FileResult`` per file).
+
+    Raises:
+        SourceDirectoryNotFoundError: ``source_dir`` is not a directory (nothing touched).
+        UnknownTableError: a name in ``tables`` is not in the contract (nothing touched).
+        MissingRequiredFeedError: no file for a ``required: true`` feed and ``tables`` not given
+            (nothing touched).
+        LoaderError: with ``raise_on_error``, the first failed file's error (``EmptyFileError``,
+            ``UnreadableFileError``, ``SchemaMismatchError``...) once every other file is loaded.
+    """
+    contract = contract or load_contract()
+    selected = resolve_tables(contract, tables)
+    root = check_source_dir(Path(source_dir))
+    plan = [(t, p) for t in selected for p in table_files(root, t)]
+    if tables is None:
+        found = {t.name for t, _ in plan}
+        missing = [t for t in selected if t.required and t.name not in found]
+        if missing:
+            names = ", ".join(f"{t.fqn} ({t.files})" for t in missing)
+            raise MissingRequiredFeedError(
+                f"no file for the required feed(s) {names}; pass tables=... to load only some feeds",
+                file=root,
+            )
+    with get_backend(target, database=database) as backend:
+        backend.ensure_raw_tables(contract.tables)
+        report = LoadReport(
+            target=backend.name,
+            database=backend.location,
+            tables=tuple(t.name for t in selected),
+            unmatched_files=unmatched_files(root, contract),
+        )
+        for f in report.unmatched_files:
+            log.warning("%s: no contract table claims this file; ignored", f)
+        errors: list[LoaderError] = []
+        sizes = {p: _size(p) for _, p in plan}
+        with FileProgress(progress, sum(sizes.values())) as bar:
+            for table, path in plan:
+                source_file = path.relative_to(root).as_posix()
+                bar.start(source_file)
+                result, error = _load_one(backend, path, table, source_file)
+                report.files.append(result)
+                if error is not None:
+                    errors.append(error)
+                bar.done(sizes[path])
+    if errors and raise_on_error:
+        first = errors[0]
+        first.report = report
+        raise first
+    return report
+
+
+def load_file(
+    path: Path,
+    table: str,
+    *,
+    target: str = "duckdb",
+    database: Path | None = None,
+    source_dir: Path | None = None,
+    contract: Contract | None = None,
+) -> LoadReport:
+    """Land one file into ``raw.<table>`` (same rules as ``load_directory``).
+
+    Args:
+        path: the file.
+        table: contract table name or fqn (``orders`` / ``shop.orders``).
+        target: ``duckdb`` or ``bigquery``.
+        database: DuckDB file; default ``$DUCKDB_PATH``, else ``build/warehouse.duckdb``.
+        source_dir: the landing root the file's identity (``_source_file``) is relative to;
+            give it so a file keeps the identity ``load_directory`` gives it. Without it the
+            root is inferred from the table's glob when the path fits it, else the file name is used.
+        contract: the data contract; default ``loaders/contract.yml``.
+
+    Returns:
+        A ``LoadReport`` with one ``FileResult``.
+
+    Raises:
+        UnknownTableError: ``table`` is not in the contract.
+        FileNotFoundLoaderError, EmptyFileError, UnreadableFileError, SchemaMismatchError,
+        ReconciliationError: the file failed (its audit row says ``failed``; nothing else changed).
+    """
+    contract = contract or load_contract()
+    (t,) = resolve_tables(contract, [table])
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundLoaderError("file does not exist", file=path)
+    source_file = infer_source_file(path, t, source_dir)
+    with get_backend(target, database=database) as backend:
+        backend.ensure_raw_tables(contract.tables)
+        report = LoadReport(target=backend.name, database=backend.location, tables=(t.name,))
+        result, error = _load_one(backend, path, t, source_file)
+        report.files.append(result)
+    if error is not None:
+        error.report = report
+        raise error
+    return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _load_one(backend: Backend, path: Path, table: Table, source_file: str) -> tuple[FileResult, LoaderError | None]:
+    """Load one file; never raises a ``LoaderError`` (returns it with a ``failed`` result instead)."""
+    started = _now()
+    sha256, nbytes = None, _size(path)
+
+    def failed(error: BaseException) -> FileResult:
+        result = FileResult(
+            table=table.name,
+            source_file=source_file,
+            sha256=sha256,
+            bytes=nbytes,
+            status="failed",
+            rows_read=0,
+            rows_loaded=0,
+            rows_rejected=0,
+            started_at=started,
+            finished_at=_now(),
+            error=str(error),
+        )
+        backend.record_attempt(result)
+        log.error("%s", error)
+        return result
+
+    try:
+        described = describe_file(path, table, source_file)
+        sha256, nbytes = described.sha256, described.bytes
+        previous = backend.last_landing(table, source_file)
+        if previous is not None and previous.sha256 == sha256 and previous.rows_present == previous.rows_loaded:
+            result = FileResult(
+                table=table.name,
+                source_file=source_file,
+                sha256=sha256,
+                bytes=nbytes,
+                status="unchanged",
+                rows_read=0,
+                rows_loaded=0,
+                rows_rejected=0,
+                started_at=started,
+                finished_at=_now(),
+            )
+            backend.record_attempt(result)
+            log.info("%s: unchanged (sha256 %s already landed)", source_file, sha256[:12])
+            return result, None
+        result = backend.land(described, started_at=started, replacing=previous is not None)
+    except LoaderError as e:
+        return failed(e), e
+    except Exception as e:
+        failed(e)
+        raise
+    log.info(
+        "%s: %s, %d read = %d loaded + %d rejected",
+        source_file,
+        result.status,
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_rejected,
+    )
+    return result, None

@@ -1,0 +1,152 @@
+"""The backend seam: what a warehouse must do to receive validated files.
+
+The orchestration (finding files, hashing, deciding loaded/unchanged/replaced, error
+handling, reports) lives in ``loaders.api`` and the rules of what fits the contract in
+``loaders.validation``; a backend only renders those rules in its SQL dialect and lands
+the result atomically. DuckDB (``duckdb.py``) is the local backend; a BigQuery backend
+(GCS upload + load job into a staging table, then the same validation SQL rendered with
+``validation.BIGQUERY``) plugs in by implementing this class.
+
+Shapes shared by every backend (logical types, mapped with the backend's dialect):
+``RAW_METADATA_COLUMNS`` after the contract columns of every ``raw.<table>``,
+``AUDIT_COLUMNS`` of ``raw._load_audit`` and ``QUARANTINE_COLUMNS`` of ``raw._quarantine``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+
+from loaders.contract import Table
+from loaders.discovery import SourceFile
+from loaders.report import FileResult
+from loaders.validation import Dialect
+
+RAW_SCHEMA = "raw"
+AUDIT_TABLE = "_load_audit"
+QUARANTINE_TABLE = "_quarantine"
+
+#: Appended to the contract columns of every raw table: file identity (relative POSIX path),
+#: 1-based physical line where the record starts (CSV header = line 1), UTC load time of the file.
+RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_source_file", "string"),
+    ("_source_line", "integer"),
+    ("_loaded_at", "timestamp"),
+)
+
+#: ``raw._load_audit``: one row per file attempt. ``table_name`` rather than ``table`` (a reserved word
+#: in DuckDB and BigQuery SQL). Times are UTC.
+AUDIT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("table_name", "string"),
+    ("source_file", "string"),
+    ("sha256", "string"),
+    ("bytes", "integer"),
+    ("rows_read", "integer"),
+    ("rows_loaded", "integer"),
+    ("rows_rejected", "integer"),
+    ("status", "string"),
+    ("started_at", "timestamp"),
+    ("finished_at", "timestamp"),
+    ("duration_ms", "integer"),
+    ("error", "string"),
+)
+
+#: ``raw._quarantine``: one row per failing column of a rejected row (one row with a NULL
+#: ``column_name`` when the whole line is unreadable). Rows of a file are replaced with the file.
+QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("table_name", "string"),
+    ("source_file", "string"),
+    ("line_number", "integer"),
+    ("column_name", "string"),
+    ("reason", "string"),
+    ("raw_line", "string"),
+    ("quarantined_at", "timestamp"),
+    ("sha256", "string"),
+)
+
+
+def raw_table_columns(table: Table) -> tuple[tuple[str, str], ...]:
+    """(name, logical type) of ``raw.<table>``: the contract columns in order, then the metadata columns."""
+    return tuple((c.name, c.type) for c in table.columns) + RAW_METADATA_COLUMNS
+
+
+@dataclass(frozen=True)
+class Landing:
+    """The last successful landing of a file, as the warehouse remembers it.
+
+    Attributes:
+        sha256: content hash of the landed version.
+        rows_loaded: rows that landing put in ``raw.<table>``.
+        rows_present: rows of that file in ``raw.<table>`` now (differs if someone deleted them).
+    """
+
+    sha256: str
+    rows_loaded: int
+    rows_present: int
+
+
+class Backend(ABC):
+    """A warehouse that receives validated files. Use as a context manager (closes the connection)."""
+
+    #: target name used on the command line (``--target``).
+    name: str
+    #: SQL dialect the validation rules are rendered in.
+    dialect: Dialect
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the data goes, for reports (a DuckDB file path, a BigQuery project.dataset)."""
+
+    @abstractmethod
+    def ensure_raw_tables(self, tables: Sequence[Table]) -> None:
+        """Create the raw schema, ``raw.<table>`` for each table, the audit and quarantine tables, if absent.
+
+        Raises:
+            RawTableMismatchError: an existing raw table's columns differ from the contract.
+        """
+
+    @abstractmethod
+    def last_landing(self, table: Table, source_file: str) -> Landing | None:
+        """The last ``loaded``/``replaced`` landing of ``source_file`` into ``table``, or None if never landed."""
+
+    @abstractmethod
+    def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:
+        """Read, validate and land one file atomically.
+
+        In one transaction: delete the file's earlier rows from ``raw.<table>`` and
+        ``raw._quarantine``, insert the rows that fit the contract and quarantine the others,
+        check rows read = loaded + rejected, write the audit row. Readers see the old
+        version or the new one, never both or neither.
+
+        Args:
+            file: the described file.
+            started_at: UTC start of the attempt (also the rows' ``_loaded_at``).
+            replacing: whether an earlier version landed (status ``replaced`` rather than ``loaded``).
+
+        Returns:
+            The attempt's result (status ``loaded`` or ``replaced``).
+
+        Raises:
+            LoaderError: file-level problems (``SchemaMismatchError``, ``EmptyFileError``,
+                ``UnreadableFileError``, ``ReconciliationError``); nothing was changed.
+        """
+
+    @abstractmethod
+    def record_attempt(self, result: FileResult) -> None:
+        """Write the audit row of an attempt that landed nothing (``unchanged`` or ``failed``)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,458 @@
+"""The DuckDB backend: lands files in a local DuckDB database, reading them with DuckDB itself.
+
+How a file is read (all in DuckDB SQL, no Python loop over rows):
+
+1. Physical lines: ``read_csv`` with one VARCHAR column, no quoting and a delimiter
+   (U+001F) that feeds never contain, ``WITH ORDINALITY`` and ``store_rejects`` so lines
+   DuckDB refuses (invalid UTF-8, over-long, containing U+001F) are kept with their line
+   number and text. Each line gets its exact 1-based physical number. gzip is read by
+   DuckDB (``compression='auto'``), CRLF and a UTF-8 byte-order mark are handled by it.
+2. Records: a CSV record is a line, or several lines when a quoted field contains line
+   breaks (found from the parity of quote characters); blank lines are skipped. A JSON
+   record is a non-blank line.
+3. Fields: CSV fields are split by RFC 4180 rules (commas outside double quotes; ``""``
+   inside quotes is a quote), records with stray quotes are refused; JSON values are
+   extracted with DuckDB's JSON functions.
+4. Validation: the rules of ``loaders.validation`` rendered for DuckDB give each record
+   its typed values and its list of (column, reason) problems.
+5. One transaction replaces the file's rows in ``raw.<table>`` and ``raw._quarantine``,
+   checks the reconciliation by reading back, and writes the audit row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from loaders.backends.base import (
+    AUDIT_COLUMNS,
+    AUDIT_TABLE,
+    QUARANTINE_COLUMNS,
+    QUARANTINE_TABLE,
+    RAW_SCHEMA,
+    Backend,
+    Landing,
+    raw_table_columns,
+)
+from loaders.contract import Table
+from loaders.discovery import SourceFile
+from loaders.errors import (
+    EmptyFileError,
+    RawTableMismatchError,
+    ReconciliationError,
+    SchemaMismatchError,
+    UnreadableFileError,
+)
+from loaders.report import FileResult
+from loaders.validation import (
+    DUCKDB,
+    REASON_CONTROL_CHAR,
+    REASON_INVALID_JSON,
+    REASON_INVALID_UTF8,
+    REASON_MALFORMED_QUOTES,
+    REASON_NOT_OBJECT,
+    check_json_keys,
+    match_header,
+    normalized_sql,
+    outside_accepted_values_sql,
+    reason_line_too_long,
+    reason_sql,
+    sql_string,
+    typed_sql,
+)
+
+log = logging.getLogger(__name__)
+
+#: Longest physical line accepted (bytes); longer lines are quarantined.
+MAX_LINE_BYTES = 8 * 1024 * 1024
+#: The raw-line reader's delimiter; a line containing it is quarantined.
+_UNIT_SEPARATOR = "\x1f"
+
+# One CSV field (RFC 4180): quoted with "" as an escaped quote, or unquoted without quotes.
+_CSV_FIELD = r'("([^"]|"")*"|[^,"]*)'
+_CSV_RECORD = f"{_CSV_FIELD}(,{_CSV_FIELD})*"
+
+# Split a record on commas outside quotes: split on '"' (odd pieces are outside quotes),
+# turn the commas of outside pieces into U+001F, re-join, split on U+001F, then unquote.
+_SPLIT_QUOTED = (
+    "list_transform("
+    "string_split(array_to_string(list_transform(string_split({rec}, '\"'), "
+    "lambda s, i: CASE WHEN i % 2 = 1 THEN replace(s, ',', chr(31)) ELSE s END), '\"'), chr(31)), "
+    "lambda f: CASE WHEN f LIKE '\"%\"' THEN replace(f[2:-2], '\"\"', '\"') ELSE f END)"
+)
+
+
+def _csv_fields_sql(rec: str) -> str:
+    """SQL list of the fields of CSV record ``rec`` (fast path when it has no quote)."""
+    return f"(CASE WHEN contains({rec}, '\"') THEN {_SPLIT_QUOTED.format(rec=rec)} ELSE string_split({rec}, ',') END)"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _ddl_columns(columns: Sequence[tuple[str, str]]) -> str:
+    return ", ".join(f"{_ident(n)} {DUCKDB.types[t]}" for n, t in columns)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class DuckDBBackend(Backend):
+    """Lands files into a DuckDB database file.
+
+    Args:
+        database: the DuckDB file (created with its parent directories if absent).
+        max_line_bytes: longest physical line accepted; longer ones are quarantined.
+
+    One instance holds one read-write connection; DuckDB allows one writer per file.
+    """
+
+    name = "duckdb"
+    dialect = DUCKDB
+
+    def __init__(self, database: Path, *, max_line_bytes: int = MAX_LINE_BYTES):
+        self.database = Path(database)
+        self.database.parent.mkdir(parents=True, exist_ok=True)
+        self.max_line_bytes = max_line_bytes
+        self._con = duckdb.connect(str(self.database))
+        # TIMESTAMPTZ -> TIMESTAMP conversions (offsets in source timestamps) must land in UTC.
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")
+
+    @property
+    def location(self) -> str:
+        return str(self.database)
+
+    def close(self) -> None:
+        self._con.close()
+
+    # ------------------------------------------------------------------ tables
+    def ensure_raw_tables(self, tables: Sequence[Table]) -> None:
+        con = self._con
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+        wanted = {t.name: raw_table_columns(t) for t in tables}
+        wanted[AUDIT_TABLE] = AUDIT_COLUMNS
+        wanted[QUARANTINE_TABLE] = QUARANTINE_COLUMNS
+        for name, cols in wanted.items():
+            existing = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [RAW_SCHEMA, name],
+            ).fetchall()
+            expected = [(n, DUCKDB.types[t]) for n, t in cols]
+            if not existing:
+                con.execute(f"CREATE TABLE {RAW_SCHEMA}.{_ident(name)} ({_ddl_columns(cols)})")
+            elif existing != expected:
+                raise RawTableMismatchError(
+                    f"{RAW_SCHEMA}.{name} has columns {existing} but the contract expects {expected}; "
+                    "the contract changed since this warehouse was built: rebuild it (delete the DuckDB file) "
+                    "or migrate the table",
+                    file=self.database,
+                )
+
+    def last_landing(self, table: Table, source_file: str) -> Landing | None:
+        row = self._con.execute(
+            f"SELECT sha256, rows_loaded FROM {RAW_SCHEMA}.{AUDIT_TABLE} "
+            "WHERE table_name = ? AND source_file = ? AND status IN ('loaded', 'replaced') "
+            "ORDER BY finished_at DESC LIMIT 1",
+            [table.name, source_file],
+        ).fetchone()
+        if row is None:
+            return None
+        present = self._con.execute(
+            f"SELECT count(*) FROM {RAW_SCHEMA}.{_ident(table.name)} WHERE _source_file = ?", [source_file]
+        ).fetchone()[0]
+        return Landing(sha256=row[0], rows_loaded=row[1], rows_present=present)
+
+    def record_attempt(self, result: FileResult) -> None:
+        self._insert_audit(result)
+
+    def _insert_audit(self, r: FileResult) -> None:
+        self._con.execute(
+            f"INSERT INTO {RAW_SCHEMA}.{AUDIT_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                r.table,
+                r.source_file,
+                r.sha256,
+                r.bytes,
+                r.rows_read,
+                r.rows_loaded,
+                r.rows_rejected,
+                r.status,
+                r.started_at,
+                r.finished_at,
+                r.duration_ms,
+                r.error,
+            ],
+        )
+
+    # ------------------------------------------------------------------ landing
+    def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:
+        table = file.table
+        try:
+            self._read_lines(file)
+            header_line = self._build_records(file)
+            if table.format == "csv":
+                self._check_csv(file, header_line)
+            else:
+                self._check_jsonl(file)
+            warnings = self._accepted_values_warnings(file)
+            return self._commit(file, started_at=started_at, replacing=replacing, warnings=warnings)
+        finally:
+            for t in ("_ld_read", "_ld_lines", "_ld_records", "_ld_checked", "_ld_rejects", "_ld_reject_scans"):
+                self._con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+
+    def _read_lines(self, file: SourceFile) -> None:
+        """Temp table ``_ld_lines(line, text, problem)``: every physical line with its exact number."""
+        con = self._con
+        con.execute("DROP TABLE IF EXISTS temp._ld_rejects")
+        con.execute("DROP TABLE IF EXISTS temp._ld_reject_scans")
+        path = str(file.path)
+        if "'" in path:
+            path = path.replace("'", "''")
+        try:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _ld_read AS
+                SELECT ordinality AS o, raw_line AS text
+                FROM read_csv('{path}', columns = {{'raw_line': 'VARCHAR'}}, delim = '{_UNIT_SEPARATOR}',
+                     quote = '', escape = '', header = false, auto_detect = false, compression = 'auto',
+                     max_line_size = {self.max_line_bytes}, store_rejects = true,
+                     rejects_table = '_ld_rejects', rejects_scan = '_ld_reject_scans') WITH ORDINALITY"""
+            )
+        except (duckdb.IOException, duckdb.InvalidInputException) as e:
+            first_line = str(e).splitlines()[0]
+            raise UnreadableFileError(f"DuckDB cannot read the file: {first_line}", file=file.source_file) from e
+        too_long = sql_string(reason_line_too_long(self.max_line_bytes))
+        # Rejected lines leave gaps in the ordinality of the accepted ones: a rejected line r_i
+        # (the i-th, by line) has r_i - i accepted lines before it, so an accepted line with
+        # ordinality o sits after every reject whose r_i - i < o (an ASOF join on that count).
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ld_lines AS
+            WITH rej AS (
+                SELECT line, min(error_type) AS error_type, any_value(csv_line) AS csv_line
+                FROM temp._ld_rejects GROUP BY line
+            ),
+            ranked AS (SELECT line, row_number() OVER (ORDER BY line) AS i FROM rej),
+            steps AS (SELECT line - i AS good_before, max(i) AS i FROM ranked GROUP BY ALL)
+            SELECT r.o + coalesce(s.i, 0) AS line, r.text, CAST(NULL AS VARCHAR) AS problem
+            FROM _ld_read r ASOF LEFT JOIN steps s ON r.o > s.good_before
+            UNION ALL
+            SELECT line, csv_line,
+                   CASE error_type
+                       WHEN 'INVALID ENCODING' THEN {sql_string(REASON_INVALID_UTF8)}
+                       WHEN 'TOO MANY COLUMNS' THEN {sql_string(REASON_CONTROL_CHAR)}
+                       WHEN 'LINE SIZE OVER MAXIMUM' THEN {too_long}
+                       ELSE 'unreadable line: ' || error_type
+                   END
+            FROM rej"""
+        )
+
+    def _build_records(self, file: SourceFile) -> int:
+        """Temp table ``_ld_records(line, text, problem)``; returns the first record's line (CSV header)."""
+        con = self._con
+        blank = "(text IS NULL OR text = '') AND problem IS NULL"
+        multiline = (
+            file.table.format == "csv"
+            and con.execute(
+                "SELECT coalesce(bool_or((length(text) - length(replace(text, '\"', ''))) % 2 = 1), false) "
+                "FROM _ld_lines WHERE problem IS NULL"
+            ).fetchone()[0]
+        )
+        if not multiline:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _ld_records AS "
+                f"SELECT line, text, problem FROM _ld_lines WHERE NOT ({blank})"
+            )
+        else:
+            # A line continues the record above when an odd number of quotes precede it (an open quote).
+            con.execute(
+                """CREATE OR REPLACE TEMP TABLE _ld_records AS
+                WITH l AS (
+                    SELECT line, coalesce(text, '') AS text, problem,
+                           coalesce((length(text) - length(replace(text, '"', ''))) % 2, 0) AS odd
+                    FROM _ld_lines
+                ),
+                w AS (
+                    SELECT *, coalesce(sum(odd) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING
+                                                      AND 1 PRECEDING), 0) % 2 = 1 AS cont
+                    FROM l
+                ),
+                g AS (
+                    SELECT *, max(CASE WHEN NOT cont THEN line END) OVER (ORDER BY line ROWS UNBOUNDED PRECEDING)
+                           AS start
+                    FROM w WHERE cont OR NOT (text = '' AND problem IS NULL)
+                )
+                SELECT start AS line, string_agg(text, chr(10) ORDER BY line) AS text, min(problem) AS problem
+                FROM g GROUP BY start"""
+            )
+        first = con.execute("SELECT min(line), count(*) FROM _ld_records").fetchone()
+        if first[1] == 0:
+            raise EmptyFileError("file has no content (only blank lines)", file=file.source_file)
+        return first[0]
+
+    def _check_csv(self, file: SourceFile, header_line: int) -> None:
+        """Temp table ``_ld_checked`` for a CSV file, after checking its header."""
+        con = self._con
+        table = file.table
+        text, problem = con.execute("SELECT text, problem FROM _ld_records WHERE line = ?", [header_line]).fetchone()
+        if problem is not None:
+            raise SchemaMismatchError(f"header line is unreadable: {problem}", file=file.source_file, line=header_line)
+        if '"' in text and not con.execute(f"SELECT regexp_full_match(?, '{_CSV_RECORD}')", [text]).fetchone()[0]:
+            raise SchemaMismatchError(
+                f"header line: {REASON_MALFORMED_QUOTES}", file=file.source_file, line=header_line
+            )
+        header = con.execute(f"SELECT {_csv_fields_sql('$1')}", [text]).fetchone()[0]
+        positions = match_header(table, header, file.source_file)
+        n = len(header)
+        values = {c.name: f"f[{p + 1}]" for c, p in zip(table.columns, positions, strict=True)}
+        structural = f"""
+            SELECT line, text, problem, f,
+                   CASE WHEN problem IS NOT NULL THEN problem
+                        WHEN contains(text, '"') AND NOT regexp_full_match(text, '{_CSV_RECORD}')
+                            THEN {sql_string(REASON_MALFORMED_QUOTES)}
+                        WHEN len(f) <> {n}
+                            THEN concat('wrong column count: expected {n}, found ', len(f))
+                   END AS struct
+            FROM (SELECT *, CASE WHEN problem IS NULL THEN {_csv_fields_sql("text")} END AS f
+                  FROM _ld_records WHERE line > {header_line})"""
+        self._validate(table, structural, values, nonscalar=None)
+
+    def _check_jsonl(self, file: SourceFile) -> None:
+        """Temp table ``_ld_checked`` for a JSON-lines file, after checking its key set."""
+        con = self._con
+        table = file.table
+        keys = con.execute(
+            """SELECT k, min(line) FROM (
+                   SELECT unnest(keys) AS k, line FROM (
+                       SELECT json_keys(text) AS keys, min(line) AS line FROM _ld_records
+                       WHERE problem IS NULL AND json_valid(text) AND json_type(text) = 'OBJECT' GROUP BY ALL))
+               GROUP BY k"""
+        ).fetchall()
+        check_json_keys(table, dict(keys), file.source_file)
+        paths = ", ".join(sql_string(f'$."{c}"') for c in table.column_names)
+        values = {c.name: f"f[{i}]" for i, c in enumerate(table.columns, start=1)}
+        nonscalar = {c.name: f"coalesce(ty[{i}] IN ('OBJECT', 'ARRAY'), false)" for i, c in enumerate(table.columns, 1)}
+        structural = f"""
+            SELECT line, text, problem, struct,
+                   CASE WHEN struct IS NULL THEN json_extract_string(text, [{paths}]) END AS f,
+                   CASE WHEN struct IS NULL THEN json_type(text, [{paths}]) END AS ty
+            FROM (SELECT *, CASE WHEN problem IS NOT NULL THEN problem
+                                 WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}
+                                 WHEN json_type(text) <> 'OBJECT' THEN {sql_string(REASON_NOT_OBJECT)}
+                            END AS struct
+                  FROM _ld_records)"""
+        self._validate(table, structural, values, nonscalar=nonscalar)
+
+    def _validate(
+        self, table: Table, structural: str, values: dict[str, str], nonscalar: dict[str, str] | None
+    ) -> None:
+        """Temp table ``_ld_checked(line, raw_line, <typed contract columns>, errors)`` from a query
+        giving ``line, text, struct`` (structural problem or NULL) and per-column raw value expressions."""
+        d = self.dialect
+        norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
+        typed = [f"{typed_sql(c, d, f'__v{i}')} AS __t{i}" for i, c in enumerate(table.columns)]
+        errors = ["{'column_name': CAST(NULL AS VARCHAR), 'reason': struct}"]
+        for i, c in enumerate(table.columns):
+            ns = nonscalar[c.name] if nonscalar else None
+            reason = reason_sql(c, d, f"__v{i}", f"__t{i}", ns)
+            errors.append(
+                f"{{'column_name': {sql_string(c.name)}, 'reason': CASE WHEN struct IS NULL THEN {reason} END}}"
+            )
+        outputs = [f"__t{i} AS {_ident(c.name)}" for i, c in enumerate(table.columns)]
+        self._con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _ld_checked AS
+            WITH s AS ({structural}),
+            v AS (SELECT *, {", ".join(norm)} FROM s),
+            t AS (SELECT *, {", ".join(typed)} FROM v)
+            SELECT line, text AS raw_line, {", ".join(outputs)},
+                   list_filter([{", ".join(errors)}], lambda e: e.reason IS NOT NULL) AS errors
+            FROM t"""
+        )
+
+    def _accepted_values_warnings(self, file: SourceFile) -> tuple[str, ...]:
+        checks = [(c, outside_accepted_values_sql(c, _ident(c.name))) for c in file.table.columns]
+        checks = [(c, p) for c, p in checks if p is not None]
+        if not checks:
+            return ()
+        aggs = []
+        for c, p in checks:
+            aggs += [
+                f"count(*) FILTER (WHERE {p})",
+                f"arg_min(struct_pack(line, v := {_ident(c.name)}), line) FILTER (WHERE {p})",
+            ]
+        row = self._con.execute(f"SELECT {', '.join(aggs)} FROM _ld_checked WHERE len(errors) = 0").fetchone()
+        out = []
+        for k, (c, _) in enumerate(checks):
+            n, first = row[2 * k], row[2 * k + 1]
+            if n:
+                msg = (
+                    f"{file.source_file}: {n} row(s) with {c.name} outside accepted_values "
+                    f"(first at line {first['line']}: {first['v']!r}); landed, dbt tests will flag them"
+                )
+                log.warning(msg)
+                out.append(msg)
+        return tuple(out)
+
+    def _commit(
+        self, file: SourceFile, *, started_at: datetime, replacing: bool, warnings: tuple[str, ...]
+    ) -> FileResult:
+        con = self._con
+        t = file.table
+        raw = f"{RAW_SCHEMA}.{_ident(t.name)}"
+        cols = ", ".join(_ident(c) for c in t.column_names)
+        rows_read = con.execute("SELECT count(*) FROM _ld_checked").fetchone()[0]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [file.source_file])
+            con.execute(
+                f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
+                [t.name, file.source_file],
+            )
+            con.execute(
+                f"INSERT INTO {raw} SELECT {cols}, ?, line, ? FROM _ld_checked WHERE len(errors) = 0 ORDER BY line",
+                [file.source_file, started_at],
+            )
+            con.execute(
+                f"""INSERT INTO {RAW_SCHEMA}.{QUARANTINE_TABLE}
+                SELECT ?, ?, line, e.column_name, e.reason, raw_line, ?, ?
+                FROM (SELECT line, raw_line, unnest(errors) AS e FROM _ld_checked WHERE len(errors) > 0)
+                ORDER BY line""",
+                [t.name, file.source_file, started_at, file.sha256],
+            )
+            # Reconcile by reading back what the tables now hold for this file.
+            loaded = con.execute(f"SELECT count(*) FROM {raw} WHERE _source_file = ?", [file.source_file]).fetchone()[0]
+            rejected = con.execute(
+                f"SELECT count(DISTINCT line_number) FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} "
+                "WHERE table_name = ? AND source_file = ?",
+                [t.name, file.source_file],
+            ).fetchone()[0]
+            if rows_read != loaded + rejected:
+                raise ReconciliationError(
+                    f"rows read ({rows_read}) != rows loaded ({loaded}) + rows rejected ({rejected}); rolled back",
+                    file=file.source_file,
+                )
+            result = FileResult(
+                table=t.name,
+                source_file=file.source_file,
+                sha256=file.sha256,
+                bytes=file.bytes,
+                status="replaced" if replacing else "loaded",
+                rows_read=rows_read,
+                rows_loaded=loaded,
+                rows_rejected=rejected,
+                started_at=started_at,
+                finished_at=_now(),
+                warnings=warnings,
+            )
+            self._insert_audit(result)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return result

@@ -1,0 +1,289 @@
+"""Validation rules derived from the data contract, written once for every warehouse.
+
+What makes a row *fit the contract* is defined here and nowhere else; each backend
+renders the same rules into its own SQL through a small ``Dialect`` (DuckDB locally,
+BigQuery in production), so the checks run inside the warehouse, vectorised, with no
+Python loop over rows.
+
+Rules, per value (the first failing rule of a column is the one reported):
+
+1. Empty means missing: an empty field (CSV ``,,`` or ``""``), a JSON ``null`` or an
+   absent JSON key is NULL. For non-string types surrounding blanks are ignored.
+2. ``required: true`` and missing -> ``required value is empty``.
+3. JSON object/array where a scalar is expected -> ``expected a scalar value ...``.
+4. The text must have the logical type's form (RE2 patterns below, the same regex
+   dialect in DuckDB and BigQuery) *and* cast to the warehouse type:
+
+   - integer: optional sign and 1-19 digits, within 64-bit range. ``12.5`` or ``1e3``
+     are refused rather than rounded (a cast alone would round ``12.5`` to ``13``).
+   - decimal: optional sign, up to 16 digits, optional point and 1-2 decimals (money is
+     DECIMAL(18,2); more decimals would be rounded silently, so they are refused).
+   - boolean: ``true/false, t/f, yes/no, y/n, 1/0`` in any letter case.
+   - date: ``YYYY-MM-DD`` and a real calendar date.
+   - timestamp: ISO-8601 ``YYYY-MM-DD[(T| )hh:mm[:ss[.ffffff]]][Z|(+|-)hh[:mm]]``; naive
+     values are UTC, values with an offset are converted to UTC (contract definition).
+   - string: any text.
+
+Contract ``accepted_values`` are *not* enforced here: a row with an unexpected enum
+value (a new sales channel, say) is type-valid and lands, so revenue never disappears
+into quarantine; the loader counts such values as warnings (file, first line) and
+dbt's ``accepted_values`` tests fail or warn on them, pointing at
+``_source_file``/``_source_line``. Structural problems (bad encoding, wrong column
+count, malformed quoting, invalid JSON) make the whole row unreadable: one quarantine
+row with no column. Type/required problems give one quarantine row *per failing
+column*, so a user sees every problem of a line at once; a row counts once in
+``rows_rejected`` however many of its columns failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from loaders.contract import BIGQUERY_TYPES, DUCKDB_TYPES, Column, Table
+from loaders.errors import SchemaMismatchError
+
+TRUE_STRINGS = ("true", "t", "yes", "y", "1")
+FALSE_STRINGS = ("false", "f", "no", "n", "0")
+
+#: RE2 patterns (full match) that a non-empty, trimmed value must satisfy, per logical type.
+PATTERNS: Mapping[str, str] = {
+    "integer": r"[+-]?[0-9]{1,19}",
+    "decimal": r"[+-]?[0-9]{1,16}(\.[0-9]{1,2})?",
+    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "timestamp": (
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # date
+        r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?"  # optional time, seconds, fraction
+        r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"  # optional UTC designator or offset
+    ),
+}
+
+#: What a value of each logical type should look like, for quarantine reasons.
+EXPECTED: Mapping[str, str] = {
+    "integer": "a whole number",
+    "decimal": "a number with at most 2 decimal places",
+    "boolean": "true/false",
+    "date": "a date YYYY-MM-DD",
+    "timestamp": "an ISO-8601 timestamp",
+}
+
+#: Longest excerpt of an offending value quoted in a reason (characters).
+VALUE_EXCERPT_CHARS = 80
+
+# Reasons for row-level structural problems (no column concerned).
+REASON_INVALID_UTF8 = "invalid UTF-8: the file must be UTF-8 encoded"
+REASON_CONTROL_CHAR = "line contains the control character U+001F, which no feed may contain"
+REASON_MALFORMED_QUOTES = "malformed CSV quoting: a quote inside an unquoted field, or text after a closing quote"
+REASON_INVALID_JSON = "invalid JSON"
+REASON_NOT_OBJECT = "not a JSON object"
+REASON_REQUIRED = "required value is empty"
+REASON_NOT_SCALAR = "expected a scalar value, got a JSON object or array"
+
+
+def reason_column_count(expected: int, found: int) -> str:
+    """Quarantine reason for a CSV record with the wrong number of fields."""
+    return f"wrong column count: expected {expected}, found {found}"
+
+
+def reason_line_too_long(max_bytes: int) -> str:
+    """Quarantine reason for a line longer than the reader accepts."""
+    return f"line longer than {max_bytes} bytes"
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal (single quotes doubled); valid in DuckDB and BigQuery standard SQL
+    for text without backslashes or newlines (BigQuery treats backslash as an escape)."""
+    if "\\" in text or "\n" in text:
+        raise ValueError(f"sql_string cannot portably quote {text!r}")
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few SQL spellings that differ between warehouses.
+
+    Attributes:
+        name: ``duckdb`` or ``bigquery``.
+        types: logical type -> SQL type (``contract.DUCKDB_TYPES`` / ``BIGQUERY_TYPES``).
+        try_cast_fn: the NULL-on-failure cast (``TRY_CAST`` / ``SAFE_CAST``).
+        regex_fn: full-match regex predicate template with ``{expr}`` and ``{pattern}``.
+        timestamp_tpl: template turning ISO-8601 text ``{expr}`` into a UTC timestamp or NULL.
+    """
+
+    name: str
+    types: Mapping[str, str]
+    try_cast_fn: str
+    regex_fn: str
+    timestamp_tpl: str
+
+    def try_cast(self, expr: str, logical_type: str) -> str:
+        """SQL casting ``expr`` to the warehouse type of ``logical_type``, NULL when it does not cast."""
+        return f"{self.try_cast_fn}({expr} AS {self.types[logical_type]})"
+
+    def full_match(self, expr: str, pattern: str) -> str:
+        """SQL predicate: ``expr`` matches the RE2 ``pattern`` entirely."""
+        return self.regex_fn.format(expr=expr, pattern=pattern)
+
+
+#: DuckDB: the connection must run with ``SET TimeZone = 'UTC'`` so that TIMESTAMPTZ -> TIMESTAMP is UTC.
+DUCKDB = Dialect(
+    name="duckdb",
+    types=DUCKDB_TYPES,
+    try_cast_fn="TRY_CAST",
+    regex_fn="regexp_full_match({expr}, '{pattern}')",
+    timestamp_tpl="CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)",
+)
+
+#: BigQuery standard SQL (used by the BigQuery backend; TIMESTAMP is always UTC there).
+BIGQUERY = Dialect(
+    name="bigquery",
+    types=BIGQUERY_TYPES,
+    try_cast_fn="SAFE_CAST",
+    regex_fn="REGEXP_CONTAINS({expr}, r'^(?:{pattern})$')",
+    timestamp_tpl="SAFE_CAST({expr} AS TIMESTAMP)",
+)
+
+DIALECTS: Mapping[str, Dialect] = {d.name: d for d in (DUCKDB, BIGQUERY)}
+
+
+def normalized_sql(column: Column, value: str) -> str:
+    """SQL for a column's value after rule 1 (empty -> NULL; non-strings trimmed).
+
+    Args:
+        column: the contract column.
+        value: SQL expression of the raw text value (VARCHAR/STRING, possibly NULL).
+    """
+    if column.type == "string":
+        return f"NULLIF({value}, '')"
+    return f"NULLIF(TRIM({value}), '')"
+
+
+def typed_sql(column: Column, dialect: Dialect, value: str) -> str:
+    """SQL converting a normalized text value to the column's warehouse type (NULL if it does not fit).
+
+    Args:
+        column: the contract column.
+        dialect: target warehouse dialect.
+        value: SQL expression of the *normalized* value (see ``normalized_sql``).
+
+    Returns:
+        A SQL expression of type ``dialect.types[column.type]``.
+    """
+    t = column.type
+    if t == "string":
+        return value
+    if t == "boolean":
+        trues = ", ".join(sql_string(s) for s in TRUE_STRINGS)
+        falses = ", ".join(sql_string(s) for s in FALSE_STRINGS)
+        return f"(CASE WHEN LOWER({value}) IN ({trues}) THEN TRUE WHEN LOWER({value}) IN ({falses}) THEN FALSE END)"
+    cast = dialect.timestamp_tpl.format(expr=value) if t == "timestamp" else dialect.try_cast(value, t)
+    return f"(CASE WHEN {dialect.full_match(value, PATTERNS[t])} THEN {cast} END)"
+
+
+def reason_sql(column: Column, dialect: Dialect, value: str, typed: str, nonscalar: str | None = None) -> str:
+    """SQL giving the first rule the value breaks, as reason text, or NULL when the value fits.
+
+    Args:
+        column: the contract column.
+        dialect: target warehouse dialect.
+        value: SQL of the normalized text value.
+        typed: SQL of the typed value (``typed_sql``), or a column holding it.
+        nonscalar: SQL predicate true when the source value is a JSON object/array (JSON feeds only).
+
+    Returns:
+        A SQL string expression, e.g. ``not a valid integer (expected a whole number): "12.5"``.
+    """
+    whens = []
+    if column.required:
+        whens.append(f"WHEN {value} IS NULL THEN {sql_string(REASON_REQUIRED)}")
+    if nonscalar is not None:
+        whens.append(f"WHEN {nonscalar} THEN {sql_string(REASON_NOT_SCALAR)}")
+    if column.type != "string":
+        prefix = sql_string(f'not a valid {column.type} (expected {EXPECTED[column.type]}): "')
+        excerpt = f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
+        whens.append(f"WHEN {value} IS NOT NULL AND {typed} IS NULL THEN CONCAT({prefix}, {excerpt}, '\"')")
+    if not whens:
+        return "CAST(NULL AS " + dialect.types["string"] + ")"
+    return "(CASE " + " ".join(whens) + " END)"
+
+
+def outside_accepted_values_sql(column: Column, typed: str) -> str | None:
+    """SQL predicate true when a present value is not in the column's ``accepted_values``;
+    None for columns without a closed list. Used for warnings only (see module docstring)."""
+    if not column.accepted_values:
+        return None
+    values = ", ".join(sql_string(v) for v in column.accepted_values)
+    return f"({typed} IS NOT NULL AND {typed} NOT IN ({values}))"
+
+
+def match_header(table: Table, header: Sequence[str], file: str) -> tuple[int, ...]:
+    """Check a CSV header against the contract and map contract columns to file positions.
+
+    Column order in the file may differ from the contract; names must match exactly
+    (after stripping surrounding blanks and a UTF-8 byte-order mark).
+
+    Args:
+        table: the contract table the file belongs to.
+        header: the header fields in file order.
+        file: the file's name, for the error message.
+
+    Returns:
+        For each contract column in contract order, its 0-based position in the file.
+
+    Raises:
+        SchemaMismatchError: missing, extra (unknown) or duplicated columns, naming them
+            and the expected header; raised on line 1.
+    """
+    names = [h.strip().lstrip("\ufeff").strip() for h in header]
+    expected = list(table.column_names)
+    problems = []
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    missing = [c for c in expected if c not in names]
+    extra = [n for n in names if n not in expected]
+    if missing:
+        problems.append("missing column(s) " + ", ".join(missing))
+    if extra:
+        problems.append("unexpected column(s) " + ", ".join(repr(e) for e in extra))
+    if dupes:
+        problems.append("duplicated column(s) " + ", ".join(dupes))
+    if problems:
+        raise SchemaMismatchError(
+            f"header does not match the contract for {table.fqn}: {'; '.join(problems)}. "
+            f"Expected: {','.join(expected)}",
+            file=file,
+            line=1,
+        )
+    return tuple(names.index(c) for c in expected)
+
+
+def check_json_keys(table: Table, keys_first_line: Mapping[str, int], file: str) -> None:
+    """Check the union of keys found in a JSON-lines file against the contract.
+
+    Keys the contract does not define (a renamed or new field) refuse the file, like
+    an unexpected CSV header column; a *required* contract key that no line of the
+    file carries is a missing column. Optional keys may be absent (NULL).
+
+    Args:
+        table: the contract table.
+        keys_first_line: every key seen in the file -> first line it appears on.
+        file: the file's name, for the error message.
+
+    Raises:
+        SchemaMismatchError: naming the unknown keys (and the first line of the first one)
+            or the missing required keys.
+    """
+    expected = set(table.column_names)
+    extra = sorted((k for k in keys_first_line if k not in expected), key=lambda k: (keys_first_line[k], k))
+    missing = [c.name for c in table.columns if c.required and c.name not in keys_first_line]
+    problems = []
+    if extra:
+        problems.append("unexpected key(s) " + ", ".join(repr(k) for k in extra))
+    if missing:
+        problems.append("required key(s) absent from every line: " + ", ".join(missing))
+    if problems:
+        raise SchemaMismatchError(
+            f"keys do not match the contract for {table.fqn}: {'; '.join(problems)}. "
+            f"Expected keys: {','.join(table.column_names)}",
+            file=file,
+            line=keys_first_line[extra[0]] if extra else None,
+        )
