@@ -94,8 +94,12 @@ ruff: setup
 	$(VENV)/bin/ruff check loaders tests airflow
 	$(VENV)/bin/ruff format --check loaders tests airflow
 
+# The dbt templater compiles the project and may open the DuckDB file: lint against a throwaway
+# warehouse and target dir so it never contends for the lock of a running build.
 sqlfluff: setup
-	cd dbt && $(VENV)/bin/sqlfluff lint models macros tests analyses snapshots --processes 2
+	@lint_dir=$$(mktemp -d); trap 'rm -rf "$$lint_dir"' EXIT; \
+	cd dbt && DUCKDB_PATH=$$lint_dir/lint.duckdb DBT_TARGET_PATH=$$lint_dir/target DBT_LOG_PATH=$$lint_dir/logs \
+		$(VENV)/bin/sqlfluff lint models tests analyses snapshots --processes 2
 
 dbt-parse: setup ## parse the dbt project for the duckdb and bigquery targets (offline)
 	cd dbt && $(DBT) parse --quiet --target duckdb
