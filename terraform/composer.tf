@@ -7,8 +7,10 @@ locals {
   airflow_variables_prefix   = "${local.name}-airflow-variables"
   airflow_connections_prefix = "${local.name}-airflow-connections"
 
-  # What the DAG and dbt's bigquery target (dbt/profiles.yml) read from the environment.
+  # What the DAGs (airflow/dags/ecom_orchestration/config.py), the loaders and dbt's
+  # bigquery target (dbt/profiles.yml) read from the environment.
   composer_env_variables = {
+    ECOM_DBT_TARGET                    = "bigquery"
     DBT_TARGET                         = "bigquery"
     GCP_PROJECT_ID                     = var.project_id
     BIGQUERY_LOCATION                  = var.region
