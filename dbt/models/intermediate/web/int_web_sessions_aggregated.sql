@@ -1,0 +1,215 @@
+{#- One row per web session: its landing event, traffic source and channel group, counts per
+    event name and the e-commerce funnel reached.
+    Traffic source (GA4 session source/medium): the landing event's UTM source/medium; without
+    UTMs, a known search/social referrer (seed `referrer_sources`) or else the referring host
+    with medium `referral`; with neither, `(direct)` / `(none)`.
+    Channel group: the `channel_groupings` seed rule of lowest priority matching source/medium. -#}
+with
+
+events as (
+
+    select * from {{ ref('int_web_events_sessionized') }}
+
+),
+
+referrer_sources as (
+
+    select * from {{ ref('referrer_sources') }}
+
+),
+
+channel_groupings as (
+
+    select * from {{ ref('channel_groupings') }}
+
+),
+
+ranked_events as (
+
+    select
+        *,
+        row_number() over (partition by session_id order by event_at, event_id) as event_rank
+
+    from events
+
+),
+
+landing_events as (
+
+    select
+        session_id,
+        anonymous_id,
+        page_url as landing_page_url,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        country_code,
+        nullif(trim(referrer), '') as referrer,
+        lower(
+            {{ dbt.split_part(
+                dbt.split_part(
+                    "replace(replace(lower(trim(referrer)), 'https://', ''), 'http://', '')", "'/'", 1
+                ), "':'", 1
+            ) }}
+        ) as referrer_host_raw
+
+    from ranked_events
+    where event_rank = 1
+
+),
+
+landing_hosts as (
+
+    select
+        *,
+        case
+            when referrer_host_raw like 'www.%' then substr(referrer_host_raw, 5)
+            else nullif(referrer_host_raw, '')
+        end as referrer_host
+
+    from landing_events
+
+),
+
+traffic_sources as (
+
+    select
+        landing_hosts.session_id,
+        landing_hosts.anonymous_id,
+        landing_hosts.landing_page_url,
+        landing_hosts.referrer_host,
+        landing_hosts.utm_campaign,
+        landing_hosts.device_type,
+        landing_hosts.country_code,
+        case
+            when landing_hosts.utm_source is not null then landing_hosts.utm_source
+            when landing_hosts.referrer_host is null then '(direct)'
+            else coalesce(referrer_sources.utm_source, landing_hosts.referrer_host)
+        end as traffic_source,
+        case
+            when landing_hosts.utm_source is not null then coalesce(landing_hosts.utm_medium, '(not set)')
+            when landing_hosts.referrer_host is null then '(none)'
+            else coalesce(referrer_sources.utm_medium, 'referral')
+        end as traffic_medium
+
+    from landing_hosts
+    left join referrer_sources
+        on landing_hosts.referrer_host = referrer_sources.referrer_host
+
+),
+
+source_mediums as (
+
+    select distinct
+        traffic_source,
+        traffic_medium
+
+    from traffic_sources
+
+),
+
+matched_rules as (
+
+    select
+        source_mediums.traffic_source,
+        source_mediums.traffic_medium,
+        channel_groupings.channel_group,
+        row_number() over (
+            partition by source_mediums.traffic_source, source_mediums.traffic_medium
+            order by channel_groupings.rule_priority, channel_groupings.channel_group
+        ) as rule_rank
+
+    from source_mediums
+    inner join channel_groupings
+        on
+            (source_mediums.traffic_source = channel_groupings.utm_source or channel_groupings.utm_source = '*')
+            and (source_mediums.traffic_medium = channel_groupings.utm_medium or channel_groupings.utm_medium = '*')
+
+),
+
+channel_groups as (
+
+    select
+        traffic_source,
+        traffic_medium,
+        channel_group
+
+    from matched_rules
+    where rule_rank = 1
+
+),
+
+session_activity as (
+
+    select
+        session_id,
+        max(customer_id) as customer_id,
+        count(*) as event_count,
+        sum(case when event_name = 'page_view' then 1 else 0 end) as page_view_count,
+        sum(case when event_name = 'view_item' then 1 else 0 end) as item_view_count,
+        sum(case when event_name = 'add_to_cart' then 1 else 0 end) as add_to_cart_count,
+        sum(case when event_name = 'begin_checkout' then 1 else 0 end) as checkout_count,
+        count(distinct case when event_name = 'purchase' then order_id end) as purchased_order_count,
+        {{ dbt.bool_or("event_name = 'view_item'") }} as has_view_item,
+        {{ dbt.bool_or("event_name = 'add_to_cart'") }} as has_add_to_cart,
+        {{ dbt.bool_or("event_name = 'begin_checkout'") }} as has_begin_checkout,
+        {{ dbt.bool_or("event_name = 'purchase'") }} as has_purchase,
+        {{ dbt.bool_or("is_session_id_derived") }} as is_session_id_derived,
+        min(event_at) as session_started_at,
+        max(event_at) as session_ended_at
+
+    from events
+    group by session_id
+
+),
+
+final as (
+
+    select
+        traffic_sources.session_id,
+        traffic_sources.anonymous_id,
+        session_activity.customer_id,
+        traffic_sources.landing_page_url,
+        traffic_sources.referrer_host,
+        traffic_sources.traffic_source,
+        traffic_sources.traffic_medium,
+        traffic_sources.utm_campaign,
+        coalesce(channel_groups.channel_group, 'Unassigned') as channel_group,
+        traffic_sources.device_type,
+        traffic_sources.country_code,
+        session_activity.event_count,
+        session_activity.page_view_count,
+        session_activity.item_view_count,
+        session_activity.add_to_cart_count,
+        session_activity.checkout_count,
+        session_activity.purchased_order_count,
+        {{ dbt.datediff('session_activity.session_started_at', 'session_activity.session_ended_at', 'second') }}
+            as session_duration_seconds,
+        case
+            when not session_activity.has_view_item then 0
+            when not session_activity.has_add_to_cart then 1
+            when not session_activity.has_begin_checkout then 2
+            when not session_activity.has_purchase then 3
+            else 4
+        end as funnel_depth,
+        session_activity.has_view_item,
+        session_activity.has_add_to_cart,
+        session_activity.has_begin_checkout,
+        session_activity.has_purchase,
+        session_activity.is_session_id_derived,
+        cast(session_activity.session_started_at as date) as session_date,
+        session_activity.session_started_at,
+        session_activity.session_ended_at
+
+    from traffic_sources
+    inner join session_activity
+        on traffic_sources.session_id = session_activity.session_id
+    left join channel_groups
+        on
+            traffic_sources.traffic_source = channel_groups.traffic_source
+            and traffic_sources.traffic_medium = channel_groups.traffic_medium
+
+)
+
+select * from final

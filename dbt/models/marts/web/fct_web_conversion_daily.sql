@@ -1,0 +1,53 @@
+with
+
+sessions as (
+
+    select * from {{ ref('fct_web_sessions') }}
+
+),
+
+aggregated as (
+
+    select
+        session_date,
+        channel_group,
+        count(*) as session_count,
+        count(distinct anonymous_id) as visitor_count,
+        sum(case when has_view_item then 1 else 0 end) as view_item_session_count,
+        sum(case when has_add_to_cart then 1 else 0 end) as add_to_cart_session_count,
+        sum(case when has_begin_checkout then 1 else 0 end) as begin_checkout_session_count,
+        sum(case when has_purchase then 1 else 0 end) as purchase_session_count,
+        sum(purchased_order_count) as purchased_order_count,
+        sum(case when funnel_depth = 4 then 1 else 0 end) as full_funnel_session_count
+
+    from sessions
+    group by session_date, channel_group
+
+),
+
+final as (
+
+    select
+        channel_group,
+        cast(session_count as {{ dbt.type_bigint() }}) as session_count,
+        cast(visitor_count as {{ dbt.type_bigint() }}) as visitor_count,
+        cast(view_item_session_count as {{ dbt.type_bigint() }}) as view_item_session_count,
+        cast(add_to_cart_session_count as {{ dbt.type_bigint() }}) as add_to_cart_session_count,
+        cast(begin_checkout_session_count as {{ dbt.type_bigint() }}) as begin_checkout_session_count,
+        cast(purchase_session_count as {{ dbt.type_bigint() }}) as purchase_session_count,
+        cast(purchased_order_count as {{ dbt.type_bigint() }}) as purchased_order_count,
+        cast(full_funnel_session_count as {{ dbt.type_bigint() }}) as full_funnel_session_count,
+        cast(purchase_session_count as {{ type_double() }}) / session_count as conversion_rate,
+        cast(add_to_cart_session_count as {{ type_double() }})
+        / nullif(view_item_session_count, 0) as view_to_cart_rate,
+        cast(begin_checkout_session_count as {{ type_double() }})
+        / nullif(add_to_cart_session_count, 0) as cart_to_checkout_rate,
+        cast(purchase_session_count as {{ type_double() }})
+        / nullif(begin_checkout_session_count, 0) as checkout_to_purchase_rate,
+        session_date
+
+    from aggregated
+
+)
+
+select * from final
