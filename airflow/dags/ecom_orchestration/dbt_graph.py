@@ -126,11 +126,10 @@ def operator_args(settings: Settings) -> dict[str, Any]:
         settings: the DAG configuration.
 
     Returns:
-        A dict of dbt and Airflow operator keyword arguments: no ``dbt deps``, a per-node
-        timeout, and the warehouse-writer pool.
+        A dict of Airflow operator keyword arguments: a per-node timeout and the
+        warehouse-writer pool (``dbt deps`` is off in ``project_config``).
     """
     return {
-        "install_deps": False,
         "execution_timeout": DBT_TASK_TIMEOUT,
         "pool": settings.write_pool,
     }
