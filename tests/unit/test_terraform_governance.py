@@ -197,7 +197,12 @@ def test_buckets_are_private_uniform_versioned_and_the_landing_bucket_is_logged(
         assert bucket["public_access_prevention"] == "enforced", name
         assert bucket["versioning"]["enabled"] is True, name
         assert bucket["force_destroy"] is False, name
-        assert bucket["location"] == "europe-west1", name
+    # Data stays in one region: buckets, datasets, policy tags and Composer (load jobs never cross).
+    locations = {b["location"] for b in buckets.values()}
+    locations |= {d["location"] for d in config["google_bigquery_dataset"]}
+    locations |= {one(config, "google_data_catalog_taxonomy", "governance")["region"]}
+    locations |= {one(config, "google_composer_environment", "this")["region"]}
+    assert len(locations) == 1 and re.fullmatch(r"[a-z]+-[a-z]+\d+", locations.pop())
     logging = buckets["landing"]["logging"]
     assert logging["log_bucket"] == buckets["access_logs"]["name"]
     assert logging["log_object_prefix"] == "landing/"
@@ -425,4 +430,4 @@ def test_every_variable_is_typed_described_and_valid_for_the_environment(env):
         assert variable.get("type") and variable.get("description"), name
         # tfparse evaluates each validation condition with the environment's values.
         assert variable.get("validation", {}).get("condition", True) is True, f"{env}: {name} fails its validation"
-    assert sum("validation" in v for v in variables) == len(variables) - 1  # all but `labels`
+    assert {v["__tfmeta"]["label"] for v in variables if "validation" not in v} == {"labels"}
