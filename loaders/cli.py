@@ -80,13 +80,20 @@ def _dispatch(command: str, argv: list[str]) -> int:
     except ModuleNotFoundError as e:
         if e.name != module_name:
             raise
-        Console(stderr=True).print(f"error: `{command}` is not available in this version ({module_name} is missing)")
+        _error(f"`{command}` is not available in this version ({module_name} is missing)")
         return EXIT_USER
     return int(module.main(argv) or 0)
 
 
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _warning(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def _load(args: argparse.Namespace) -> int:
-    err = Console(stderr=True, highlight=False)
     out = Console(highlight=False)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
     if not args.verbose:
@@ -103,19 +110,19 @@ def _load(args: argparse.Namespace) -> int:
             raise_on_error=False,
         )
     except LoaderError as e:
-        err.print(f"error: {e}", soft_wrap=True)
+        _error(str(e))
         return EXIT_USER
     if not args.quiet:
         print_summary(report, out)
     for f in report.files:
         for w in f.warnings:
-            err.print(f"warning: {w}", soft_wrap=True)
+            _warning(w)
     for u in report.unmatched_files:
-        err.print(f"warning: {u}: no contract table claims this file; ignored", soft_wrap=True)
+        _warning(f"{u}: no contract table claims this file; ignored")
     for f in report.failed:
-        err.print(f"error: {f.error}", soft_wrap=True)
+        _error(str(f.error))
     if not report.reconciles:
-        err.print("error: reconciliation failed (rows read != loaded + rejected)")
+        _error("reconciliation failed (rows read != loaded + rejected)")
     return EXIT_OK if report.ok else EXIT_USER
 
 
@@ -152,4 +159,7 @@ def print_summary(report: LoadReport, console: Console) -> None:
     console.print(t)
     rejected = sum(x.rows_rejected for x in totals.values())
     if rejected:
-        console.print(f"{rejected:,} row(s) quarantined: see raw._quarantine (file, line, column, reason, raw line).")
+        console.print(
+            f"{rejected:,} row(s) quarantined: see raw._quarantine (file, line, column, reason, raw line).",
+            soft_wrap=True,
+        )

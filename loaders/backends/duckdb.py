@@ -21,6 +21,7 @@ How a file is read (all in DuckDB SQL, no Python loop over rows):
 
 from __future__ import annotations
 
+import gzip
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -89,6 +90,44 @@ _SPLIT_QUOTED = (
 def _csv_fields_sql(rec: str) -> str:
     """SQL list of the fields of CSV record ``rec`` (fast path when it has no quote)."""
     return f"(CASE WHEN contains({rec}, '\"') THEN {_SPLIT_QUOTED.format(rec=rec)} ELSE string_split({rec}, ',') END)"
+
+
+_TEMP_TABLES = ("_ld_read", "_ld_exact", "_ld_lines", "_ld_records", "_ld_checked", "_ld_rejects", "_ld_reject_scans")
+
+
+def _exact_lines(path: Path, rejected: Sequence[tuple[int, int]], max_bytes: int) -> dict[int, str]:
+    """The exact text of the lines DuckDB refused, read at their byte offsets.
+
+    Args:
+        path: the file (gzip-compressed if its name ends in ``.gz``).
+        rejected: (line number, DuckDB's ``line_byte_position``) sorted by position. DuckDB
+            reports the offset one past the line start; the start is found by checking that
+            it follows a newline.
+        max_bytes: longest text kept per line.
+
+    Returns:
+        line number -> text, invalid UTF-8 bytes as ``\\xNN`` escapes, without the line break.
+        Lines whose start cannot be confirmed are left out (DuckDB's copy is used).
+    """
+    out: dict[int, str] = {}
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        for line, pos in rejected:
+            for start in (pos - 1, pos, pos - 2):
+                if start < 0:
+                    continue
+                if start > 0:
+                    fh.seek(start - 1)
+                    if fh.read(1) != b"\n":
+                        continue
+                else:
+                    fh.seek(0)
+                raw = fh.readline(max_bytes + 2).rstrip(b"\n").rstrip(b"\r")
+                if start == 0:
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")
+                out[line] = raw.decode("utf-8", errors="backslashreplace")
+                break
+    return out
 
 
 def _ident(name: str) -> str:
@@ -205,7 +244,7 @@ class DuckDBBackend(Backend):
             warnings = self._accepted_values_warnings(file)
             return self._commit(file, started_at=started_at, replacing=replacing, warnings=warnings)
         finally:
-            for t in ("_ld_read", "_ld_lines", "_ld_records", "_ld_checked", "_ld_rejects", "_ld_reject_scans"):
+            for t in _TEMP_TABLES:
                 self._con.execute(f"DROP TABLE IF EXISTS temp.{t}")
 
     def _read_lines(self, file: SourceFile) -> None:
@@ -229,6 +268,15 @@ class DuckDBBackend(Backend):
             first_line = str(e).splitlines()[0]
             raise UnreadableFileError(f"DuckDB cannot read the file: {first_line}", file=file.source_file) from e
         too_long = sql_string(reason_line_too_long(self.max_line_bytes))
+        rejected = con.execute(
+            "SELECT line, min(line_byte_position) FROM temp._ld_rejects GROUP BY line ORDER BY 2"
+        ).fetchall()
+        # DuckDB's copy of a refused line is lossy (invalid bytes and what follows them are
+        # replaced), so quarantine keeps the exact bytes, undecodable ones as \xNN escapes.
+        con.execute("CREATE OR REPLACE TEMP TABLE _ld_exact (line BIGINT, text VARCHAR)")
+        if rejected:
+            exact = _exact_lines(file.path, rejected, self.max_line_bytes)
+            con.executemany("INSERT INTO _ld_exact VALUES (?, ?)", list(exact.items()))
         # Rejected lines leave gaps in the ordinality of the accepted ones: a rejected line r_i
         # (the i-th, by line) has r_i - i accepted lines before it, so an accepted line with
         # ordinality o sits after every reject whose r_i - i < o (an ASOF join on that count).
@@ -243,14 +291,14 @@ class DuckDBBackend(Backend):
             SELECT r.o + coalesce(s.i, 0) AS line, r.text, CAST(NULL AS VARCHAR) AS problem
             FROM _ld_read r ASOF LEFT JOIN steps s ON r.o > s.good_before
             UNION ALL
-            SELECT line, csv_line,
+            SELECT rej.line, coalesce(x.text, rej.csv_line),
                    CASE error_type
                        WHEN 'INVALID ENCODING' THEN {sql_string(REASON_INVALID_UTF8)}
                        WHEN 'TOO MANY COLUMNS' THEN {sql_string(REASON_CONTROL_CHAR)}
                        WHEN 'LINE SIZE OVER MAXIMUM' THEN {too_long}
                        ELSE 'unreadable line: ' || error_type
                    END
-            FROM rej"""
+            FROM rej LEFT JOIN _ld_exact x USING (line)"""
         )
 
     def _build_records(self, file: SourceFile) -> int:

@@ -1,0 +1,144 @@
+"""The contract's value rules (loaders.validation) evaluated by DuckDB, value by value.
+
+Expected results are written by hand from the rules in the module docstring.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from loaders.contract import Column, load_contract
+from loaders.errors import SchemaMismatchError
+from loaders.validation import BIGQUERY, DUCKDB, check_json_keys, match_header, normalized_sql, reason_sql, typed_sql
+
+
+def _col(type_: str, required: bool = False) -> Column:
+    return Column(name="c", type=type_, required=required, pii=False, description="test column")
+
+
+def _evaluate(column: Column, raw: str | None) -> tuple[object, str | None]:
+    """(typed value, reason) of one raw text value under DuckDB, as the loader computes them."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    v = normalized_sql(column, "$1")
+    t = typed_sql(column, DUCKDB, v)
+    r = reason_sql(column, DUCKDB, v, t)
+    return con.execute(f"SELECT {t}, {r}", [raw]).fetchone()
+
+
+@pytest.mark.parametrize(
+    ("type_", "raw", "value"),
+    [
+        ("integer", "42", 42),
+        ("integer", " -7 ", -7),
+        ("integer", "+3", 3),
+        ("integer", "9223372036854775807", 9223372036854775807),
+        ("decimal", "19.99", Decimal("19.99")),
+        ("decimal", "5", Decimal("5.00")),
+        ("decimal", "-0.5", Decimal("-0.50")),
+        ("boolean", "TRUE", True),
+        ("boolean", "no", False),
+        ("boolean", "0", False),
+        ("boolean", "Y", True),
+        ("date", "2024-02-29", date(2024, 2, 29)),
+        ("timestamp", "2024-03-01 10:00:00", datetime(2024, 3, 1, 10)),
+        ("timestamp", "2024-03-01T10:00:00Z", datetime(2024, 3, 1, 10)),
+        ("timestamp", "2024-03-01T10:00:00.250-05:00", datetime(2024, 3, 1, 15, 0, 0, 250000)),
+        ("timestamp", "2024-03-01T00:30:00+0100", datetime(2024, 2, 29, 23, 30)),
+        ("timestamp", "2024-03-01", datetime(2024, 3, 1)),
+        ("string", " keep  spaces ", " keep  spaces "),
+    ],
+)
+def test_valid_values_cast_exactly(type_, raw, value):
+    assert _evaluate(_col(type_, required=True), raw) == (value, None)
+
+
+@pytest.mark.parametrize(
+    ("type_", "raw", "reason"),
+    [
+        # a plain cast would round 12.5 to 13 and read 1e3 as 1000
+        ("integer", "12.5", 'not a valid integer (expected a whole number): "12.5"'),
+        ("integer", "1e3", 'not a valid integer (expected a whole number): "1e3"'),
+        ("integer", "9223372036854775808", 'not a valid integer (expected a whole number): "9223372036854775808"'),
+        # a plain cast to DECIMAL(18,2) would round 1.005 silently
+        ("decimal", "1.005", 'not a valid decimal (expected a number with at most 2 decimal places): "1.005"'),
+        ("decimal", "1,50", 'not a valid decimal (expected a number with at most 2 decimal places): "1,50"'),
+        ("boolean", "maybe", 'not a valid boolean (expected true/false): "maybe"'),
+        ("date", "2023-02-29", 'not a valid date (expected a date YYYY-MM-DD): "2023-02-29"'),
+        ("date", "01/03/2024", 'not a valid date (expected a date YYYY-MM-DD): "01/03/2024"'),
+        ("timestamp", "yesterday", 'not a valid timestamp (expected an ISO-8601 timestamp): "yesterday"'),
+        ("timestamp", "2024-03-01 25:00", 'not a valid timestamp (expected an ISO-8601 timestamp): "2024-03-01 25:00"'),
+    ],
+)  # fmt: skip
+def test_invalid_values_give_a_reason_and_no_value(type_, raw, reason):
+    assert _evaluate(_col(type_), raw) == (None, reason)
+
+
+@pytest.mark.parametrize("raw", [None, "", "   "])
+def test_empty_is_missing_for_typed_columns(raw):
+    assert _evaluate(_col("integer", required=True), raw) == (None, "required value is empty")
+    assert _evaluate(_col("integer", required=False), raw) == (None, None)
+
+
+def test_empty_string_is_missing_but_blanks_are_text():
+    assert _evaluate(_col("string", required=True), "") == (None, "required value is empty")
+    assert _evaluate(_col("string", required=True), " ") == (" ", None)
+
+
+def test_long_bad_values_are_cut_in_the_reason():
+    value, reason = _evaluate(_col("integer"), "x" * 500)
+    assert value is None
+    assert reason == 'not a valid integer (expected a whole number): "' + "x" * 80 + '"'
+
+
+def test_bigquery_rendering_uses_bigquery_functions():
+    """The same rule renders for BigQuery with SAFE_CAST/REGEXP_CONTAINS (executed by the BigQuery backend)."""
+    col = _col("integer", required=True)
+    sql = typed_sql(col, BIGQUERY, "v")
+    assert sql == r"(CASE WHEN REGEXP_CONTAINS(v, r'^(?:[+-]?[0-9]{1,19})$') THEN SAFE_CAST(v AS INT64) END)"
+    assert "TRY_CAST" not in reason_sql(col, BIGQUERY, "v", sql)
+
+
+ORDERS = load_contract().table("orders")
+
+
+def test_header_in_another_order_maps_by_name():
+    names = list(ORDERS.column_names)
+    shuffled = names[1:] + names[:1]
+    positions = match_header(ORDERS, ["\ufeff" + shuffled[0], *shuffled[1:]], "f.csv")
+    # order_id (contract column 0) is the file's last column; every other column moved one left
+    assert positions == (len(names) - 1, *range(len(names) - 1))
+
+
+def test_header_mismatch_names_missing_unexpected_and_duplicated_columns():
+    names = list(ORDERS.column_names)
+    header = ["order_status" if n == "status" else n for n in names] + ["currency"]
+    with pytest.raises(SchemaMismatchError) as e:
+        match_header(ORDERS, header, "shop/orders/x.csv")
+    msg = str(e.value)
+    assert msg.startswith(
+        "shop/orders/x.csv:1: header does not match the contract for shop.orders: missing column(s) status; "
+        "unexpected column(s) 'order_status'; duplicated column(s) currency."
+    )
+    assert (e.value.file, e.value.line) == ("shop/orders/x.csv", 1)
+
+
+def test_json_keys_unknown_key_names_its_first_line():
+    events = load_contract().table("events")
+    keys = {k: 1 for k in ("event_id", "event_name", "event_timestamp", "anonymous_id")} | {"pageUrl": 7}
+    with pytest.raises(SchemaMismatchError) as e:
+        check_json_keys(events, keys, "web/events/e.jsonl")
+    assert e.value.line == 7
+    assert "unexpected key(s) 'pageUrl'" in str(e.value)
+    # optional keys may be absent from the whole file
+    check_json_keys(events, {k: 1 for k in ("event_id", "event_name", "event_timestamp", "anonymous_id")}, "f")
+
+
+def test_json_keys_required_key_absent_everywhere():
+    events = load_contract().table("events")
+    with pytest.raises(SchemaMismatchError, match="required key\\(s\\) absent from every line: anonymous_id"):
+        check_json_keys(events, {"event_id": 1, "event_name": 1, "event_timestamp": 1}, "f")
