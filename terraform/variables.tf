@@ -166,7 +166,7 @@ variable "dead_letter_max_delivery_attempts" {
 
 # ------------------------------------------------------------------ Composer
 variable "composer_image_version" {
-  description = "Cloud Composer 3 image, composer-3-airflow-X.Y.Z[-build.N]. Pin a build in prod; list the images of a region with `gcloud composer environments list-images` or the google_composer_image_versions data source."
+  description = "Cloud Composer 3 image, composer-3-airflow-X.Y.Z[-build.N]. Pin a build in prod; the google_composer_image_versions data source (or the Cloud Composer versions page) lists what a region offers."
   type        = string
   default     = "composer-3-airflow-3.1.8"
 
