@@ -91,8 +91,8 @@ pytest: setup
 lint: ruff sqlfluff ## ruff + sqlfluff
 
 ruff: setup
-	$(VENV)/bin/ruff check loaders tests airflow
-	$(VENV)/bin/ruff format --check loaders tests airflow
+	$(VENV)/bin/ruff check loaders tests airflow terraform/scripts
+	$(VENV)/bin/ruff format --check loaders tests airflow terraform/scripts
 
 # The dbt templater compiles the project and may open the DuckDB file: lint against a throwaway
 # warehouse and target dir so it never contends for the lock of a running build.
