@@ -4,7 +4,8 @@
         e.g. the latest order date), so a rebuild of the same data gives the same answer. -#}
     {%- set configured = var('observation_date', none) -%}
     {%- if configured -%}
-        cast('{{ configured }}' as date)
+        {#- Still an aggregate expression, so the caller's query returns one row either way. -#}
+        coalesce(cast('{{ configured }}' as date), {{ latest_date_expr }})
     {%- else -%}
         {{ latest_date_expr }}
     {%- endif -%}

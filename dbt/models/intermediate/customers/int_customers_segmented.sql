@@ -1,0 +1,90 @@
+{#- Customer scoring on the lifetime aggregates (thresholds: dbt vars, rules: DECISIONLOG.md).
+    - segment (value and order count, first matching rule wins): VIP = net sales percent rank
+      >= customer_segment_vip_min_revenue_percentile and >= customer_segment_vip_min_orders
+      orders; Loyal = >= customer_segment_loyal_min_orders orders; Regular = >=
+      customer_segment_regular_min_orders orders; One-time otherwise.
+    - health (days since last order): Active <= customer_health_active_max_days, At Risk <=
+      customer_health_at_risk_max_days, Dormant <= customer_health_dormant_max_days, Lost beyond.
+    - RFM quintile scores 1-5 (Hughes' RFM analysis): score = 1 + floor(5 x percent rank),
+      capped at 5, ranking recency descending (most recent = 5), frequency (valid orders) and
+      monetary (net sales) ascending; ties share a score.
+    - churn risk: not Lost, and silent for longer than churn_risk_interval_multiplier x the
+      customer's mean days between orders (repeat buyers) or than the Active threshold
+      (one-time buyers). -#}
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_orders_aggregated') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        percent_rank() over (order by net_sales_amount) as net_sales_percent_rank,
+        percent_rank() over (order by days_since_last_order desc) as recency_percent_rank,
+        percent_rank() over (order by order_count) as frequency_percent_rank
+
+    from customers
+
+),
+
+scored as (
+
+    select
+        customer_id,
+        case
+            when
+                order_count >= {{ var('customer_segment_vip_min_orders') }}
+                and net_sales_percent_rank >= {{ var('customer_segment_vip_min_revenue_percentile') }}
+                then 'VIP'
+            when order_count >= {{ var('customer_segment_loyal_min_orders') }} then 'Loyal'
+            when order_count >= {{ var('customer_segment_regular_min_orders') }} then 'Regular'
+            else 'One-time'
+        end as customer_segment,
+        case
+            when days_since_last_order <= {{ var('customer_health_active_max_days') }} then 'Active'
+            when days_since_last_order <= {{ var('customer_health_at_risk_max_days') }} then 'At Risk'
+            when days_since_last_order <= {{ var('customer_health_dormant_max_days') }} then 'Dormant'
+            else 'Lost'
+        end as customer_health,
+        cast(least(5, 1 + floor(5 * recency_percent_rank)) as {{ dbt.type_bigint() }}) as recency_score,
+        cast(least(5, 1 + floor(5 * frequency_percent_rank)) as {{ dbt.type_bigint() }}) as frequency_score,
+        cast(least(5, 1 + floor(5 * net_sales_percent_rank)) as {{ dbt.type_bigint() }}) as monetary_score,
+        net_sales_percent_rank,
+        case
+            when days_since_last_order > {{ var('customer_health_dormant_max_days') }} then false
+            when average_days_between_orders is null
+                then days_since_last_order > {{ var('customer_health_active_max_days') }}
+            else days_since_last_order > {{ var('churn_risk_interval_multiplier') }} * average_days_between_orders
+        end as is_churn_risk
+
+    from ranked
+
+),
+
+final as (
+
+    select
+        customer_id,
+        customer_segment,
+        customer_health,
+        {{ dbt.concat([
+            dbt.cast('recency_score', dbt.type_string()),
+            dbt.cast('frequency_score', dbt.type_string()),
+            dbt.cast('monetary_score', dbt.type_string()),
+        ]) }} as rfm_cell,
+        recency_score,
+        frequency_score,
+        monetary_score,
+        cast(recency_score + frequency_score + monetary_score as {{ dbt.type_bigint() }}) as rfm_total_score,
+        net_sales_percent_rank,
+        is_churn_risk
+
+    from scored
+
+)
+
+select * from final
