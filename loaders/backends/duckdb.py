@@ -276,7 +276,10 @@ class DuckDBBackend(Backend):
         con.execute("CREATE OR REPLACE TEMP TABLE _ld_exact (line BIGINT, text VARCHAR)")
         if rejected:
             exact = _exact_lines(file.path, rejected, self.max_line_bytes)
-            con.executemany("INSERT INTO _ld_exact VALUES (?, ?)", list(exact.items()))
+            con.execute(
+                "INSERT INTO _ld_exact SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+                [list(exact.keys()), list(exact.values())],
+            )
         # Rejected lines leave gaps in the ordinality of the accepted ones: a rejected line r_i
         # (the i-th, by line) has r_i - i accepted lines before it, so an accepted line with
         # ordinality o sits after every reject whose r_i - i < o (an ASOF join on that count).
@@ -318,7 +321,8 @@ class DuckDBBackend(Backend):
                 f"SELECT line, text, problem FROM _ld_lines WHERE NOT ({blank})"
             )
         else:
-            # A line continues the record above when an odd number of quotes precede it (an open quote).
+            # c = quotes opened before a line (mod 2: inside a quoted field). Lines with c even start
+            # a record; a line with c odd continues the record opened by the last line with c - 1.
             con.execute(
                 """CREATE OR REPLACE TEMP TABLE _ld_records AS
                 WITH l AS (
@@ -326,18 +330,16 @@ class DuckDBBackend(Backend):
                            coalesce((length(text) - length(replace(text, '"', ''))) % 2, 0) AS odd
                     FROM _ld_lines
                 ),
-                w AS (
-                    SELECT *, coalesce(sum(odd) OVER (ORDER BY line ROWS BETWEEN UNBOUNDED PRECEDING
-                                                      AND 1 PRECEDING), 0) % 2 = 1 AS cont
-                    FROM l
-                ),
-                g AS (
-                    SELECT *, max(CASE WHEN NOT cont THEN line END) OVER (ORDER BY line ROWS UNBOUNDED PRECEDING)
-                           AS start
-                    FROM w WHERE cont OR NOT (text = '' AND problem IS NULL)
+                w AS (SELECT *, sum(odd) OVER (ORDER BY line) - odd AS c FROM l),
+                opening AS (SELECT c, max(line) AS start FROM w WHERE c % 2 = 0 AND odd = 1 GROUP BY c),
+                multi AS (
+                    SELECT o.start, w.line, w.text, w.problem
+                    FROM w JOIN opening o ON w.c = o.c + (w.c % 2) AND (w.line = o.start OR w.c % 2 = 1)
                 )
-                SELECT start AS line, string_agg(text, chr(10) ORDER BY line) AS text, min(problem) AS problem
-                FROM g GROUP BY start"""
+                SELECT line, text, problem FROM w
+                WHERE c % 2 = 0 AND odd = 0 AND NOT (text = '' AND problem IS NULL)
+                UNION ALL
+                SELECT start, string_agg(text, chr(10) ORDER BY line), min(problem) FROM multi GROUP BY start"""
             )
         first = con.execute("SELECT min(line), count(*) FROM _ld_records").fetchone()
         if first[1] == 0:
