@@ -79,6 +79,10 @@ class MissingRequiredFeedError(LoaderError):
     """A feed the contract marks ``required: true`` has no file in the source directory."""
 
 
+class WarehouseUnavailableError(LoaderError):
+    """The warehouse cannot be opened for writing (e.g. another process holds the DuckDB file)."""
+
+
 class RawTableMismatchError(LoaderError):
     """An existing raw table's columns differ from the contract (the contract changed
     since the warehouse was built); rebuild or migrate the raw table."""

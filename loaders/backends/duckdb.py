@@ -47,6 +47,7 @@ from loaders.errors import (
     ReconciliationError,
     SchemaMismatchError,
     UnreadableFileError,
+    WarehouseUnavailableError,
 )
 from loaders.report import FileResult
 from loaders.validation import (
@@ -150,6 +151,9 @@ class DuckDBBackend(Backend):
         max_line_bytes: longest physical line accepted; longer ones are quarantined.
 
     One instance holds one read-write connection; DuckDB allows one writer per file.
+
+    Raises:
+        WarehouseUnavailableError: the file is locked by another process or cannot be created.
     """
 
     name = "duckdb"
@@ -159,7 +163,14 @@ class DuckDBBackend(Backend):
         self.database = Path(database)
         self.database.parent.mkdir(parents=True, exist_ok=True)
         self.max_line_bytes = max_line_bytes
-        self._con = duckdb.connect(str(self.database))
+        try:
+            self._con = duckdb.connect(str(self.database))
+        except duckdb.IOException as e:
+            raise WarehouseUnavailableError(
+                f"cannot open the DuckDB database for writing ({str(e).splitlines()[0]}); "
+                "is another process (dbt, a notebook) using it?",
+                file=self.database,
+            ) from e
         # TIMESTAMPTZ -> TIMESTAMP conversions (offsets in source timestamps) must land in UTC.
         self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")

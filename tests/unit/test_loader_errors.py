@@ -6,6 +6,8 @@ from __future__ import annotations
 import gzip
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,7 @@ from loaders.errors import (
     SourceDirectoryNotFoundError,
     UnknownTableError,
     UnreadableFileError,
+    WarehouseUnavailableError,
 )
 
 
@@ -210,3 +213,22 @@ def test_nothing_loaded_is_lost_when_a_later_run_fails(source, warehouse):
     assert sorted(f.status for f in report.failed) == ["failed", "failed"]
     assert _q(warehouse, "SELECT * FROM raw.orders ORDER BY ALL") == before
     assert _counts(warehouse) == {"orders": 3, "order_items": 3}
+
+
+def test_a_warehouse_locked_by_another_process_is_a_clear_error(source, warehouse, capsys):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+         "sys.stdin.read()", str(warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseUnavailableError, match="cannot open the DuckDB database for writing") as e:
+            load_directory(source)
+        assert e.value.file == str(warehouse)
+        assert main(["load", "--source-dir", str(source), "--quiet"]) == 2
+        assert "is another process (dbt, a notebook) using it?" in capsys.readouterr().err
+    finally:
+        holder.communicate("")
