@@ -18,12 +18,6 @@ referrer_sources as (
 
 ),
 
-channel_groupings as (
-
-    select * from {{ ref('channel_groupings') }}
-
-),
-
 ranked_events as (
 
     select
@@ -99,44 +93,9 @@ traffic_sources as (
 
 ),
 
-source_mediums as (
-
-    select distinct
-        traffic_source,
-        traffic_medium
-
-    from traffic_sources
-
-),
-
-matched_rules as (
-
-    select
-        source_mediums.traffic_source,
-        source_mediums.traffic_medium,
-        channel_groupings.channel_group,
-        row_number() over (
-            partition by source_mediums.traffic_source, source_mediums.traffic_medium
-            order by channel_groupings.rule_priority, channel_groupings.channel_group
-        ) as rule_rank
-
-    from source_mediums
-    inner join channel_groupings
-        on
-            (source_mediums.traffic_source = channel_groupings.utm_source or channel_groupings.utm_source = '*')
-            and (source_mediums.traffic_medium = channel_groupings.utm_medium or channel_groupings.utm_medium = '*')
-
-),
-
 channel_groups as (
 
-    select
-        traffic_source,
-        traffic_medium,
-        channel_group
-
-    from matched_rules
-    where rule_rank = 1
+    {{ channel_groups('traffic_sources') }}
 
 ),
 

@@ -1,0 +1,229 @@
+{#- Attribution of every order to the web sessions that led to it.
+    Candidate sessions: sessions of the same person (the order's customer logged in, a visitor
+    stitched to that customer, or the visitor that fired the order's purchase event) that
+    started at most `attribution_lookback_days` before the order and not after it.
+    Last non-direct click (Google Analytics): the latest candidate whose channel group is not
+    Direct, else the latest Direct one. First touch: the earliest candidate.
+    Without any candidate session, both models fall back to the UTM source/medium/campaign the
+    shop captured at checkout (classified with the same channel rules); without those either,
+    the order is Unattributed. -#}
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_priced') }}
+
+),
+
+orders_sequenced as (
+
+    select * from {{ ref('int_orders_sequenced') }}
+
+),
+
+sessions as (
+
+    select * from {{ ref('int_web_sessions_aggregated') }}
+
+),
+
+visitors as (
+
+    select * from {{ ref('int_web_visitors_identified') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_web_events_sessionized') }}
+
+),
+
+order_visitors as (
+
+    select distinct
+        order_id,
+        anonymous_id
+
+    from events
+    where
+        event_name = 'purchase'
+        and order_id is not null
+
+    union distinct
+
+    select
+        orders.order_id,
+        visitors.anonymous_id
+
+    from orders
+    inner join visitors
+        on orders.customer_id = visitors.customer_id
+
+),
+
+candidate_pairs as (
+
+    select
+        order_visitors.order_id,
+        sessions.session_id
+
+    from order_visitors
+    inner join sessions
+        on order_visitors.anonymous_id = sessions.anonymous_id
+
+    union distinct
+
+    select
+        orders.order_id,
+        sessions.session_id
+
+    from orders
+    inner join sessions
+        on orders.customer_id = sessions.customer_id
+
+),
+
+candidates as (
+
+    select
+        orders.order_id,
+        sessions.session_id,
+        sessions.channel_group,
+        sessions.traffic_source,
+        sessions.traffic_medium,
+        sessions.utm_campaign,
+        sessions.session_started_at
+
+    from candidate_pairs
+    inner join orders
+        on candidate_pairs.order_id = orders.order_id
+    inner join sessions
+        on candidate_pairs.session_id = sessions.session_id
+    where
+        sessions.session_started_at <= orders.ordered_at
+        and {{ dbt.datediff('sessions.session_started_at', 'orders.ordered_at', 'second') }}
+        <= {{ var('attribution_lookback_days') }} * 86400
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id
+            order by
+                case when channel_group = 'Direct' then 1 else 0 end,
+                session_started_at desc,
+                session_id desc
+        ) as last_non_direct_rank,
+        row_number() over (
+            partition by order_id
+            order by session_started_at asc, session_id asc
+        ) as first_touch_rank,
+        count(*) over (partition by order_id) as candidate_session_count
+
+    from candidates
+
+),
+
+last_non_direct as (
+
+    select * from ranked
+    where last_non_direct_rank = 1
+
+),
+
+first_touch as (
+
+    select * from ranked
+    where first_touch_rank = 1
+
+),
+
+order_utms as (
+
+    select
+        order_id,
+        utm_source as traffic_source,
+        coalesce(utm_medium, '(not set)') as traffic_medium,
+        utm_campaign
+
+    from orders
+    where utm_source is not null
+
+),
+
+order_utm_channels as (
+
+    {{ channel_groups('order_utms') }}
+
+),
+
+order_utms_grouped as (
+
+    select
+        order_utms.order_id,
+        order_utms.traffic_source,
+        order_utms.traffic_medium,
+        order_utms.utm_campaign,
+        order_utm_channels.channel_group
+
+    from order_utms
+    inner join order_utm_channels
+        on
+            order_utms.traffic_source = order_utm_channels.traffic_source
+            and order_utms.traffic_medium = order_utm_channels.traffic_medium
+
+),
+
+final as (
+
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.currency,
+        last_non_direct.session_id as last_non_direct_session_id,
+        coalesce(last_non_direct.channel_group, order_utms_grouped.channel_group, 'Unattributed')
+            as last_non_direct_channel_group,
+        coalesce(last_non_direct.traffic_source, order_utms_grouped.traffic_source) as last_non_direct_source,
+        coalesce(last_non_direct.traffic_medium, order_utms_grouped.traffic_medium) as last_non_direct_medium,
+        case
+            when last_non_direct.session_id is not null then last_non_direct.utm_campaign
+            else order_utms_grouped.utm_campaign
+        end as last_non_direct_campaign,
+        first_touch.session_id as first_touch_session_id,
+        coalesce(first_touch.channel_group, order_utms_grouped.channel_group, 'Unattributed')
+            as first_touch_channel_group,
+        coalesce(first_touch.traffic_source, order_utms_grouped.traffic_source) as first_touch_source,
+        coalesce(first_touch.traffic_medium, order_utms_grouped.traffic_medium) as first_touch_medium,
+        case
+            when first_touch.session_id is not null then first_touch.utm_campaign
+            else order_utms_grouped.utm_campaign
+        end as first_touch_campaign,
+        case
+            when last_non_direct.session_id is not null then 'session'
+            when order_utms_grouped.order_id is not null then 'order_utm'
+            else 'none'
+        end as attribution_basis,
+        cast(coalesce(last_non_direct.candidate_session_count, 0) as {{ dbt.type_bigint() }})
+            as candidate_session_count,
+        orders.net_sales_amount,
+        orders.is_cancelled,
+        coalesce(orders_sequenced.is_new_customer_order, false) as is_new_customer_order,
+        orders.ordered_at
+
+    from orders
+    left join last_non_direct
+        on orders.order_id = last_non_direct.order_id
+    left join first_touch
+        on orders.order_id = first_touch.order_id
+    left join order_utms_grouped
+        on orders.order_id = order_utms_grouped.order_id
+    left join orders_sequenced
+        on orders.order_id = orders_sequenced.order_id
+
+)
+
+select * from final
