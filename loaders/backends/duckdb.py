@@ -282,15 +282,20 @@ class DuckDBBackend(Backend):
         rejected = con.execute(
             "SELECT line, min(line_byte_position) FROM temp._ld_rejects GROUP BY line ORDER BY 2"
         ).fetchall()
+        if not rejected:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _ld_lines AS "
+                "SELECT o AS line, text, CAST(NULL AS VARCHAR) AS problem FROM _ld_read"
+            )
+            return
         # DuckDB's copy of a refused line is lossy (invalid bytes and what follows them are
         # replaced), so quarantine keeps the exact bytes, undecodable ones as \xNN escapes.
-        con.execute("CREATE OR REPLACE TEMP TABLE _ld_exact (line BIGINT, text VARCHAR)")
-        if rejected:
-            exact = _exact_lines(file.path, rejected, self.max_line_bytes)
-            con.execute(
-                "INSERT INTO _ld_exact SELECT unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
-                [list(exact.keys()), list(exact.values())],
-            )
+        exact = _exact_lines(file.path, rejected, self.max_line_bytes)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _ld_exact AS "
+            "SELECT unnest(?::BIGINT[]) AS line, unnest(?::VARCHAR[]) AS text",
+            [list(exact.keys()), list(exact.values())],
+        )
         # Rejected lines leave gaps in the ordinality of the accepted ones: a rejected line r_i
         # (the i-th, by line) has r_i - i accepted lines before it, so an accepted line with
         # ordinality o sits after every reject whose r_i - i < o (an ASOF join on that count).
@@ -476,7 +481,7 @@ class DuckDBBackend(Backend):
                 [t.name, file.source_file],
             )
             con.execute(
-                f"INSERT INTO {raw} SELECT {cols}, ?, line, ? FROM _ld_checked WHERE len(errors) = 0 ORDER BY line",
+                f"INSERT INTO {raw} SELECT {cols}, ?, line, ? FROM _ld_checked WHERE len(errors) = 0",
                 [file.source_file, started_at],
             )
             con.execute(
