@@ -1,0 +1,69 @@
+{#- Product demand signals per product and UTC hour: item views (view_item events) and units
+    ordered (order lines of every status: the demand signal is the order itself, whatever
+    happens to it later). Sparse: hours without activity have no row. -#}
+with
+
+events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('int_order_items_priced') }}
+
+),
+
+product_views as (
+
+    select
+        product_id,
+        'product_views' as metric_name,
+        {{ dbt.date_trunc('hour', 'event_at') }} as activity_hour_at,
+        count(*) as observed_count
+
+    from events
+    where
+        event_name = 'view_item'
+        and product_id is not null
+    group by product_id, {{ dbt.date_trunc('hour', 'event_at') }}
+
+),
+
+units_sold as (
+
+    select
+        product_id,
+        'units_sold' as metric_name,
+        {{ dbt.date_trunc('hour', 'ordered_at') }} as activity_hour_at,
+        sum(quantity) as observed_count
+
+    from order_items
+    group by product_id, {{ dbt.date_trunc('hour', 'ordered_at') }}
+
+),
+
+unioned as (
+
+    select * from product_views
+    union all
+    select * from units_sold
+
+),
+
+final as (
+
+    select
+        product_id,
+        metric_name,
+        cast(observed_count as {{ dbt.type_bigint() }}) as observed_count,
+        cast(extract(hour from activity_hour_at) as {{ dbt.type_bigint() }}) as hour_of_day,
+        cast(activity_hour_at as date) as activity_date,
+        activity_hour_at
+
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,138 @@
+{#- Spike detection per product and hour (rules: DECISIONLOG.md "Spike alerts").
+    Baseline: the same hour of day on each of the previous `alert_baseline_days` days (hours
+    without activity count as 0). An hour is a spike when all three hold:
+    observed >= alert_min_count; z = (observed - baseline mean) / max(baseline sample standard
+    deviation, alert_min_stddev) >= alert_z_score_threshold; observed >= alert_min_ratio x
+    baseline mean. Hours whose baseline window starts before the metric's first data are not
+    evaluated. Incremental-ready: alert_hour_at is the event-time column; a run for hours from
+    H needs activity from H - alert_baseline_days. -#}
+{%- set baseline_days = var('alert_baseline_days') %}
+with
+
+activity as (
+
+    select * from {{ ref('int_product_activity_hourly') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_shop__products') }}
+
+),
+
+history_starts as (
+
+    select
+        metric_name,
+        min(activity_date) as first_activity_date
+
+    from activity
+    group by metric_name
+
+),
+
+candidates as (
+
+    select activity.*
+    from activity
+    inner join history_starts
+        on activity.metric_name = history_starts.metric_name
+    where
+        activity.observed_count >= {{ var('alert_min_count') }}
+        and {{ dbt.datediff('history_starts.first_activity_date', 'activity.activity_date', 'day') }}
+        >= {{ baseline_days }}
+
+),
+
+baselines as (
+
+    select
+        candidates.product_id,
+        candidates.metric_name,
+        candidates.observed_count,
+        candidates.activity_hour_at,
+        cast(coalesce(sum(history.observed_count), 0) as {{ type_double() }}) as baseline_sum,
+        cast(
+            coalesce(sum(history.observed_count * history.observed_count), 0) as {{ type_double() }}
+        ) as baseline_sum_of_squares
+
+    from candidates
+    left join activity as history
+        on
+            candidates.product_id = history.product_id
+            and candidates.metric_name = history.metric_name
+            and candidates.hour_of_day = history.hour_of_day
+            and {{ dbt.datediff('history.activity_date', 'candidates.activity_date', 'day') }}
+            between 1 and {{ baseline_days }}
+    group by
+        candidates.product_id,
+        candidates.metric_name,
+        candidates.observed_count,
+        candidates.activity_hour_at
+
+),
+
+statistics as (
+
+    select
+        product_id,
+        metric_name,
+        observed_count,
+        activity_hour_at,
+        baseline_sum / {{ baseline_days }} as baseline_mean,
+        sqrt(
+            greatest(
+                (baseline_sum_of_squares - baseline_sum * baseline_sum / {{ baseline_days }})
+                / ({{ baseline_days }} - 1),
+                0
+            )
+        ) as baseline_stddev
+
+    from baselines
+
+),
+
+scored as (
+
+    select
+        *,
+        (observed_count - baseline_mean)
+        / greatest(baseline_stddev, {{ var('alert_min_stddev') }}) as z_score
+
+    from statistics
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat([
+            dbt.cast('scored.product_id', dbt.type_string()), "'|'", 'scored.metric_name', "'|'",
+            dbt.cast('scored.activity_hour_at', dbt.type_string()),
+        ])) }} as alert_id,
+        scored.product_id,
+        scored.metric_name,
+        products.product_title,
+        products.category,
+        scored.observed_count,
+        scored.baseline_mean,
+        scored.baseline_stddev,
+        scored.z_score,
+        scored.observed_count / nullif(scored.baseline_mean, 0) as observed_to_baseline_ratio,
+        cast({{ baseline_days }} as {{ dbt.type_bigint() }}) as baseline_days,
+        cast({{ var('alert_z_score_threshold') }} as {{ type_double() }}) as z_score_threshold,
+        cast({{ var('alert_min_ratio') }} as {{ type_double() }}) as min_ratio_threshold,
+        cast(scored.activity_hour_at as date) as alert_date,
+        scored.activity_hour_at as alert_hour_at
+
+    from scored
+    left join products
+        on scored.product_id = products.product_id
+    where
+        scored.z_score >= {{ var('alert_z_score_threshold') }}
+        and scored.observed_count >= {{ var('alert_min_ratio') }} * scored.baseline_mean
+
+)
+
+select * from final
