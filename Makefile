@@ -191,3 +191,30 @@ tf-check: setup $(INFRA_VENV)/.installed ## offline: terraform fmt -check, check
 tf-docs: setup ## render the IAM role matrix (terraform/iam_matrix.yml) into terraform/README.md
 	$(PY) terraform/scripts/iam_matrix.py --write terraform/README.md
 
+
+# Emulators for the BigQuery/GCS integration tests (.venv-gcpemu, requirements/gcp-emulators.in):
+# bqemulator needs duckdb==1.5.5, so it cannot share the main env. Tests start the emulators as
+# subprocesses on loopback ports (tests/integration/gcp_emulators.py). bqemulator refuses to start
+# without DuckDB's spatial extension: installed from the duckdb-extension-spatial wheel on disk.
+GCPEMU_VENV := $(ROOT)/.venv-gcpemu
+GCPEMU_SPATIAL := import duckdb, pathlib, duckdb_extension_spatial as s; \
+	p = pathlib.Path(s.__file__).parent / "extensions" / ("v" + duckdb.__version__) / "spatial.duckdb_extension"; \
+	duckdb.connect().install_extension(str(p))
+
+.PHONY: gcpemu-setup gcpemu-lock gcp-test
+
+$(GCPEMU_VENV)/.installed: requirements/gcp-emulators.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(GCPEMU_VENV)
+	$(UV) pip sync --quiet --python $(GCPEMU_VENV)/bin/python requirements/gcp-emulators.txt
+	$(GCPEMU_VENV)/bin/python -c '$(GCPEMU_SPATIAL)'
+	touch $@
+
+gcpemu-setup: $(GCPEMU_VENV)/.installed ## create the emulator env (.venv-gcpemu: bqemulator, gcp-storage-emulator)
+
+setup-extra:: $(GCPEMU_VENV)/.installed
+
+gcpemu-lock: | $(UV) ## re-resolve requirements/gcp-emulators.in into requirements/gcp-emulators.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements/gcp-emulators.in -o requirements/gcp-emulators.txt
+
+gcp-test: setup $(GCPEMU_VENV)/.installed ## BigQuery/GCS tests only: offline compile check, config units, emulated runs
+	$(PY) -m pytest -q tests/unit/test_bigquery_*.py tests/integration/test_bigquery_compile.py tests/integration/test_emulated_*.py
