@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -294,3 +295,34 @@ def test_partial_feed_builds_with_empty_downstream_relations(tmp_path):
             len(exp["customer_ids"]),
             0,
         )
+
+
+def test_every_built_model_and_column_is_described(full, tmp_path_factory):
+    """Every foundation model, and every column its relation actually has, carries a description."""
+    con, _ = full
+    manifest_path = next(tmp_path_factory.getbasetemp().glob("dbt_full*/target/manifest.json"))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    checked = 0
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        path = node["original_file_path"]
+        if not (
+            path.startswith(("models/staging/", "models/intermediate/sales/", "models/marts/core/"))
+            or node["name"] == "fct_sales_daily"
+        ):
+            continue
+        assert node["description"].strip(), f"{node['name']} has no description"
+        actual = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [node["schema"], node["alias"]],
+            ).fetchall()
+        ]
+        assert actual, f"{node['schema']}.{node['alias']} was not built"
+        for column in actual:
+            documented = node["columns"].get(column)
+            assert documented and documented["description"].strip(), f"{node['name']}.{column} is not described"
+        checked += 1
+    assert checked == 7 + 3 + 5 + 1  # staging, intermediate/sales, marts/core, fct_sales_daily
