@@ -256,34 +256,27 @@ def match_header(table: Table, header: Sequence[str], file: str) -> tuple[int, .
     return tuple(names.index(c) for c in expected)
 
 
-def check_json_keys(table: Table, keys_first_line: Mapping[str, int], file: str) -> None:
-    """Check the union of keys found in a JSON-lines file against the contract.
+def check_json_keys(table: Table, unknown_keys_first_line: Mapping[str, int], file: str) -> None:
+    """Refuse a JSON-lines file that carries keys the contract does not define.
 
-    Keys the contract does not define (a renamed or new field) refuse the file, like
-    an unexpected CSV header column; a *required* contract key that no line of the
-    file carries is a missing column. Optional keys may be absent (NULL).
+    A key the contract does not know (a renamed or new field) refuses the file, like an
+    unexpected CSV header column. Contract keys may be absent from a line (NULL; a
+    required one is then quarantined as empty), as trackers omit null fields.
 
     Args:
         table: the contract table.
-        keys_first_line: every key seen in the file -> first line it appears on.
+        unknown_keys_first_line: each key found in the file but not in the contract -> first
+            line it appears on (empty when every key is known).
         file: the file's name, for the error message.
 
     Raises:
-        SchemaMismatchError: naming the unknown keys (and the first line of the first one)
-            or the missing required keys.
+        SchemaMismatchError: naming the unknown keys, located at the first line of the first one.
     """
-    expected = set(table.column_names)
-    extra = sorted((k for k in keys_first_line if k not in expected), key=lambda k: (keys_first_line[k], k))
-    missing = [c.name for c in table.columns if c.required and c.name not in keys_first_line]
-    problems = []
+    extra = sorted(unknown_keys_first_line, key=lambda k: (unknown_keys_first_line[k], k))
     if extra:
-        problems.append("unexpected key(s) " + ", ".join(repr(k) for k in extra))
-    if missing:
-        problems.append("required key(s) absent from every line: " + ", ".join(missing))
-    if problems:
         raise SchemaMismatchError(
-            f"keys do not match the contract for {table.fqn}: {'; '.join(problems)}. "
-            f"Expected keys: {','.join(table.column_names)}",
+            f"keys do not match the contract for {table.fqn}: unexpected key(s) "
+            f"{', '.join(repr(k) for k in extra)}. Expected keys: {','.join(table.column_names)}",
             file=file,
-            line=keys_first_line[extra[0]] if extra else None,
+            line=unknown_keys_first_line[extra[0]],
         )

@@ -93,9 +93,6 @@ def _csv_fields_sql(rec: str) -> str:
     return f"(CASE WHEN contains({rec}, '\"') THEN {_SPLIT_QUOTED.format(rec=rec)} ELSE string_split({rec}, ',') END)"
 
 
-_TEMP_TABLES = ("_ld_read", "_ld_exact", "_ld_lines", "_ld_records", "_ld_checked", "_ld_rejects", "_ld_reject_scans")
-
-
 def _exact_lines(path: Path, rejected: Sequence[tuple[int, int]], max_bytes: int) -> dict[int, str]:
     """The exact text of the lines DuckDB refused, read at their byte offsets.
 
@@ -255,14 +252,23 @@ class DuckDBBackend(Backend):
             warnings = self._accepted_values_warnings(file)
             return self._commit(file, started_at=started_at, replacing=replacing, warnings=warnings)
         finally:
-            for t in _TEMP_TABLES:
-                self._con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+            self._drop_temp()
+
+    def _drop_temp(self) -> None:
+        """Drop the per-file temp views and tables (all named ``_ld_*``), views first."""
+        con = self._con
+        for kind, catalog in (("VIEW", "duckdb_views()"), ("TABLE", "duckdb_tables()")):
+            names = con.execute(
+                f"SELECT {'view_name' if kind == 'VIEW' else 'table_name'} FROM {catalog} "
+                f"WHERE temporary AND starts_with({'view_name' if kind == 'VIEW' else 'table_name'}, '_ld_')"
+            ).fetchall()
+            for (name,) in names:
+                con.execute(f"DROP {kind} IF EXISTS temp.{_ident(name)}")
 
     def _read_lines(self, file: SourceFile) -> None:
         """Temp table ``_ld_lines(line, text, problem)``: every physical line with its exact number."""
         con = self._con
-        con.execute("DROP TABLE IF EXISTS temp._ld_rejects")
-        con.execute("DROP TABLE IF EXISTS temp._ld_reject_scans")
+        self._drop_temp()
         path = str(file.path)
         if "'" in path:
             path = path.replace("'", "''")
@@ -284,8 +290,7 @@ class DuckDBBackend(Backend):
         ).fetchall()
         if not rejected:
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE _ld_lines AS "
-                "SELECT o AS line, text, CAST(NULL AS VARCHAR) AS problem FROM _ld_read"
+                "CREATE TEMP VIEW _ld_lines AS SELECT o AS line, text, CAST(NULL AS VARCHAR) AS problem FROM _ld_read"
             )
             return
         # DuckDB's copy of a refused line is lossy (invalid bytes and what follows them are
@@ -333,8 +338,7 @@ class DuckDBBackend(Backend):
         )
         if not multiline:
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _ld_records AS "
-                f"SELECT line, text, problem FROM _ld_lines WHERE NOT ({blank})"
+                f"CREATE TEMP VIEW _ld_records AS SELECT line, text, problem FROM _ld_lines WHERE NOT ({blank})"
             )
         else:
             # c = quotes opened before a line (mod 2: inside a quoted field). Lines with c even start
@@ -390,27 +394,39 @@ class DuckDBBackend(Backend):
         self._validate(table, structural, values, nonscalar=None)
 
     def _check_jsonl(self, file: SourceFile) -> None:
-        """Temp table ``_ld_checked`` for a JSON-lines file, after checking its key set."""
+        """Temp table ``_ld_checked`` for a JSON-lines file, after checking its key set.
+
+        Each line is parsed as few times as possible (JSON parsing dominates): one validity
+        check, one ``from_json`` into a struct of text values (JSON numbers and booleans as
+        their text, ``null`` and absent keys as NULL), one ``json_keys`` for unknown keys;
+        ``json_type`` only for values that look like an object or array.
+        """
         con = self._con
         table = file.table
+        known = ", ".join(sql_string(c) for c in table.column_names)
         keys = con.execute(
-            """SELECT k, min(line) FROM (
-                   SELECT unnest(keys) AS k, line FROM (
-                       SELECT json_keys(text) AS keys, min(line) AS line FROM _ld_records
-                       WHERE problem IS NULL AND json_valid(text) AND json_type(text) = 'OBJECT' GROUP BY ALL))
+            f"""SELECT k, min(line) FROM (
+                   SELECT line,
+                          unnest(list_filter(try(json_keys(text)), lambda k: NOT list_contains([{known}], k))) AS k
+                   FROM _ld_records WHERE problem IS NULL)
                GROUP BY k"""
         ).fetchall()
         check_json_keys(table, dict(keys), file.source_file)
-        paths = ", ".join(sql_string(f'$."{c}"') for c in table.column_names)
-        values = {c.name: f"f[{i}]" for i, c in enumerate(table.columns, start=1)}
-        nonscalar = {c.name: f"coalesce(ty[{i}] IN ('OBJECT', 'ARRAY'), false)" for i, c in enumerate(table.columns, 1)}
+        schema = "{" + ", ".join(f'"{c}": "VARCHAR"' for c in table.column_names) + "}"
+        values = {c.name: f"j[{sql_string(c.name)}]" for c in table.columns}
+        nonscalar = {
+            c.name: f"""(CASE WHEN j[{sql_string(c.name)}][1] IN ('{{', '[')
+                         THEN coalesce(json_type(text, {sql_string(f'$."{c.name}"')}) IN ('OBJECT', 'ARRAY'), false)
+                         ELSE false END)"""
+            for c in table.columns
+        }
         structural = f"""
             SELECT line, text, problem, struct,
-                   CASE WHEN struct IS NULL THEN json_extract_string(text, [{paths}]) END AS f,
-                   CASE WHEN struct IS NULL THEN json_type(text, [{paths}]) END AS ty
+                   CASE WHEN struct IS NULL THEN from_json(text, {sql_string(schema)}) END AS j
             FROM (SELECT *, CASE WHEN problem IS NOT NULL THEN problem
                                  WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}
-                                 WHEN json_type(text) <> 'OBJECT' THEN {sql_string(REASON_NOT_OBJECT)}
+                                 WHEN NOT starts_with(ltrim(text, ' ' || chr(9) || chr(13)), '{{')
+                                     THEN {sql_string(REASON_NOT_OBJECT)}
                             END AS struct
                   FROM _ld_records)"""
         self._validate(table, structural, values, nonscalar=nonscalar)
@@ -436,9 +452,10 @@ class DuckDBBackend(Backend):
             WITH s AS ({structural}),
             v AS (SELECT *, {", ".join(norm)} FROM s),
             t AS (SELECT *, {", ".join(typed)} FROM v)
-            SELECT line, text AS raw_line, {", ".join(outputs)},
-                   list_filter([{", ".join(errors)}], lambda e: e.reason IS NOT NULL) AS errors
-            FROM t"""
+            SELECT line, CASE WHEN len(errors) > 0 THEN text END AS raw_line, * EXCLUDE (line, text)
+            FROM (SELECT line, text, {", ".join(outputs)},
+                         list_filter([{", ".join(errors)}], lambda e: e.reason IS NOT NULL) AS errors
+                  FROM t)"""
         )
 
     def _accepted_values_warnings(self, file: SourceFile) -> tuple[str, ...]:
