@@ -26,6 +26,10 @@ SEEDS_DIR = ROOT / "seeds"
 #: dbt of the environment running the tests (.venv-airflow pins the same dbt as the main env).
 DBT = Path(sys.executable).with_name("dbt")
 
+# Airflow puts a DAG bundle's folder on sys.path; do the same so tests import the helper package.
+if str(DAGS_FOLDER) not in sys.path:
+    sys.path.append(str(DAGS_FOLDER))
+
 
 def load_module(path: Path, name: str) -> ModuleType:
     """Import a script of ``airflow/`` by path (``import airflow.x`` would find Airflow itself)."""

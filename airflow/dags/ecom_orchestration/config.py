@@ -29,6 +29,9 @@ Variables (all optional; defaults are the local set-up):
                                    is dated in the past), true for bigquery
 ``ECOM_ALERT_CONN_ID``             Airflow connection the alerts go to (smtp, slack webhook);
                                    unset: alerts are logged only (Cloud Logging on Composer)
+``ECOM_ALERT_LOOKBACK_HOURS``      alert window: rows of the alert marts whose ``event_time`` is at
+                                   most this many hours before the run's data interval (default
+                                   48; 0 = every row)
 ``ECOM_PUBSUB_SUBSCRIPTION``       ``projects/<p>/subscriptions/<s>``: the micro-batch pulls events
                                    from it; unset: it lands new event files from the landing zone
 ``ECOM_CLICKSTREAM_SELECT``        dbt selection of the micro-batch (default ``tag:clickstream``)
@@ -71,6 +74,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r}: expected true or false")
 
 
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r}: expected a whole number") from exc
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r}: expected a number >= 0")
+    return value
+
+
 def _repo_root() -> Path | None:
     """The checkout root when the DAGs run from the repository (``<root>/airflow/dags``)."""
     root = _DAGS_DIR.parents[1] if len(_DAGS_DIR.parents) > 1 else None
@@ -95,6 +111,7 @@ class Settings:
         retries: Airflow retries per task.
         freshness_fail_on_error: whether a source past ``error_after`` fails the run.
         alert_conn_id: Airflow connection id the alerts are sent to, or None (log only).
+        alert_lookback_hours: the alert window in hours (0: every row of the alert marts).
         pubsub_subscription: full subscription path for the micro-batch, or None (file mode).
         clickstream_select: dbt selectors of the micro-batch's models.
         daily_schedule: cron expression of the daily DAG.
@@ -112,6 +129,7 @@ class Settings:
     retries: int
     freshness_fail_on_error: bool
     alert_conn_id: str | None
+    alert_lookback_hours: int
     pubsub_subscription: str | None
     clickstream_select: tuple[str, ...]
     daily_schedule: str
@@ -133,7 +151,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         The resolved ``Settings`` (absolute paths).
 
     Raises:
-        ConfigError: an unknown target, a non-integer retry count or a non-boolean flag;
+        ConfigError: an unknown target, a negative or non-integer number, a non-boolean flag;
             also when no dbt project can be located (neither ``ECOM_DBT_PROJECT_DIR``, the
             Composer bundle, nor a repository checkout).
     """
@@ -158,10 +176,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     landing_default = root / "seeds" if root is not None else Path("/home/airflow/gcs/data/landing")
     duckdb_default = (root / "build" / "warehouse.duckdb") if root is not None else Path("warehouse.duckdb")
 
-    try:
-        retries = int(env.get("ECOM_TASK_RETRIES", "2"))
-    except ValueError as exc:
-        raise ConfigError(f"ECOM_TASK_RETRIES={env['ECOM_TASK_RETRIES']!r}: expected an integer") from exc
+    retries = _int(env, "ECOM_TASK_RETRIES", 2)
+    lookback = _int(env, "ECOM_ALERT_LOOKBACK_HOURS", 48)
 
     select = tuple(s for s in env.get("ECOM_CLICKSTREAM_SELECT", "tag:clickstream").split() if s)
     return Settings(
@@ -176,6 +192,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retries=retries,
         freshness_fail_on_error=_bool(env, "ECOM_FRESHNESS_FAIL_ON_ERROR", default=target != "duckdb"),
         alert_conn_id=env.get("ECOM_ALERT_CONN_ID") or None,
+        alert_lookback_hours=lookback,
         pubsub_subscription=env.get("ECOM_PUBSUB_SUBSCRIPTION") or None,
         clickstream_select=select,
         daily_schedule=env.get("ECOM_DAILY_SCHEDULE", "0 4 * * *"),

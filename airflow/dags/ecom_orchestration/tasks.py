@@ -7,11 +7,12 @@ commands. Each returns a small JSON-serialisable summary that becomes the task's
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
-from dataclasses import asdict, is_dataclass
-from datetime import timedelta
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ LAND_TIMEOUT = timedelta(hours=1)
 FAILED_STATES = ("failed", "upstream_failed")
 #: At most this many rows are read from each alert mart per run.
 ALERT_ROW_LIMIT = 500
+#: XCom key of the alert task holding the keys of the alert rows already notified.
+NOTIFIED_KEY = "notified_alerts"
 
 
 class SourceFreshnessError(RuntimeError):
@@ -117,72 +120,150 @@ def check_source_freshness(settings: Settings) -> dict[str, Any]:
             committed sample, whose dates lie in a fixed past window).
 
     Returns:
-        ``{"pass": [...], "warn": [...], "error": [...]}``: source table names per status
-        (``runtime error`` counts as error).
+        ``{"pass": [...], "warn": [...], "error": [...], "runtime error": [...]}``: source
+        table names (``shop.orders``) per dbt freshness status.
 
     Raises:
-        SourceFreshnessError: a source is past ``error_after`` and the policy is to fail.
+        SourceFreshnessError: a source is past ``error_after`` (or its freshness query failed)
+            and the policy is to fail.
         DbtCommandError: dbt could not run at all.
     """
     _warehouse_env(settings)
     with scratch_dir("freshness-") as tmp:
-        workdir = Path(tmp)
-        result = run_dbt(settings, ["source", "freshness", "--output", str(workdir / "sources.json")], workdir)
-        sources_json = workdir / "sources.json"
+        result = run_dbt(settings, ["source", "freshness"], Path(tmp))
+        sources_json = result.target_dir / "sources.json"
         results = json.loads(sources_json.read_text())["results"] if sources_json.exists() else []
-    summary: dict[str, list[str]] = {"pass": [], "warn": [], "error": []}
+    summary: dict[str, list[str]] = {"pass": [], "warn": [], "error": [], "runtime error": []}
     for r in results:
         name = r["unique_id"].removeprefix("source.").split(".", 1)[-1]
-        status = "error" if r["status"] in ("error", "runtime error") else r["status"]
-        summary.setdefault(status, []).append(name)
-        if status != "pass":
-            log.warning("source %s freshness %s (max loaded at %s)", name, r["status"], r.get("max_loaded_at"))
-    if not results and not result.success:
-        summary["error"].append("<dbt source freshness produced no results>")
-    if summary["error"] and settings.freshness_fail_on_error:
-        raise SourceFreshnessError(f"sources past their error_after threshold: {', '.join(summary['error'])}")
+        summary.setdefault(r["status"], []).append(name)
+        if r["status"] != "pass":
+            detail = r.get("message") or f"max loaded at {r.get('max_loaded_at')}"
+            log.warning("source %s freshness %s: %s", name, r["status"], detail)
+    # dbt leaves sources whose freshness query failed out of sources.json: find them in the manifest
+    checked = {r["unique_id"] for r in results}
+    manifest = json.loads(settings.manifest_path.read_text())
+    for uid, source in sorted(manifest.get("sources", {}).items()):
+        freshness = source.get("freshness") or {}
+        has_rule = any((freshness.get(k) or {}).get("count") for k in ("warn_after", "error_after"))
+        if has_rule and (source.get("loaded_at_field") or source.get("loaded_at_query")) and uid not in checked:
+            name = f"{source['source_name']}.{source['name']}"
+            summary["runtime error"].append(name)
+            log.warning("source %s freshness could not be checked (see the dbt log above)", name)
+    if not result.success and not any(summary[k] for k in ("error", "runtime error")):
+        summary["runtime error"].append("<dbt source freshness failed>")
+    failing = summary["error"] + summary["runtime error"]
+    if failing and settings.freshness_fail_on_error:
+        raise SourceFreshnessError(f"sources past error_after or not checkable: {', '.join(failing)}")
     return summary
 
 
-def alert_models(manifest_path: Path) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AlertModel:
+    """An alert mart as described by the manifest.
+
+    Attributes:
+        name: model name, e.g. ``fct_product_alerts``.
+        severity: ``meta.alert.severity`` of the model, default ``warning``.
+        event_time: the model's dbt ``event_time`` config (its time column), or None: then every
+            row is read each run instead of the rows of the alert window.
+        key_columns: the primary-key columns (``primary_key`` constraints); a row's key decides
+            whether it was already notified. Empty: the whole row is the key.
+    """
+
+    name: str
+    severity: str
+    event_time: str | None
+    key_columns: tuple[str, ...]
+
+
+def alert_models(manifest_path: Path) -> list[AlertModel]:
     """The alert marts of the dbt project, read from the manifest.
 
     An alert mart is a model under ``models/marts/alerts/`` or with ``config.meta.alert`` set;
-    every row it holds is an alert. ``meta.alert.severity`` (default ``warning``) sets the
-    severity.
+    every row it holds is an alert.
 
     Args:
         manifest_path: the pre-built ``manifest.json``.
 
     Returns:
-        One dict per alert model: ``{"name", "severity"}``, sorted by name.
+        One ``AlertModel`` per alert mart, sorted by name.
     """
     manifest = json.loads(Path(manifest_path).read_text())
     found = []
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model":
             continue
-        meta_alert = (node.get("config", {}).get("meta") or {}).get("alert") or node.get("meta", {}).get("alert")
+        config = node.get("config") or {}
+        meta_alert = (config.get("meta") or {}).get("alert") or (node.get("meta") or {}).get("alert")
         in_folder = "marts/alerts/" in node.get("original_file_path", "").replace("\\", "/")
-        if meta_alert or in_folder:
-            severity = meta_alert.get("severity", "warning") if isinstance(meta_alert, dict) else "warning"
-            found.append({"name": node["name"], "severity": severity})
-    return sorted(found, key=lambda m: m["name"])
+        if not (meta_alert or in_folder):
+            continue
+        keys = [
+            name
+            for name, col in (node.get("columns") or {}).items()
+            if any(c.get("type") == "primary_key" for c in col.get("constraints") or [])
+        ]
+        for constraint in node.get("constraints") or []:
+            if constraint.get("type") == "primary_key":
+                keys.extend(constraint.get("columns") or [])
+        found.append(
+            AlertModel(
+                name=node["name"],
+                severity=meta_alert.get("severity", "warning") if isinstance(meta_alert, dict) else "warning",
+                event_time=config.get("event_time"),
+                key_columns=tuple(dict.fromkeys(keys)),
+            )
+        )
+    return sorted(found, key=lambda m: m.name)
+
+
+def alert_sql(model: AlertModel, since: datetime | None) -> str:
+    """The dbt (Jinja) SQL that reads an alert mart's rows of the alert window.
+
+    Args:
+        model: the alert mart.
+        since: UTC start of the window; None (or a model without ``event_time``) reads every row.
+
+    Returns:
+        ``select * from {{ ref(...) }} [where <event_time> >= <since>] [order by <event_time> desc]``,
+        portable through dbt's cross-database type macro.
+    """
+    sql = f"select * from {{{{ ref('{model.name}') }}}}"
+    if model.event_time:
+        if since is not None:
+            stamp = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            sql += f" where {model.event_time} >= cast('{stamp}' as {{{{ dbt.type_timestamp() }}}})"
+        sql += f" order by {model.event_time} desc"
+    return sql
+
+
+def row_key(model: AlertModel, row: dict[str, Any]) -> str:
+    """Identity of an alert row: its primary-key values, else a digest of the whole row."""
+    if model.key_columns and all(k in row for k in model.key_columns):
+        return model.name + ":" + "|".join(str(row[k]) for k in model.key_columns)
+    digest = hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{model.name}:{digest[:32]}"
 
 
 def collect_and_send_alerts(settings: Settings, dbt_group_id: str, **context: Any) -> dict[str, Any]:
     """Read the alert marts and this run's failed dbt tasks, and notify.
 
-    Runs with ``trigger_rule="all_done"`` so failed tests reach it. One alert is sent per run
-    when anything is found; nothing is sent on a clean run.
+    Runs with ``trigger_rule="all_done"`` so failed tests reach it. It reads the rows of each
+    alert mart whose ``event_time`` lies in the alert window (``ECOM_ALERT_LOOKBACK_HOURS`` before
+    the run's data interval start), leaves out the rows a previous run of this DAG already
+    notified (their keys are kept in this task's XCom ``notified_alerts``), and sends one alert
+    when anything is new or a dbt task failed; nothing is sent on a clean run.
 
     Args:
-        settings: the DAG configuration (manifest, target, alert connection).
+        settings: the DAG configuration (manifest, target, alert connection, window).
         dbt_group_id: the Cosmos task group's id; failed tasks inside it are reported.
-        **context: the Airflow task context (``ti`` gives the run's task states).
+        **context: the Airflow task context (``ti`` gives the run's task states and XComs,
+            ``data_interval_start`` the window's reference).
 
     Returns:
-        ``{"alert_rows": {model: row count}, "failed_tasks": [task ids], "sent": bool}``.
+        ``{"alert_rows": {model: rows in window}, "new_alerts": {model: rows not notified
+        before}, "failed_tasks": [task ids], "sent": bool}``.
 
     Raises:
         DbtTasksFailedError: after notifying, when dbt tasks failed: the alert task is a leaf of
@@ -193,29 +274,43 @@ def collect_and_send_alerts(settings: Settings, dbt_group_id: str, **context: An
     states = ti.get_task_states(dag_id=ti.dag_id, run_ids=[ti.run_id], task_group_id=dbt_group_id)
     failed = sorted(tid for tid, state in states.get(ti.run_id, {}).items() if state in FAILED_STATES)
 
+    since = None
+    if settings.alert_lookback_hours > 0:
+        reference = context.get("data_interval_start") or datetime.now(UTC)
+        since = reference - timedelta(hours=settings.alert_lookback_hours)
+    already = set(ti.xcom_pull(task_ids=ti.task_id, key=NOTIFIED_KEY, include_prior_dates=True) or [])
+
     counts: dict[str, int] = {}
+    new_counts: dict[str, int] = {}
+    keys_in_window: list[str] = []
     lines: list[str] = [f"dbt task {tid}: failed" for tid in failed]
     severity = "error" if failed else "info"
-    models = alert_models(settings.manifest_path)
-    if models:
-        with scratch_dir("alerts-") as tmp:
-            for model in models:
-                sql = f"select * from {{{{ ref('{model['name']}') }}}}"
-                result = run_dbt(
-                    settings, ["show", "--inline", sql, "--limit", str(ALERT_ROW_LIMIT), "--quiet"], Path(tmp)
-                )
-                counts[model["name"]] = len(result.rows)
-                if result.rows:
-                    lines.extend(f"{model['name']}: {line}" for line in format_rows(result.rows))
-                    if severity == "info":
-                        severity = model["severity"]
+    with scratch_dir("alerts-") as tmp:
+        for model in alert_models(settings.manifest_path):
+            result = run_dbt(
+                settings,
+                ["show", "--inline", alert_sql(model, since), "--limit", str(ALERT_ROW_LIMIT), "--quiet"],
+                Path(tmp),
+            )
+            fresh = []
+            for row in result.rows:
+                key = row_key(model, row)
+                keys_in_window.append(key)
+                if key not in already:
+                    fresh.append(row)
+            counts[model.name], new_counts[model.name] = len(result.rows), len(fresh)
+            if fresh:
+                lines.extend(f"{model.name}: {line}" for line in format_rows(fresh))
+                if severity == "info":
+                    severity = model.severity
+    ti.xcom_push(key=NOTIFIED_KEY, value=sorted(set(keys_in_window)))
     sent = bool(lines)
     if sent:
-        title = f"{ti.dag_id}: {sum(counts.values())} alert row(s), {len(failed)} failed dbt task(s)"
+        title = f"{ti.dag_id}: {sum(new_counts.values())} new alert(s), {len(failed)} failed dbt task(s)"
         send_alert(
             Alert(title=title, severity=severity, lines=tuple(lines), dag_id=ti.dag_id, run_id=ti.run_id),
             settings.alert_conn_id,
         )
     if failed:
         raise DbtTasksFailedError(f"{len(failed)} dbt task(s) failed: {', '.join(failed)}")
-    return {"alert_rows": counts, "failed_tasks": failed, "sent": sent}
+    return {"alert_rows": counts, "new_alerts": new_counts, "failed_tasks": failed, "sent": sent}
