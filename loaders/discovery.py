@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from loaders.contract import Contract, Table
 from loaders.errors import (
@@ -115,11 +115,11 @@ def infer_source_file(path: Path, table: Table, source_dir: Path | None) -> str:
     path = path.resolve()
     if source_dir is not None:
         return path.relative_to(Path(source_dir).resolve()).as_posix()
-    depth = len(Path(table.files).parts)
+    depth = len(PurePosixPath(table.files).parts)
     if len(path.parts) > depth:
-        root = path.parents[depth - 1]
-        if path in {p.resolve() for p in root.glob(table.files)}:
-            return path.relative_to(root).as_posix()
+        relative = PurePosixPath(*path.parts[-depth:])
+        if relative.match(table.files):
+            return relative.as_posix()
     return path.name
 
 

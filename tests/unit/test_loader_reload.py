@@ -10,6 +10,8 @@ import pytest
 
 from loaders.api import load_directory, load_file
 from loaders.backends.duckdb import DuckDBBackend
+from loaders.contract import load_contract
+from loaders.discovery import infer_source_file
 from loaders.errors import LoaderError, SchemaMismatchError
 
 ORDERS = "shop/orders/orders.csv"
@@ -127,3 +129,17 @@ def test_load_file_uses_the_same_identity_as_load_directory(source, warehouse):
     assert report.files[0].source_file == ORDERS
     again = load_directory(source, tables=["orders"])
     assert [f.status for f in again.files] == ["unchanged"]
+
+
+@pytest.mark.parametrize(
+    ("path", "table", "source_dir", "identity"),
+    [
+        ("/landing/web/events/2024-03-01.jsonl.gz", "events", None, "web/events/2024-03-01.jsonl.gz"),
+        ("/landing/shop/orders/o.csv", "orders", None, "shop/orders/o.csv"),
+        ("/landing/shop/orders/o.csv", "orders", "/", "landing/shop/orders/o.csv"),
+        ("/spool/batch-7.jsonl", "events", None, "batch-7.jsonl"),  # outside the contract's layout
+    ],
+)
+def test_single_file_identity(path, table, source_dir, identity):
+    t = load_contract().table(table)
+    assert infer_source_file(Path(path), t, None if source_dir is None else Path(source_dir)) == identity
