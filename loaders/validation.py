@@ -33,6 +33,10 @@ count, malformed quoting, invalid JSON) make the whole row unreadable: one quara
 row with no column. Type/required problems give one quarantine row *per failing
 column*, so a user sees every problem of a line at once; a row counts once in
 ``rows_rejected`` however many of its columns failed.
+
+File-level rules (the whole file is refused, nothing lands, ``SchemaMismatchError``): a CSV
+header must name exactly the contract's columns (any order); a JSON-lines file may not
+carry a key the contract does not define (contract keys may be absent: NULL).
 """
 
 from __future__ import annotations
