@@ -4,7 +4,9 @@
 ``load_file`` lands one file. Both are idempotent per file: a file whose content
 (sha256) already landed is ``unchanged``; a new version of a file replaces its earlier
 rows atomically (``replaced``). A file that fails leaves the warehouse as it was and
-gets a ``failed`` audit row; the other files of the run still load.
+gets a ``failed`` audit row; the other files of the run still load. A file that
+disappears from the landing directory keeps its rows: the raw layer is replaced per
+file, never pruned.
 """
 
 from __future__ import annotations
