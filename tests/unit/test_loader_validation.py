@@ -15,6 +15,9 @@ import duckdb
 import pytest
 
 from loaders.api import load_directory
+from loaders.backends.duckdb import DuckDBBackend
+from loaders.contract import load_contract
+from loaders.discovery import describe_file
 from loaders.report import LoadReport
 
 INT = 'not a valid integer (expected a whole number): "{}"'
@@ -168,3 +171,30 @@ def test_values_outside_accepted_values_land_with_a_warning(loaded):
         "(first at line 16: 'on_hold'); landed, dbt tests will flag them",
     )
     assert _query(db, "SELECT order_id FROM raw.orders WHERE status = 'on_hold'") == [(1013,)]
+
+
+def test_lines_the_reader_refuses_are_quarantined_in_place(tmp_path, fixtures_dir):
+    """Over-long lines and lines with U+001F are refused by DuckDB's reader; they keep their
+    line numbers and the lines after them keep theirs."""
+    header, first, second, third = (
+        (fixtures_dir / "loaders/partial/shop/orders/orders-2024-03-01.csv").read_text().splitlines()
+    )
+    lines = [header, first.replace("spring_sale", "x" * 300), second.replace("marketplace", "market\x1fplace"), third]
+    path = tmp_path / "shop/orders/o.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(lines) + "\n")
+    table = load_contract().table("orders")
+    described = describe_file(path, table, "shop/orders/o.csv")
+    with DuckDBBackend(tmp_path / "w.duckdb", max_line_bytes=260) as backend:
+        backend.ensure_raw_tables(load_contract().tables)
+        result = backend.land(described, started_at=datetime(2024, 3, 2), replacing=False)
+        quarantine = backend._con.execute(
+            "SELECT line_number, column_name, reason, length(raw_line) FROM raw._quarantine ORDER BY 1"
+        ).fetchall()
+        loaded = backend._con.execute("SELECT order_id, _source_line FROM raw.orders").fetchall()
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (3, 1, 2)
+    assert quarantine == [
+        (2, None, "line longer than 260 bytes", 262),  # kept up to the limit
+        (3, None, "line contains the control character U+001F, which no feed may contain", len(lines[2])),
+    ]
+    assert loaded == [(2003, 4)]
