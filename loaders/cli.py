@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated tables to load (e.g. orders,order_items); absent required feeds are then allowed",
     )
-    load.add_argument("--quiet", action="store_true", help="no progress bar or summary; errors only")
+    load.add_argument("--quiet", action="store_true", help="no progress bar or summary; warnings and errors only")
     load.add_argument("-v", "--verbose", action="store_true", help="log each file")
     for name, (_, help_) in DISPATCH.items():
         sub.add_parser(name, help=help_, add_help=False)
