@@ -115,8 +115,60 @@ distclean: clean ## remove build outputs and environments
 # Each area appends its own targets below its banner; keep edits inside your section.
 
 # ---------------------------------------------------------------- generator & benchmarks
+# The committed sample: these settings are also recorded in seeds/_generator.yml, and a test
+# regenerates the sample from them and compares every file with the committed one.
+SEEDS_ARGS := --orders 25000 --seed 42 --start 2025-01-01 --end 2025-12-31 --events-months 3 --gzip-level 6
+GEN_OUT ?= $(BUILD)/landing
+ORDERS ?= 100000
+SEED ?= 42
+GEN_ARGS ?=
+BENCH_ORDERS ?= 1000000
+
+.PHONY: generate seeds bench
+
+generate: setup ## generate a landing tree: make generate ORDERS=1000000 GEN_OUT=/tmp/x [GEN_ARGS=--events-months 1]
+	$(PY) -m loaders.generator --out $(GEN_OUT) --orders $(ORDERS) --seed $(SEED) $(GEN_ARGS)
+
+seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when nothing changed)
+	$(PY) -m loaders.generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
+
+bench: setup ## benchmarks: generator at BENCH_ORDERS orders, then generate -> load -> dbt build
+	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
+	$(PY) tests/bench/bench_pipeline.py
 
 # ---------------------------------------------------------------- analytics: semantic layer, dashboard
+# Headless Chromium (Debian's package) renders the dashboard for its screenshot and test.
+CHROMIUM_STAMP := $(TOOLS)/.chromium-installed
+DASHBOARD_HTML := $(BUILD)/dashboard.html
+
+$(CHROMIUM_STAMP):
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; else \
+		echo "installing Debian's chromium (headless dashboard rendering)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+	fi
+	@mkdir -p $(TOOLS) && touch $@
+
+setup-extra:: $(CHROMIUM_STAMP)
+
+.PHONY: dashboard metrics analytics-lint
+dashboard: setup $(CHROMIUM_STAMP) ## static dashboard from the DuckDB marts (build/dashboard.html) + screenshot (assets/)
+	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
+	$(PY) -m dashboard build --duckdb $(DUCKDB_PATH) --out $(DASHBOARD_HTML)
+	$(PY) -m dashboard screenshot --html $(DASHBOARD_HTML) --out $(ROOT)/assets/dashboard.png
+
+# MetricFlow reads <project>/target/semantic_manifest.json, hence the explicit --target-path.
+metrics: setup ## semantic layer: one MetricFlow query (revenue and orders by ISO week) on the DuckDB warehouse
+	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
+	cd $(DBT_PROJECT_DIR) && $(DBT) parse --quiet --target-path target
+	cd $(DBT_PROJECT_DIR) && $(VENV)/bin/mf query --metrics revenue,orders --group-by metric_time__week --order metric_time__week
+
+analytics-lint: setup
+	$(VENV)/bin/ruff check dashboard
+	$(VENV)/bin/ruff format --check dashboard
+
+test-extra:: analytics-lint
+
 
 # ---------------------------------------------------------------- airflow
 # Airflow 3 + Cosmos + dbt in their own env (.venv-airflow), locked against main.txt so dbt,
