@@ -9,7 +9,8 @@
    * else from new event files in the landing zone (``web/events/*.jsonl*``; on GCP a Pub/Sub
      Cloud Storage subscription can write them), idempotent per file like the daily DAG.
 2. **dbt** - only the event-driven models, selected by ``ECOM_CLICKSTREAM_SELECT`` (default
-   ``tag:clickstream``), rendered by Cosmos from the same pre-built manifest as the daily DAG.
+   ``source:web.events+``: every model downstream of the clickstream source, alert marts included;
+   set ``tag:clickstream`` to narrow it), rendered by Cosmos from the daily DAG's manifest.
 3. **clickstream_ready** - publishes the ``ecommerce_warehouse.clickstream`` asset.
 4. **alerts** - reads the alert marts (e.g. product-hour spikes) and failed dbt tasks and
    notifies through ``ECOM_ALERT_CONN_ID`` (log only when unset).

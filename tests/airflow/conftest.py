@@ -11,8 +11,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = ROOT / "airflow" / "dags"
 DBT_DIR = ROOT / "dbt"
 SEEDS_DIR = ROOT / "seeds"
+#: The landing zone the e2e runs read: ``seeds/`` unless pointed elsewhere (e.g. a bigger generated
+#: sample: ``ECOM_TEST_LANDING_DIR=/tmp/landing make airflow-test``).
+LANDING = Path(os.environ.get("ECOM_TEST_LANDING_DIR") or SEEDS_DIR)
+#: A DAG run is killed after this many seconds.
+RUN_TIMEOUT_S = 1500
+#: Measured figures, printed at the end of the run (``pytest_terminal_summary``).
+FIGURES: dict[str, object] = {}
 #: dbt of the environment running the tests (.venv-airflow pins the same dbt as the main env).
 DBT = Path(sys.executable).with_name("dbt")
 
@@ -118,3 +127,35 @@ def dagbag(dag_env: dict[str, str]):
     from airflow.dag_processing.dagbag import BundleDagBag
 
     return BundleDagBag(DAGS_FOLDER, bundle_path=DAGS_FOLDER)
+
+
+@pytest.fixture(scope="session")
+def daily_run(run_local, manifest_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Run the daily DAG once on a fresh warehouse; return (AIRFLOW_HOME, DuckDB path, env, seconds, log)."""
+    if not (LANDING / "shop" / "orders").is_dir():
+        pytest.fail(f"{LANDING}/shop/orders is missing: the committed sample (seeds/) is needed for the e2e run")
+    tmp = tmp_path_factory.mktemp("e2e-daily")
+    home, db = tmp / "airflow-home", tmp / "warehouse.duckdb"
+    env = run_local.airflow_env(home, manifest_path, db, LANDING, {"ECOM_TASK_RETRIES": "0"})
+    log = tmp / "airflow.log"
+    run_local.prepare_home(env, log)
+    started = time.monotonic()
+    rc = run_local.run_airflow(["dags", "test", "ecommerce_elt"], env, RUN_TIMEOUT_S, log)
+    seconds = time.monotonic() - started
+    assert rc == 0, f"airflow dags test failed ({rc}); last log lines:\n{log.read_text()[-8000:]}"
+    FIGURES["airflow dags test ecommerce_elt (s)"] = round(seconds, 1)
+    return home, db, env, seconds, log
+
+
+def metadata(home: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a query on a local run's SQLite metadata database."""
+    with sqlite3.connect(home / "airflow.db") as con:
+        return con.execute(sql, params).fetchall()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the measured figures (parse and run times) after the test results."""
+    if FIGURES:
+        terminalreporter.section("airflow figures")
+        for name, value in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {value}")

@@ -10,23 +10,15 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
-import sqlite3
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SEEDS_DIR
+from conftest import LANDING, metadata
 
 from loaders.contract import load_contract
 
 pytestmark = pytest.mark.slow
-
-#: The landing zone the run reads; ``seeds/`` unless a test run points it elsewhere (e.g. a
-#: bigger generated sample: ``ECOM_TEST_LANDING_DIR=/tmp/landing make airflow-test``).
-LANDING = Path(os.environ.get("ECOM_TEST_LANDING_DIR") or SEEDS_DIR)
-RUN_TIMEOUT_S = 1500
 
 
 def _files(table_glob: str) -> list[Path]:
@@ -50,32 +42,9 @@ def _event_lines() -> int:
     return n
 
 
-@pytest.fixture(scope="module")
-def daily_run(run_local, manifest_path: Path, tmp_path_factory: pytest.TempPathFactory):
-    """Run the daily DAG once; yield (AIRFLOW_HOME, DuckDB path, env, seconds)."""
-    if not (LANDING / "shop" / "orders").is_dir():
-        pytest.fail(f"{LANDING}/shop/orders is missing: the committed sample (seeds/) is needed for the e2e run")
-    tmp = tmp_path_factory.mktemp("e2e-daily")
-    home, db = tmp / "airflow-home", tmp / "warehouse.duckdb"
-    env = run_local.airflow_env(home, manifest_path, db, LANDING, {"ECOM_TASK_RETRIES": "0"})
-    log = tmp / "airflow.log"
-    run_local.prepare_home(env, log)
-    started = time.monotonic()
-    rc = run_local.run_airflow(["dags", "test", "ecommerce_elt"], env, RUN_TIMEOUT_S, log)
-    seconds = time.monotonic() - started
-    assert rc == 0, f"airflow dags test failed ({rc}); last log lines:\n{log.read_text()[-8000:]}"
-    print(f"\nairflow dags test ecommerce_elt: {seconds:.1f} s")
-    return home, db, env, seconds, log
-
-
-def _metadata(home: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    with sqlite3.connect(home / "airflow.db") as con:
-        return con.execute(sql, params).fetchall()
-
-
 def test_every_task_succeeded(daily_run, dagbag) -> None:
     home, *_ = daily_run
-    states = dict(_metadata(home, "select task_id, state from task_instance where dag_id = 'ecommerce_elt'"))
+    states = dict(metadata(home, "select task_id, state from task_instance where dag_id = 'ecommerce_elt'"))
     expected = {t.task_id for t in dagbag.dags["ecommerce_elt"].tasks}
     assert set(states) == expected
     assert {t for t, s in states.items() if s != "success"} == set()
@@ -114,7 +83,7 @@ def test_marts_reconcile_with_the_raw_files(daily_run) -> None:
 
 def test_alerts_task_saw_no_failed_dbt_task(daily_run) -> None:
     home, *_ = daily_run
-    rows = _metadata(
+    rows = metadata(
         home,
         "select value from xcom where dag_id = 'ecommerce_elt' and task_id = 'alerts' and key = 'return_value'",
     )
@@ -125,7 +94,7 @@ def test_alerts_task_saw_no_failed_dbt_task(daily_run) -> None:
 
 def test_freshness_is_warn_only_on_the_past_dated_sample(daily_run) -> None:
     home, *_ = daily_run
-    rows = _metadata(
+    rows = metadata(
         home,
         "select value from xcom where dag_id = 'ecommerce_elt' and task_id = 'source_freshness' "
         "and key = 'return_value'",

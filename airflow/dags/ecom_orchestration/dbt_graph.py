@@ -126,10 +126,12 @@ def operator_args(settings: Settings) -> dict[str, Any]:
         settings: the DAG configuration.
 
     Returns:
-        A dict of Airflow operator keyword arguments: a per-node timeout and the
-        warehouse-writer pool (``dbt deps`` is off in ``project_config``).
+        A dict of operator keyword arguments: a per-node timeout, the warehouse-writer pool and
+        ``--no-write-json`` (a node task needs no manifest/run_results JSON; writing them took
+        1.8 of 3 s per dbt invocation here). ``dbt deps`` is off in ``project_config``.
     """
     return {
         "execution_timeout": DBT_TASK_TIMEOUT,
         "pool": settings.write_pool,
+        "dbt_cmd_flags": ["--no-write-json"],
     }

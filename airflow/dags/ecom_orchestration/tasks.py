@@ -289,7 +289,7 @@ def collect_and_send_alerts(settings: Settings, dbt_group_id: str, **context: An
         for model in alert_models(settings.manifest_path):
             result = run_dbt(
                 settings,
-                ["show", "--inline", alert_sql(model, since), "--limit", str(ALERT_ROW_LIMIT), "--quiet"],
+                ["show", "--inline", alert_sql(model, since), "--limit", str(ALERT_ROW_LIMIT), "--no-write-json"],
                 Path(tmp),
             )
             fresh = []
