@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -115,7 +115,7 @@ def compute_kpis(con: duckdb.DuckDBPyConnection) -> list[KpiSummary]:
         raise KpiError(f"the marts are not built ({exc}); run `make build` (or `make run`) first") from exc
     summaries = []
     for currency, first, last, gross, net, orders, net_orders, customers in rows:
-        aov = (net / net_orders).quantize(Decimal("0.01")) if net_orders else None
+        aov = (net / net_orders).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if net_orders else None
         category, category_net = top.get(currency, (None, None))
         summaries.append(
             KpiSummary(

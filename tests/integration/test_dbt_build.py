@@ -37,7 +37,6 @@ SELECTION = [
     "--indirect-selection",
     "cautious",
 ]
-CENT = Decimal("0.01")
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -212,8 +211,12 @@ def test_daily_mart_matches_per_day_and_currency(full):
     assert got == exp["daily"]
     for _, _, _, net_orders, net, customers, new, returning, aov in rows:
         assert returning == customers - new
-        expected_aov = (net / net_orders).quantize(CENT) if net_orders else None
-        assert aov == expected_aov
+        # AOV is a rounded ratio (DuckDB divides decimals in double precision): within half a cent
+        # of the exact quotient; revenue and counts above are exact.
+        if net_orders:
+            assert abs(aov - net / net_orders) <= Decimal("0.005")
+        else:
+            assert aov is None
 
 
 def test_customers_and_products_dimensions(full):
