@@ -164,7 +164,9 @@ def _parse(raw: dict) -> Contract:
             cols = []
             for c in t["columns"]:
                 if c["type"] not in LOGICAL_TYPES:
-                    raise ContractError(f"{sname}.{tname}.{c['name']}: unknown type {c['type']!r}; expected one of {LOGICAL_TYPES}")
+                    raise ContractError(
+                        f"{sname}.{tname}.{c['name']}: unknown type {c['type']!r}; expected one of {LOGICAL_TYPES}"
+                    )
                 av = c.get("accepted_values")
                 cols.append(
                     Column(
