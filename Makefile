@@ -99,7 +99,7 @@ ruff: setup
 sqlfluff: setup
 	@lint_dir=$$(mktemp -d); trap 'rm -rf "$$lint_dir"' EXIT; \
 	cd dbt && DUCKDB_PATH=$$lint_dir/lint.duckdb DBT_TARGET_PATH=$$lint_dir/target DBT_LOG_PATH=$$lint_dir/logs \
-		$(VENV)/bin/sqlfluff lint models tests analyses snapshots --processes 2
+		$(VENV)/bin/sqlfluff lint $(notdir $(wildcard $(ROOT)/dbt/models $(ROOT)/dbt/tests $(ROOT)/dbt/analyses $(ROOT)/dbt/snapshots)) --processes 2
 
 dbt-parse: setup ## parse the dbt project for the duckdb and bigquery targets (offline)
 	cd dbt && $(DBT) parse --quiet --target duckdb
