@@ -78,12 +78,16 @@ def _table_entry(table: Table) -> dict:
         f"primary key ({pk}) is not unique in raw: re-exports are deduplicated in staging."
     )
     columns = [_column_entry(table, c.name) for c in table.columns]
+    loaded_at = table.loaded_at_field
+    if table.column(loaded_at).type == "date":
+        # dbt's freshness compares a timestamp with now(): a date column needs a cast (DuckDB errors otherwise).
+        loaded_at = f"cast({loaded_at} as timestamp)"
     columns += [{"name": name, "description": text} for name, text in LOADER_COLUMNS]
     return {
         "name": table.name,
         "description": description,
         "config": {
-            "loaded_at_field": table.loaded_at_field,
+            "loaded_at_field": loaded_at,
             "meta": {"required_feed": table.required, "primary_key": list(table.primary_key)},
         },
         "columns": columns,

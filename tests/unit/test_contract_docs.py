@@ -53,7 +53,11 @@ def test_sources_yaml_matches_the_raw_contract(source_name):
     assert [t["name"] for t in source["tables"]] == list(raw_source["tables"])
     for table in source["tables"]:
         raw_table = raw_source["tables"][table["name"]]
-        assert table["config"]["loaded_at_field"] == raw_table["loaded_at_field"]
+        loaded_at = raw_table["loaded_at_field"]
+        loaded_at_type = next(c["type"] for c in raw_table["columns"] if c["name"] == loaded_at)
+        # date columns are cast for dbt's freshness query (ad_spend.spend_date)
+        expected = f"cast({loaded_at} as timestamp)" if loaded_at_type == "date" else loaded_at
+        assert table["config"]["loaded_at_field"] == expected
         assert table["description"].startswith(raw_table["description"])
         columns = {c["name"]: c for c in table["columns"]}
         contract_names = [c["name"] for c in raw_table["columns"]]
