@@ -400,10 +400,13 @@ def _session_fragments(s: dict[str, np.ndarray], visitors: dict, rng: np.random.
     c = s["customer"]
     logged_in = (c >= 0) & (rng.random(S) < np.where(s["purchase"], 0.75, 0.5))
     no_sid = rng.random(S) < NO_SESSION_ID_SHARE
-    anonymous_id = join_skip(_str(visitors["vrand"]), pa.scalar("."), _str(visitors["vfirst"]))
     return join_skip(
         _frag(',"session_id":"s', _str(1_000_000 + np.arange(S), no_sid), '"'),
-        _frag(',"anonymous_id":"', anonymous_id, '"'),
+        pa.scalar(',"anonymous_id":"'),
+        _str(visitors["vrand"]),
+        pa.scalar("."),
+        _str(visitors["vfirst"]),
+        pa.scalar('"'),
         _frag(',"customer_id":', _str(c + 1, ~logged_in)),
     )
 
