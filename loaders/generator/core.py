@@ -42,6 +42,7 @@ class _Clock:
         self._t, self._cpu = time.perf_counter(), time.process_time()
 
     def lap(self, what: str) -> None:
+        """Log the time since the previous lap under the label ``what``."""
         now, cpu = time.perf_counter(), time.process_time()
         log.info("%-42s %6.2f s  (cpu %6.2f s)", what, now - self._t, cpu - self._cpu)
         self._t, self._cpu = now, cpu

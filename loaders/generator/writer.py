@@ -3,14 +3,13 @@
 CSV: DuckDB ``COPY ... TO`` with a header row, columns cast to the contract's DuckDB
 types (timestamps ``YYYY-MM-DD HH:MM:SS``, decimals with 2 decimals, booleans
 true/false, empty field = null). JSONL: lines rendered by the caller in chunks,
-gzip-compressed by zlib in a background thread with a fixed header (mtime 0, OS unknown)
-so the bytes depend only on the content and the zlib build.
+gzip-compressed (``gzip.GzipFile`` without file name, mtime 0) in background threads, so
+the bytes depend only on the content, the level and the zlib build.
 """
 
 from __future__ import annotations
 
-import struct
-import zlib
+import gzip
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,8 +21,6 @@ from loaders.contract import Table
 
 #: Rows of events turned into JSON per DuckDB query (bounds memory at large scale).
 JSON_CHUNK_ROWS = 1_000_000
-#: gzip member header: magic, deflate, no flags, mtime 0, no extra flags, OS 255 (unknown).
-GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 
 
 def write_csv(con: duckdb.DuckDBPyConnection, data: pa.Table, spec: Table, path: Path) -> int:
@@ -68,25 +65,15 @@ def _payload(lines: pa.Array) -> memoryview | bytes:
     return "".join(lines.to_pylist()).encode()
 
 
-class _GzipStream:
-    """Incremental gzip writer with a content-only header; ``feed``/``close`` run in one worker thread."""
+def _open_gzip(path: Path, level: int) -> gzip.GzipFile:
+    """A gzip writer whose header depends on nothing but the level: no file name, mtime 0.
 
-    def __init__(self, path: Path, level: int):
-        self._fh = path.open("wb")
-        self._fh.write(GZIP_HEADER)
-        self._z = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-        self._crc = 0
-        self._size = 0
-
-    def feed(self, data: memoryview | bytes) -> None:
-        self._crc = zlib.crc32(data, self._crc)
-        self._size += len(data)
-        self._fh.write(self._z.compress(data))
-
-    def close(self) -> None:
-        self._fh.write(self._z.flush())
-        self._fh.write(struct.pack("<II", self._crc & 0xFFFFFFFF, self._size & 0xFFFFFFFF))
-        self._fh.close()
+    The returned file owns the underlying file object (closed with it).
+    """
+    raw = path.open("wb")
+    gz = gzip.GzipFile(filename="", mode="wb", compresslevel=level, fileobj=raw, mtime=0)
+    gz.myfileobj = raw  # GzipFile closes ``myfileobj`` on close()
+    return gz
 
 
 def write_jsonl_gz(
@@ -113,10 +100,10 @@ def write_jsonl_gz(
         for i, (path, first, end) in enumerate(parts):
             lane = workers[i % len(workers)]
             path.parent.mkdir(parents=True, exist_ok=True)
-            stream = _GzipStream(path, level)
+            stream = _open_gzip(path, level)
             for a in range(first, end, JSON_CHUNK_ROWS):
                 lines = render(a, min(a + JSON_CHUNK_ROWS, end))
-                pending.append(lane.submit(stream.feed, _payload(lines)))  # the view keeps its buffer alive
+                pending.append(lane.submit(stream.write, _payload(lines)))  # the view keeps its buffer alive
                 while sum(not f.done() for f in pending) > 2 * len(workers):  # bound memory: wait for a feed
                     next(f for f in pending if not f.done()).result()
             pending.append(lane.submit(stream.close))
