@@ -1,3 +1,12 @@
+{{
+    config(**incremental_by_day(
+        'order_date',
+        cluster_by=['product_id', 'customer_id'],
+        lookback_days=var('order_incremental_lookback_days'),
+        require_partition_filter=true,
+    ))
+}}
+
 with
 
 order_items as (
@@ -33,3 +42,4 @@ final as (
 )
 
 select * from final
+{{ incremental_window_filter() }}

@@ -1,3 +1,11 @@
+{{
+    config(**incremental_by_day(
+        'order_date',
+        cluster_by=['customer_id'],
+        lookback_days=var('order_incremental_lookback_days'),
+    ))
+}}
+
 with
 
 orders as (
@@ -55,3 +63,4 @@ final as (
 )
 
 select * from final
+{{ incremental_window_filter() }}

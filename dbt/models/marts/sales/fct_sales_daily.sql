@@ -1,3 +1,11 @@
+{{
+    config(**incremental_by_day(
+        'order_date',
+        cluster_by=['currency'],
+        lookback_days=var('order_incremental_lookback_days'),
+    ))
+}}
+
 {#- Daily KPIs by order date and currency, summed from the shared revenue and customer-sequence
     intermediate models (definitions: DECISIONLOG.md). -#}
 with
@@ -102,3 +110,4 @@ final as (
 )
 
 select * from final
+{{ incremental_window_filter() }}

@@ -1,3 +1,10 @@
+{{
+    config(**incremental_by_day(
+        'session_date',
+        cluster_by=['channel_group'],
+    ))
+}}
+
 with
 
 sessions as (
@@ -51,3 +58,4 @@ final as (
 )
 
 select * from final
+{{ incremental_window_filter() }}

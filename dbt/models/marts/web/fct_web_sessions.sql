@@ -1,3 +1,10 @@
+{{
+    config(**incremental_by_day(
+        'session_date',
+        cluster_by=['channel_group', 'customer_id'],
+    ))
+}}
+
 with
 
 sessions as (
@@ -49,4 +56,15 @@ final as (
 
 )
 
+{# Identity stitching is retroactive: a visitor who logs in within the window gets that customer
+   on all their earlier sessions too, so the days of those sessions are recomputed as well. #}
 select * from final
+{{ incremental_window_filter(also_days="
+    select sessions.session_date
+    from sessions
+    where sessions.anonymous_id in (
+        select identified.anonymous_id
+        from sessions as identified
+        where identified.customer_id is not null
+            and cast(identified.session_ended_at as date) >= " ~ incremental_window_start('session_date') ~ "
+    )") }}

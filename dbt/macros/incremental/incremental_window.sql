@@ -1,0 +1,44 @@
+{% macro incremental_window_filter(column=none, also_days=none) -%}
+    {#- `where <day column> <in the window>` on incremental runs, nothing otherwise. Put it after
+        the model's final select, so every recomputed day is computed exactly as a full refresh
+        computes it. The window: the days named in the var `incremental_partitions` (backfill),
+        else the latest day already in the table minus the model's lookback, onwards, plus the
+        days `also_days` (a query returning days) names: older days that late data changed. -#}
+    {%- if is_incremental() -%}
+        {%- set column = column or config.get('incremental_partition_column') -%}
+        {%- set days = incremental_partitions_var() -%}
+        {%- if days -%}
+            where {{ column }} in (
+                {%- for day in days %}cast('{{ day }}' as date){% if not loop.last %}, {% endif %}{% endfor -%}
+            )
+        {%- elif also_days -%}
+            where ({{ column }} >= {{ incremental_window_start(column) }} or {{ column }} in ({{ also_days }}))
+        {%- else -%}
+            where {{ column }} >= {{ incremental_window_start(column) }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro incremental_window_start(column, lookback_days=none) -%}
+    {#- First day an incremental run recomputes: latest day in {{ this }} minus the lookback (days). -#}
+    {%- set lookback = lookback_days if lookback_days is not none
+        else config.get('incremental_lookback_days', var('incremental_lookback_days')) -%}
+    {{ return(adapter.dispatch('incremental_window_start', 'ecommerce_warehouse')(column, lookback | int)) }}
+{%- endmacro %}
+
+
+{% macro default__incremental_window_start(column, lookback_days) -%}
+    {#- An empty table (max is null) recomputes everything. -#}
+    (
+        select coalesce(cast({{ dbt.dateadd('day', -lookback_days, 'max(' ~ column ~ ')') }} as date), cast('1900-01-01' as date))
+        from {{ this }}
+    )
+{%- endmacro %}
+
+
+{% macro bigquery__incremental_window_start(column, lookback_days) -%}
+    {#- _dbt_max_partition: a script variable dbt-bigquery declares as the table's latest partition
+        (a constant, so the read of the upstream and the MERGE both prune to the window). -#}
+    coalesce(date_sub(_dbt_max_partition, interval {{ lookback_days }} day), date '1900-01-01')
+{%- endmacro %}

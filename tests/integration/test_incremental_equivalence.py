@@ -1,0 +1,215 @@
+"""Incremental runs give the same tables as a full refresh (DuckDB), row for row.
+
+A generated landing zone (``python -m loaders generate``) is split by each feed's
+``loaded_at_field`` from the contract (orders and items by ``updated_at``, events by
+``event_timestamp``...): everything up to day D forms the base, then each of the last
+``APPENDED_DAYS`` days arrives as its own files, the way a daily export lands.
+
+- Incremental path: load the base, build; then for each appended day, load that day's files
+  and run the incremental models (plus everything upstream) again.
+- Full path: load every file at once and build from scratch.
+
+Every incremental model must then hold exactly the same multiset of rows on both paths.
+A control run with the order lookback set to 0 days shows the test can fail: late status
+changes (returns reach an order weeks after it was placed) are then missed.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loaders.contract import load_contract
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_DIR = REPO / "dbt"
+DBT = str(Path(sys.executable).parent / "dbt")
+APPENDED_DAYS = 3
+#: The incremental models and the day column each is partitioned by.
+INCREMENTAL_MODELS = {
+    "fct_order_items": "order_date",
+    "fct_orders": "order_date",
+    "fct_sales_daily": "order_date",
+    "fct_web_sessions": "session_date",
+    "fct_web_conversion_daily": "session_date",
+}
+SELECT = ["+config.materialized:incremental"]
+
+
+def _day(value: str) -> date:
+    return date.fromisoformat(value.strip()[:10])
+
+
+def split_landing_zone(src: Path, base_dir: Path, days_dir: Path, last_base_day: date) -> list[date]:
+    """Split every contract feed under ``src`` by its ``loaded_at_field`` day.
+
+    Rows up to ``last_base_day`` go to ``base_dir`` (same file names); rows of each later
+    day to ``days_dir/<day>/<source>/<table>/<table>_<day>.<ext>``. Bytes of each record are
+    re-serialised with Python's csv/json modules (values unchanged).
+
+    Returns:
+        The later days found, sorted.
+    """
+    later: set[date] = set()
+    for table in load_contract().tables:
+        for path in sorted(src.glob(table.files)):
+            gz = path.name.endswith(".gz")
+            text = (gzip.decompress(path.read_bytes()) if gz else path.read_bytes()).decode("utf-8")
+            rel = path.relative_to(src)
+            buckets: dict[date | None, list] = {}
+            if table.format == "csv":
+                reader = csv.DictReader(io.StringIO(text, newline=""))
+                header = reader.fieldnames
+                for row in reader:
+                    d = _day(row[table.loaded_at_field])
+                    buckets.setdefault(None if d <= last_base_day else d, []).append(row)
+            else:
+                for line in text.splitlines():
+                    if line.strip():
+                        d = _day(json.loads(line)[table.loaded_at_field])
+                        buckets.setdefault(None if d <= last_base_day else d, []).append(line)
+            for d, rows in buckets.items():
+                if d is None:
+                    out = base_dir / rel
+                else:
+                    later.add(d)
+                    stem = path.name.split(".")[0]
+                    ext = ".csv" if table.format == "csv" else ".jsonl"
+                    out = days_dir / d.isoformat() / rel.parent / f"{stem}_{d.isoformat()}{ext}"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                if table.format == "csv":
+                    buf = io.StringIO(newline="")
+                    writer = csv.DictWriter(buf, fieldnames=header, lineterminator="\n")
+                    writer.writeheader()
+                    writer.writerows(rows)
+                    data = buf.getvalue()
+                else:
+                    data = "\n".join(rows) + "\n"
+                if out.name.endswith(".gz"):
+                    out.write_bytes(gzip.compress(data.encode("utf-8")))
+                else:
+                    out.write_text(data, encoding="utf-8")
+    return sorted(later)
+
+
+def _env(db: Path, work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DUCKDB_PATH=str(db),
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+        DBT_PROFILES_DIR=str(DBT_DIR),
+        DBT_TARGET="duckdb",
+        PYTHONPATH=str(REPO),
+    )
+    return env
+
+
+def _load(src: Path, env: dict[str, str]) -> None:
+    cmd = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(src), "--quiet"]
+    subprocess.run(cmd, env=env, check=True, cwd=REPO)
+
+
+def _dbt(env: dict[str, str], *args: str) -> None:
+    cmd = [DBT, "build", "--target", "duckdb", "--select", *SELECT, "--exclude", "resource_type:test"]
+    cmd += ["resource_type:unit_test", "--quiet", *args]
+    proc = subprocess.run(cmd, env=env, cwd=DBT_DIR, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def _incremental_path(split: dict, work: Path, *vars_args: str) -> Path:
+    db = work / "warehouse.duckdb"
+    env = _env(db, work)
+    _load(split["base"], env)
+    _dbt(env, *vars_args)
+    for day in split["days"]:
+        _load(split["days_dir"] / day.isoformat(), env)
+        _dbt(env, *vars_args)
+    return db
+
+
+def _differences(a: Path, b: Path) -> dict[str, tuple[int, int, int, int]]:
+    """Per model: (rows in a, rows in b, rows only in a, rows only in b); only models that differ."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
+    out = {}
+    for model in INCREMENTAL_MODELS:
+        na = con.execute(f"SELECT count(*) FROM a.marts.{model}").fetchone()[0]
+        nb = con.execute(f"SELECT count(*) FROM b.marts.{model}").fetchone()[0]
+        only_a = con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM a.marts.{model} EXCEPT ALL SELECT * FROM b.marts.{model})"
+        ).fetchone()[0]
+        only_b = con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM b.marts.{model} EXCEPT ALL SELECT * FROM a.marts.{model})"
+        ).fetchone()[0]
+        if (na, only_a, only_b) != (nb, 0, 0):
+            out[model] = (na, nb, only_a, only_b)
+    return out
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("landing")
+    generated = root / "generated"
+    cmd = [sys.executable, "-m", "loaders", "generate", "--out", str(generated), "--orders", "3000"]
+    cmd += ["--start", "2025-09-01", "--end", "2025-12-31", "--events-months", "1", "--threads", "2"]
+    subprocess.run(cmd, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True)
+    last_base_day = date(2025, 12, 31) - timedelta(days=APPENDED_DAYS)
+    days = split_landing_zone(generated, root / "base", root / "days", last_base_day)
+    assert days == [last_base_day + timedelta(days=i) for i in range(1, APPENDED_DAYS + 1)]
+    return {"generated": generated, "base": root / "base", "days_dir": root / "days", "days": days}
+
+
+@pytest.fixture(scope="module")
+def full_build(split, tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("full")
+    db = work / "warehouse.duckdb"
+    env = _env(db, work)
+    _load(split["generated"], env)
+    _dbt(env)
+    return db
+
+
+def test_incremental_runs_equal_full_refresh_row_for_row(split, full_build, tmp_path):
+    incremental = _incremental_path(split, tmp_path)
+    assert _differences(incremental, full_build) == {}
+    con = duckdb.connect(str(incremental), read_only=True)
+    # The appended days did arrive through incremental runs (not a rebuild of everything).
+    for model, column in INCREMENTAL_MODELS.items():
+        latest = con.execute(f"SELECT max({column}) FROM marts.{model}").fetchone()[0]
+        assert latest == split["days"][-1], model
+    compiled = (tmp_path / "target" / "run" / "ecommerce_warehouse" / "models" / "marts" / "core").glob("*.sql")
+    run_sql = {p.stem: p.read_text() for p in compiled}
+    assert (
+        "delete from" in run_sql["fct_order_items"]
+        and "order_date >="
+        in (
+            tmp_path
+            / "target"
+            / "compiled"
+            / "ecommerce_warehouse"
+            / "models"
+            / "marts"
+            / "core"
+            / "fct_order_items.sql"
+        ).read_text()
+    )
+
+
+def test_control_without_order_lookback_misses_late_returns(split, full_build, tmp_path):
+    incremental = _incremental_path(split, tmp_path, "--vars", "{order_incremental_lookback_days: 0}")
+    differences = _differences(incremental, full_build)
+    assert "fct_order_items" in differences and "fct_orders" in differences
