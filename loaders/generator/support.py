@@ -32,7 +32,8 @@ def generate_tickets(cust: Customers, orders: Orders, cal: Calendar, rng: np.ran
     order add ~12% on top. First response: minutes on chat/phone, hours on email/web form
     (faster for urgent); resolution hours to days later. Status at export: new (no reply
     yet), open/pending (not solved), solved, closed (solved more than 4 days before).
-    CSAT (1-5) on ~30% of solved/closed tickets, lower when resolution was slow.
+    CSAT (1-5) on ~30% of solved/closed tickets, lower when resolution was slow. About 4%
+    of subjects contain a phone number (free text with PII); 3% are empty.
 
     Args:
         cust, orders, cal: the generated customers, orders and calendar.
@@ -138,6 +139,9 @@ def generate_tickets(cust: Customers, orders: Orders, cal: Calendar, rng: np.ran
     }
     fallback = col.pick([generic.get(s[0], s[1]) for s in subjects], choice)
     subject = pc.if_else(pa.array(with_order), col.concat(pre, col.digits(np.maximum(order_id, 0)), suf), fallback)
+    # Free text carries PII now and then: a phone number to call back.
+    phone = col.digits(rng.integers(2_000_000_000, 10_000_000_000, m))
+    subject = pc.if_else(pa.array(rng.random(m) < 0.04), col.concat(subject, " - call me back on +1", phone), subject)
     subject = pc.if_else(pa.array(rng.random(m) < 0.03), pa.scalar(None, pa.string()), subject)
 
     ticket_id = TICKET_ID_BASE + np.arange(m)
