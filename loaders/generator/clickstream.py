@@ -176,7 +176,7 @@ def generate_events(
     t0, end = cal.start_ts + d0 * DAY, cal.end_ts
     offset = int(rng.integers(0, 9_000_000_000))
     if cfg.events_months == 0 or d0 >= cal.n_days:
-        return _render(_empty_sessions(), cal, catalog, mkt, cust, orders, t0, end, offset, rng)
+        return _expand(_empty_sessions(), cal, catalog, mkt, cust, orders, t0, end, offset, rng)
 
     # ---- purchase sessions: tracked web orders of the window, anchored at the order time
     po = np.flatnonzero(
@@ -239,7 +239,7 @@ def generate_events(
     bucket = np.clip((s["anchor"] - t0) // HOUR, 0, None)
     order = np.argsort(bucket.astype(np.uint16) if bucket.max(initial=0) < 2**16 else bucket, kind="stable")
     s = {k: v[order] for k, v in s.items()}
-    return _render(s, cal, catalog, mkt, cust, orders, t0, end, offset, rng)
+    return _expand(s, cal, catalog, mkt, cust, orders, t0, end, offset, rng)
 
 
 def _empty_sessions() -> dict[str, np.ndarray]:
@@ -247,7 +247,7 @@ def _empty_sessions() -> dict[str, np.ndarray]:
     return {k: np.zeros(0, dtype=bool if k in ("purchase", "affiliate") else np.int64) for k in keys}
 
 
-def _render(
+def _expand(
     s: dict[str, np.ndarray],
     cal: Calendar,
     catalog: Catalog,
