@@ -13,6 +13,7 @@ CLI (dispatched by ``python -m loaders contract``)::
 
     python -m loaders contract dbt-sources [--check] [--dbt-dir DIR]
     python -m loaders contract markdown
+    python -m loaders contract readme [--check]
 
 ``dbt-sources`` writes the files; with ``--check`` it writes nothing and exits 1 when a
 committed file differs from the generated text (CI / unit tests use this).
@@ -175,6 +176,31 @@ def render_markdown(contract: Contract) -> str:
     return "\n".join(lines) + "\n"
 
 
+README_PATH = DBT_DIR.parent / "README.md"
+README_START = "<!-- contract:start -->\n"
+README_END = "<!-- contract:end -->"
+
+
+def render_readme(readme_text: str, contract: Contract) -> str:
+    """Return README text with the block between the contract markers replaced by ``render_markdown``.
+
+    Args:
+        readme_text: the whole README.
+        contract: the parsed contract.
+
+    Returns:
+        The README text with a freshly generated contract block.
+
+    Raises:
+        ValueError: the README lacks the ``<!-- contract:start -->`` / ``<!-- contract:end -->`` markers.
+    """
+    start = readme_text.find(README_START)
+    end = readme_text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"README has no {README_START.strip()} ... {README_END} block")
+    return readme_text[: start + len(README_START)] + render_markdown(contract) + readme_text[end:]
+
+
 def check_dbt_sources(contract: Contract, dbt_dir: Path = DBT_DIR) -> list[Path]:
     """List the sources files that are missing or differ from the generated text.
 
@@ -193,7 +219,7 @@ def check_dbt_sources(contract: Contract, dbt_dir: Path = DBT_DIR) -> list[Path]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """CLI entry: ``contract dbt-sources [--check] [--dbt-dir DIR]`` or ``contract markdown``.
+    """CLI entry: ``contract dbt-sources [--check]``, ``contract markdown`` or ``contract readme [--check]``.
 
     Args:
         argv: arguments after ``contract`` (defaults to ``sys.argv[1:]``).
@@ -207,11 +233,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_src.add_argument("--check", action="store_true", help="write nothing; exit 1 if a committed file differs")
     p_src.add_argument("--dbt-dir", type=Path, default=DBT_DIR, help="dbt project directory (default: %(default)s)")
     sub.add_parser("markdown", help="print the contract as a Markdown table (for README)")
+    p_readme = sub.add_parser("readme", help="rewrite (or --check) README's generated contract block")
+    p_readme.add_argument("--check", action="store_true", help="write nothing; exit 1 if README's block is stale")
+    p_readme.add_argument("--path", type=Path, default=README_PATH, help="README file (default: %(default)s)")
     args = parser.parse_args(list(argv) if argv is not None else sys.argv[1:])
 
     contract = load_contract()
     if args.command == "markdown":
         sys.stdout.write(render_markdown(contract))
+        return 0
+    if args.command == "readme":
+        current = args.path.read_text(encoding="utf-8")
+        fresh = render_readme(current, contract)
+        if args.check:
+            if fresh != current:
+                print(f"stale: the contract block of {args.path} differs; run `python -m loaders contract readme`")
+                return 1
+            return 0
+        args.path.write_text(fresh, encoding="utf-8")
+        print(f"wrote {args.path}")
         return 0
     if args.check:
         stale = check_dbt_sources(contract, args.dbt_dir)

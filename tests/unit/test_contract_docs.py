@@ -94,7 +94,7 @@ def test_markdown_lists_every_table_and_column():
     # 7 feeds in the summary table, one line each (2 header lines)
     summary = text.split("\n\n")[0].splitlines()
     assert len(summary) == 2 + 7
-    assert "| `shop.orders` | `shop/orders/*.csv` | csv | yes | order_id |" in text
+    assert "| `shop.orders` | `shop/orders/*.csv*` | csv | yes | order_id |" in text
 
 
 def test_markdown_cli_prints_the_table(capsys):

@@ -156,7 +156,7 @@ def test_unknown_json_key_refuses_the_file(fixtures_dir, warehouse):
 def test_missing_required_feed(source, warehouse, capsys):
     shutil.rmtree(source / "shop/order_items")
     with pytest.raises(
-        MissingRequiredFeedError, match=r"required feed\(s\) shop.order_items \(shop/order_items/\*.csv\)"
+        MissingRequiredFeedError, match=r"required feed\(s\) shop.order_items \(shop/order_items/\*.csv\*\)"
     ):
         load_directory(source)
     assert not warehouse.exists()
