@@ -29,7 +29,7 @@ export DBT_PROFILES_DIR := $(ROOT)/dbt
 export DBT_PROJECT_DIR := $(ROOT)/dbt
 SEEDS_DIR ?= $(ROOT)/seeds
 
-.PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis test pytest lint sqlfluff ruff dbt-parse clean
+.PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ build: setup ## dbt build on the current raw layer
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	cd dbt && $(DBT) docs generate && $(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser
+
+readme: setup ## regenerate README's contract table and the dbt sources YAML from loaders/contract.yml
+	$(PY) -m loaders contract readme
+	$(PY) -m loaders contract dbt-sources
 
 kpis: setup ## print the KPI summary of the built warehouse
 	$(PY) -m loaders kpis
@@ -123,6 +127,7 @@ ORDERS ?= 100000
 SEED ?= 42
 GEN_ARGS ?=
 BENCH_ORDERS ?= 1000000
+PIPELINE_ORDERS ?= 200000
 
 .PHONY: generate seeds bench
 
@@ -132,9 +137,9 @@ generate: setup ## generate a landing tree: make generate ORDERS=1000000 GEN_OUT
 seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when nothing changed)
 	$(PY) -m loaders.generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
 
-bench: setup ## benchmarks: generator at BENCH_ORDERS orders, then generate -> load -> dbt build
+bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
-	$(PY) tests/bench/bench_pipeline.py
+	$(PY) tests/bench/bench_pipeline.py --orders $(PIPELINE_ORDERS)
 
 # ---------------------------------------------------------------- analytics: semantic layer, dashboard
 # Headless Chromium (Debian's package) renders the dashboard for its screenshot and test.
@@ -192,6 +197,7 @@ $(AIRFLOW_VENV)/.installed: requirements/airflow.txt | $(UV)
 airflow-setup: $(AIRFLOW_VENV)/.installed ## create the Airflow + Cosmos environment (.venv-airflow)
 
 setup-extra:: $(AIRFLOW_VENV)/.installed
+test-extra:: airflow-test
 
 airflow-lock: | $(UV) ## re-resolve requirements/airflow.in against main.txt (run after `make lock`)
 	$(UV) pip compile --quiet --python-version 3.11 requirements/airflow.in -c requirements/main.txt -o requirements/airflow.txt
@@ -199,8 +205,8 @@ airflow-lock: | $(UV) ## re-resolve requirements/airflow.in against main.txt (ru
 airflow-manifest: setup ## dbt parse into $(AIRFLOW_MANIFEST_DIR)/manifest.json (the DAGs never run dbt to parse)
 	cd dbt && DBT_TARGET_PATH=$(AIRFLOW_MANIFEST_DIR) $(DBT) parse --quiet --target duckdb
 
-airflow-test: setup $(AIRFLOW_VENV)/.installed ## DAG integrity, e2e `airflow dags test`, Pub/Sub exactly-once (Airflow env)
-	$(AIRFLOW_ENV) $(AIRFLOW_PY) -m pytest -p no:cacheprovider -o addopts='-ra --strict-markers' tests/airflow
+airflow-test: $(AIRFLOW_VENV)/.installed ## DAG integrity, e2e `airflow dags test` runs, Pub/Sub exactly-once, Composer bundle
+	$(AIRFLOW_ENV) $(AIRFLOW_PY) -m pytest -p no:cacheprovider -o addopts='-ra --strict-markers --durations=5' tests/airflow
 
 airflow-artifact: setup ## build the Cloud Composer upload bundle into build/airflow/composer-bundle(.tar.gz)
 	$(PY) airflow/build_artifact.py --out $(AIRFLOW_BUILD)/composer-bundle --dbt $(DBT)
