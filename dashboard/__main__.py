@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     shot.add_argument("--html", type=Path, default=Path("build/dashboard.html"))
     shot.add_argument("--out", type=Path, default=Path("assets/dashboard.png"))
     shot.add_argument("--width", type=int, default=1400)
-    shot.add_argument("--height", type=int, default=2900)
+    shot.add_argument("--height", type=int, default=2750)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:

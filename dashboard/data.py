@@ -125,8 +125,14 @@ def read_dashboard_data(db_path: Path, schema: str = "marts", top_n: int = 10, a
         )[0]
         customers = _rows(con, f"select count(*) from {s}.customer_lifetime where order_count > 0")[0][0]
         web = _rows(con, f"select sum(purchase_session_count), sum(session_count) from {s}.fct_web_conversion_daily")[0]
+        # ROAS of the paid channels: channels with spend, their attributed net sales over their spend
         paid = _rows(
-            con, f"select sum(attributed_net_sales_amount), sum(spend_amount) from {s}.fct_marketing_channel_daily"
+            con,
+            f"""with channels as (
+                    select channel_group, sum(spend_amount) as spend, sum(attributed_net_sales_amount) as sales
+                    from {s}.fct_marketing_channel_daily group by channel_group
+                )
+                select sum(sales), sum(spend) from channels where spend > 0""",
         )[0]
         net_revenue, orders, net_orders, new_customers, first_month, last_month = sales
         kpis = Kpis(
