@@ -119,7 +119,7 @@ def parse_manifest(dbt: str, project_dir: Path, target: str = "bigquery") -> Pat
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
         proc = subprocess.run(
-            [dbt, "parse", "--quiet", "--target", target],
+            [dbt, "parse", "--quiet", "--target", target, "--project-dir", str(project_dir)],
             cwd=project_dir,
             env=env,
             capture_output=True,

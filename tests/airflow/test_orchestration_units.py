@@ -136,3 +136,30 @@ def test_alerts_are_logged_as_one_structured_line(caplog: pytest.LogCaptureFixtu
 def test_format_rows_caps_the_body() -> None:
     rows = [{"product_id": i, "n": i * 2} for i in range(5)]
     assert format_rows(rows, limit=2) == ("product_id=0, n=0", "product_id=1, n=2", "... and 3 more")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executable", [None, "dbt"], ids=["in-process", "subprocess"])
+def test_run_dbt_reads_show_rows_in_process_and_as_a_subprocess(tmp_path: Path, executable: str | None) -> None:
+    from dataclasses import replace
+
+    from conftest import DBT
+    from ecom_orchestration.dbt_invoke import run_dbt
+
+    settings = replace(
+        load_settings({"DUCKDB_PATH": str(tmp_path / "w.duckdb")}),
+        dbt_executable=str(DBT) if executable else None,
+    )
+    import os
+
+    os.environ["DUCKDB_PATH"] = str(tmp_path / "w.duckdb")
+    try:
+        result = run_dbt(
+            settings, ["show", "--inline", "select 7 as product_id, 'x' as t", "--no-write-json"], tmp_path
+        )
+    finally:
+        os.environ.pop("DUCKDB_PATH", None)
+    assert result.success
+    assert [{k: (int(v) if k == "product_id" else v) for k, v in r.items()} for r in result.rows] == [
+        {"product_id": 7, "t": "x"}
+    ]

@@ -126,12 +126,18 @@ def operator_args(settings: Settings) -> dict[str, Any]:
         settings: the DAG configuration.
 
     Returns:
-        A dict of operator keyword arguments: a per-node timeout, the warehouse-writer pool and
-        ``--no-write-json`` (a node task needs no manifest/run_results JSON; writing them took
-        1.8 of 3 s per dbt invocation here). ``dbt deps`` is off in ``project_config``.
+        A dict of operator keyword arguments: a per-node timeout, the warehouse-writer pool,
+        ``DUCKDB_PATH`` for the duckdb target, and ``--no-write-json`` (a node task needs no
+        manifest/run_results JSON; writing them took 1.8 of 3 s per dbt invocation here).
+        ``dbt deps`` is off in ``project_config``.
     """
-    return {
+    args: dict[str, Any] = {
         "execution_timeout": DBT_TASK_TIMEOUT,
         "pool": settings.write_pool,
         "dbt_cmd_flags": ["--no-write-json"],
     }
+    if settings.is_duckdb:
+        # Cosmos runs dbt in a temporary copy of the project: the profile's relative default
+        # path would point into it, so the warehouse file is always passed explicitly.
+        args["env"] = {"DUCKDB_PATH": str(settings.duckdb_path)}
+    return args
