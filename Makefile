@@ -183,6 +183,8 @@ AIRFLOW_PY := $(AIRFLOW_VENV)/bin/python
 AIRFLOW_BUILD := $(BUILD)/airflow
 # where the DAGs read the pre-built manifest (LoadMode.DBT_MANIFEST) when run from this checkout
 AIRFLOW_MANIFEST_DIR ?= $(AIRFLOW_BUILD)/dbt-target
+# the throwaway AIRFLOW_HOME (SQLite) of `make airflow-run`
+AIRFLOW_LOCAL_HOME ?= $(AIRFLOW_BUILD)/home
 # Offline, quiet Airflow/Cosmos/dbt for every airflow-* target.
 AIRFLOW_ENV := AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	AIRFLOW__USAGE_DATA_COLLECTION__ENABLED=False DBT_SEND_ANONYMOUS_USAGE_STATS=false
@@ -203,16 +205,18 @@ airflow-lock: | $(UV) ## re-resolve requirements/airflow.in against main.txt (ru
 	$(UV) pip compile --quiet --python-version 3.11 requirements/airflow.in -c requirements/main.txt -o requirements/airflow.txt
 
 airflow-manifest: setup ## dbt parse into $(AIRFLOW_MANIFEST_DIR)/manifest.json (the DAGs never run dbt to parse)
-	cd dbt && DBT_TARGET_PATH=$(AIRFLOW_MANIFEST_DIR) $(DBT) parse --quiet --target duckdb
+	cd dbt && DBT_TARGET_PATH=$(AIRFLOW_MANIFEST_DIR) DBT_LOG_PATH=$(AIRFLOW_MANIFEST_DIR)/logs $(DBT) parse --quiet --target duckdb
 
 airflow-test: $(AIRFLOW_VENV)/.installed ## DAG integrity, e2e `airflow dags test` runs, Pub/Sub exactly-once, Composer bundle
 	$(AIRFLOW_ENV) $(AIRFLOW_PY) -m pytest -p no:cacheprovider -o addopts='-ra --strict-markers --durations=5' tests/airflow
 
+AIRFLOW_ARTIFACT ?= $(AIRFLOW_BUILD)/composer-bundle
+
 airflow-artifact: setup ## build the Cloud Composer upload bundle into build/airflow/composer-bundle(.tar.gz)
-	$(PY) airflow/build_artifact.py --out $(AIRFLOW_BUILD)/composer-bundle --dbt $(DBT)
+	$(PY) airflow/build_artifact.py --out $(AIRFLOW_ARTIFACT) --dbt $(DBT)
 
 airflow-run: setup airflow-manifest $(AIRFLOW_VENV)/.installed ## run the daily DAG once locally with `airflow dags test` (throwaway AIRFLOW_HOME)
-	$(AIRFLOW_ENV) $(AIRFLOW_PY) airflow/run_local.py --manifest-dir $(AIRFLOW_MANIFEST_DIR) --home $(AIRFLOW_BUILD)/home
+	$(AIRFLOW_ENV) $(AIRFLOW_PY) airflow/run_local.py --manifest-dir $(AIRFLOW_MANIFEST_DIR) --home $(AIRFLOW_LOCAL_HOME)
 
 # ---------------------------------------------------------------- google cloud: terraform, emulators
 # Terraform checks run offline in their own env (.venv-infra, requirements/infra.in): checkov
