@@ -34,8 +34,9 @@
 * **Freshness**: warn-only on duckdb (the committed sample is dated in a fixed past window and is
   always stale), failing on bigquery; override with ``ECOM_FRESHNESS_FAIL_ON_ERROR``.
 * **Production defaults**: retries with exponential backoff, per-task timeouts, one active run,
-  ``catchup=False`` (backfills are safe: loads are idempotent, models rebuild from raw),
-  failure notifications through the same connection as the alerts.
+  ``catchup=False``, failure notifications through the same connection as the alerts. Backfills
+  are safe: loads are idempotent per file, incremental models recompute whole days from their
+  lookback window, and a run triggered with ``{"full_refresh": true}`` rebuilds them from raw.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from datetime import timedelta
 import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import PythonOperator
-from airflow.sdk import DAG, Asset, TaskGroup
+from airflow.sdk import DAG, Asset, Param, TaskGroup
 from cosmos import DbtTaskGroup
 from ecom_orchestration import dbt_graph
 from ecom_orchestration.config import load_settings
@@ -81,6 +82,13 @@ with DAG(
     default_args=default_args,
     tags=["ecommerce", "elt", "dbt", "cosmos", "daily"],
     doc_md=__doc__,
+    params={
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description="Rebuild incremental models and seeds from raw (dbt --full-refresh), e.g. after a backfill.",
+        )
+    },
 ) as dag:
     with TaskGroup(group_id="land", tooltip="one loader task per contract table") as land:
         for table in load_contract().tables:
@@ -98,7 +106,7 @@ with DAG(
         profile_config=dbt_graph.profile_config(settings),
         execution_config=dbt_graph.execution_config(settings),
         render_config=dbt_graph.render_config(),
-        operator_args=dbt_graph.operator_args(settings),
+        operator_args={**dbt_graph.operator_args(settings), "full_refresh": "{{ params.full_refresh }}"},
     )
 
     freshness = PythonOperator(

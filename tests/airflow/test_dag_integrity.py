@@ -172,3 +172,19 @@ def test_microbatch_runs_exactly_the_models_downstream_of_the_clickstream_source
     assert rendered == expected
     assert "fct_product_alerts" in rendered  # the spike alerts are refreshed every 15 minutes
     assert "stg_shop__orders" not in rendered
+
+
+def test_full_refresh_param_reaches_the_dbt_run_and_seed_commands(dagbag) -> None:
+    import copy
+
+    dag = dagbag.dags["ecommerce_elt"]
+    assert dag.params["full_refresh"] is False
+    builders = [t for t in dag.tasks if t.task_id.startswith("dbt.") and t.task_id.endswith(("run", "seed"))]
+    assert builders
+    for task in builders:
+        assert task.full_refresh == "{{ params.full_refresh }}", task.task_id
+    rendered = copy.copy(builders[0])
+    rendered.full_refresh = "True"  # what the template renders for a run triggered with {"full_refresh": true}
+    assert "--full-refresh" in rendered.add_cmd_flags()
+    rendered.full_refresh = "False"
+    assert "--full-refresh" not in rendered.add_cmd_flags()
