@@ -49,14 +49,19 @@ def project_config(settings: Settings) -> ProjectConfig:
         settings: the DAG configuration.
 
     Returns:
-        A ``ProjectConfig`` with ``manifest_path`` set (``LoadMode.DBT_MANIFEST``) and dbt deps
-        disabled (the project uses no dbt packages; the hub is unreachable offline).
+        A ``ProjectConfig`` with ``manifest_path`` set (``LoadMode.DBT_MANIFEST``), dbt deps
+        disabled (the project uses no dbt packages; the hub is unreachable offline) and, for
+        duckdb, ``DUCKDB_PATH`` in the dbt environment.
     """
+    # Cosmos runs dbt in a temporary copy of the project, where the profile's relative default
+    # DuckDB path would point: the warehouse file is always passed explicitly.
+    env_vars = {"DUCKDB_PATH": str(settings.duckdb_path)} if settings.is_duckdb else None
     return ProjectConfig(
         dbt_project_path=settings.dbt_project_dir,
         manifest_path=settings.manifest_path,
         project_name=DBT_PROFILE,
         install_dbt_deps=False,
+        env_vars=env_vars,
     )
 
 
@@ -126,8 +131,8 @@ def operator_args(settings: Settings) -> dict[str, Any]:
         settings: the DAG configuration.
 
     Returns:
-        A dict of operator keyword arguments: a per-node timeout, the warehouse-writer pool,
-        ``DUCKDB_PATH`` for the duckdb target, and ``--no-write-json`` (a node task needs no
+        A dict of operator keyword arguments: a per-node timeout, the warehouse-writer pool
+        and ``--no-write-json`` (a node task needs no
         manifest/run_results JSON; writing them took 1.8 of 3 s per dbt invocation here).
         ``dbt deps`` is off in ``project_config``.
     """
@@ -136,8 +141,4 @@ def operator_args(settings: Settings) -> dict[str, Any]:
         "pool": settings.write_pool,
         "dbt_cmd_flags": ["--no-write-json"],
     }
-    if settings.is_duckdb:
-        # Cosmos runs dbt in a temporary copy of the project: the profile's relative default
-        # path would point into it, so the warehouse file is always passed explicitly.
-        args["env"] = {"DUCKDB_PATH": str(settings.duckdb_path)}
     return args
