@@ -12,6 +12,10 @@ import numpy as np
 class GeneratorConfig:
     """What to generate. Same config (and code version) -> byte-identical files.
 
+    Each table draws from its own random stream, but the flash-sale anomalies are placed
+    inside the events window, so changing ``events_months`` also moves them (and hence
+    some orders, customers' ``updated_at`` and tickets).
+
     Attributes:
         orders: number of distinct orders (>= 1); duplicated export rows come on top.
         seed: master seed; every table draws from its own stream derived from it.
