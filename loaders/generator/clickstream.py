@@ -276,9 +276,10 @@ def _expand(
     E = int(ev_start[-1])
 
     # Every session has >= 1 event (a page_view), so session i's events are [ev_start[i], ev_start[i+1]).
-    first_mark = np.zeros(E, dtype=np.int64)
+    first_mark = np.zeros(E, dtype=np.int8)
     first_mark[ev_start[:-1]] = 1
-    sess = np.cumsum(first_mark) - 1
+    sess = np.cumsum(first_mark, dtype=np.int32 if S < 2**31 else np.int64) - 1
+    del first_mark
     k = np.arange(E, dtype=np.int64) - ev_start[sess]
     gap = np.minimum(3 + rng.exponential(45.0, E), 1200).astype(np.int64)
     gap[ev_start[:-1]] = 0
@@ -287,6 +288,7 @@ def _expand(
     duration = rel[ev_start[1:] - 1]
     start = np.where(purchase, s["anchor"] - duration, s["anchor"])
     ts = start[sess] + rel
+    del gap, cum, rel
 
     keep = ts < end  # browsing sessions still running at export time are cut
     if not keep.all():

@@ -104,7 +104,7 @@ def write_jsonl_gz(
             for a in range(first, end, JSON_CHUNK_ROWS):
                 lines = render(a, min(a + JSON_CHUNK_ROWS, end))
                 pending.append(lane.submit(stream.write, _payload(lines)))  # the view keeps its buffer alive
-                while sum(not f.done() for f in pending) > 2 * len(workers):  # bound memory: wait for a feed
+                while sum(not f.done() for f in pending) > len(workers):  # bound memory: wait for a feed
                     next(f for f in pending if not f.done()).result()
             pending.append(lane.submit(stream.close))
         for f in pending:
