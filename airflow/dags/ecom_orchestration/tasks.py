@@ -69,7 +69,8 @@ def land_table(table: str, settings: Settings) -> dict[str, Any]:
         settings: the DAG configuration (landing dir, target, DuckDB path).
 
     Returns:
-        The loader's report as a dict (files seen/loaded/skipped, rows read/loaded/rejected).
+        The loader's ``LoadReport`` as a dict: one entry per file with its status (``loaded``,
+        ``unchanged``, ``replaced``, ``failed``) and rows read / loaded / rejected.
 
     Raises:
         Whatever ``loaders.api.load_directory`` raises for unreadable input or a missing
