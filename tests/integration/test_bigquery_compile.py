@@ -232,6 +232,15 @@ def test_every_model_compiles_offline_and_is_bigquery_sql(first_run):
     assert any(f"`{PROJECT}`." in sql for sql in compiled.values())
 
 
+def test_tests_on_partition_filtered_tables_filter_the_partition(first_run):
+    _, tests = _compiled(first_run)
+    guard = "(`order_date` is null or `order_date` is not null)"
+    on_items = {k: v for k, v in tests.items() if "fct_order_items" in k.rsplit("/", 1)[-1]}
+    on_orders = {k: v for k, v in tests.items() if "_fct_orders_" in k.rsplit("/", 1)[-1]}
+    assert on_items and all(guard in sql for sql in on_items.values())
+    assert on_orders and not any(guard in sql for sql in on_orders.values())  # no require_partition_filter
+
+
 def test_incremental_branches_compile_and_are_bigquery_sql(incremental_run):
     compiled, _ = _compiled(incremental_run)
     incremental_sources = [
@@ -239,7 +248,9 @@ def test_incremental_branches_compile_and_are_bigquery_sql(incremental_run):
         for p in (DBT_DIR / "models").rglob("*.sql")
         if re.search(r"materialized\s*=\s*['\"]incremental|incremental_by_day\(", p.read_text())
     ]
-    assert sorted(compiled) == sorted(incremental_sources)
+    assert sorted(compiled) == sorted(incremental_sources) and compiled
+    # The window is BigQuery's partition-pruning form: dbt-bigquery's _dbt_max_partition constant.
+    assert all("_dbt_max_partition" in sql for sql in compiled.values())
     problems = {name: check_bigquery_sql(sql) for name, sql in compiled.items()}
     assert {k: v for k, v in problems.items() if v} == {}
 
