@@ -4,7 +4,8 @@
     are grouped per visitor (anonymous_id) and a new session starts after more than
     `web_session_timeout_minutes` (default 30) of inactivity. A derived session's id is a hash of
     the visitor and the session's first event time, so it does not change when more history
-    is processed (an incremental run only has to re-read one timeout window before its start). -#}
+    is processed (an incremental run only has to re-read one timeout window before its start).
+    Tracked and untracked events are handled in two branches and unioned (no join back). -#}
 with
 
 events as (
@@ -13,12 +14,36 @@ events as (
 
 ),
 
-untracked as (
+tracked as (
 
     select
         event_id,
+        tracker_session_id as session_id,
         anonymous_id,
-        event_at,
+        customer_id,
+        product_id,
+        order_id,
+        event_name,
+        page_url,
+        referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        country_code,
+        false as is_session_id_derived,
+        min(event_at) over (partition by tracker_session_id) as session_started_at,
+        event_at
+
+    from events
+    where tracker_session_id is not null
+
+),
+
+untracked as (
+
+    select
+        *,
         lag(event_at) over (
             partition by anonymous_id order by event_at, event_id
         ) as previous_event_at
@@ -31,9 +56,7 @@ untracked as (
 gaps_flagged as (
 
     select
-        event_id,
-        anonymous_id,
-        event_at,
+        *,
         case
             when previous_event_at is null then event_at
             when
@@ -46,54 +69,52 @@ gaps_flagged as (
 
 ),
 
-derived_sessions as (
+derived as (
 
     select
-        event_id,
-        anonymous_id,
+        *,
         max(new_session_started_at) over (
             partition by anonymous_id
             order by event_at, event_id
             rows between unbounded preceding and current row
-        ) as derived_session_started_at
+        ) as session_started_at
 
     from gaps_flagged
 
 ),
 
-final as (
+derived_sessions as (
 
     select
-        events.event_id,
-        coalesce(
-            events.tracker_session_id,
-            {{ dbt.hash(dbt.concat([
-                "events.anonymous_id", "'|'",
-                dbt.cast("derived_sessions.derived_session_started_at", dbt.type_string()),
-            ])) }}
-        ) as session_id,
-        events.anonymous_id,
-        events.customer_id,
-        events.product_id,
-        events.order_id,
-        events.event_name,
-        events.page_url,
-        events.referrer,
-        events.utm_source,
-        events.utm_medium,
-        events.utm_campaign,
-        events.device_type,
-        events.country_code,
-        events.tracker_session_id is null as is_session_id_derived,
-        coalesce(
-            derived_sessions.derived_session_started_at,
-            min(events.event_at) over (partition by events.tracker_session_id)
-        ) as session_started_at,
-        events.event_at
+        event_id,
+        {{ dbt.hash(dbt.concat([
+            "anonymous_id", "'|'", dbt.cast("session_started_at", dbt.type_string()),
+        ])) }} as session_id,
+        anonymous_id,
+        customer_id,
+        product_id,
+        order_id,
+        event_name,
+        page_url,
+        referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        country_code,
+        true as is_session_id_derived,
+        session_started_at,
+        event_at
 
-    from events
-    left join derived_sessions
-        on events.event_id = derived_sessions.event_id
+    from derived
+
+),
+
+final as (
+
+    select * from tracked
+    union all
+    select * from derived_sessions
 
 )
 
