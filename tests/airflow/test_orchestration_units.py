@@ -70,6 +70,7 @@ def test_alert_models_are_found_by_folder_or_meta_with_their_key_and_time(tmp_pa
     nodes = {
         "model.p.fct_product_alerts": {
             "resource_type": "model",
+            "unique_id": "model.p.fct_product_alerts",
             "name": "fct_product_alerts",
             "original_file_path": "models/marts/alerts/fct_product_alerts.sql",
             "config": {"event_time": "alert_hour_at", "meta": {}},
@@ -77,6 +78,7 @@ def test_alert_models_are_found_by_folder_or_meta_with_their_key_and_time(tmp_pa
         },
         "model.p.stock_outs": {
             "resource_type": "model",
+            "unique_id": "model.p.stock_outs",
             "name": "stock_outs",
             "original_file_path": "models/marts/ops/stock_outs.sql",
             "config": {"meta": {"alert": {"severity": "error"}}},
@@ -85,19 +87,32 @@ def test_alert_models_are_found_by_folder_or_meta_with_their_key_and_time(tmp_pa
         },
         "model.p.fct_orders": {
             "resource_type": "model",
+            "unique_id": "model.p.fct_orders",
             "name": "fct_orders",
             "original_file_path": "models/marts/core/fct_orders.sql",
             "config": {"meta": {}},
             "columns": {},
         },
-        "test.p.alerts_unique": {
+        "model.p.fct_web_alerts": {
+            "resource_type": "model",
+            "unique_id": "model.p.fct_web_alerts",
+            "name": "fct_web_alerts",
+            "original_file_path": "models/marts/alerts/fct_web_alerts.sql",
+            "config": {"meta": {}},
+            "columns": {"web_alert_id": {"constraints": [{"type": "not_null"}]}},
+        },
+        "test.p.unique_web_alert_id": {
             "resource_type": "test",
-            "name": "unique_alert_id",
+            "name": "unique_fct_web_alerts_web_alert_id",
+            "attached_node": "model.p.fct_web_alerts",
+            "column_name": "web_alert_id",
+            "test_metadata": {"name": "unique"},
             "original_file_path": "models/marts/alerts/_alerts__models.yml",
         },
     }
     assert alert_models(_manifest(tmp_path, nodes)) == [
         AlertModel("fct_product_alerts", "warning", "alert_hour_at", ("alert_id",)),
+        AlertModel("fct_web_alerts", "warning", None, ("web_alert_id",)),  # key from the unique test
         AlertModel("stock_outs", "error", None, ("sku", "day")),
     ]
 

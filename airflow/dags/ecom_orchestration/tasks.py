@@ -168,8 +168,9 @@ class AlertModel:
         severity: ``meta.alert.severity`` of the model, default ``warning``.
         event_time: the model's dbt ``event_time`` config (its time column), or None: then every
             row is read each run instead of the rows of the alert window.
-        key_columns: the primary-key columns (``primary_key`` constraints); a row's key decides
-            whether it was already notified. Empty: the whole row is the key.
+        key_columns: the primary-key columns (``primary_key`` constraints, else the column of a
+            ``unique`` data test); a row's key decides whether it was already notified. Empty:
+            the whole row is the key.
     """
 
     name: str
@@ -208,6 +209,15 @@ def alert_models(manifest_path: Path) -> list[AlertModel]:
         for constraint in node.get("constraints") or []:
             if constraint.get("type") == "primary_key":
                 keys.extend(constraint.get("columns") or [])
+        if not keys:  # no primary-key constraint: a column with a `unique` data test is the key
+            keys = sorted(
+                t["column_name"]
+                for t in manifest["nodes"].values()
+                if t["resource_type"] == "test"
+                and t.get("attached_node") == node["unique_id"]
+                and (t.get("test_metadata") or {}).get("name") == "unique"
+                and t.get("column_name")
+            )[:1]
         found.append(
             AlertModel(
                 name=node["name"],
