@@ -92,6 +92,28 @@ resource "google_bigquery_dataset_iam_member" "dbt_tags_processed" {
   member     = "serviceAccount:${google_service_account.dbt.email}"
 }
 
+# The loaders create the raw tables and tag the contract's PII columns there (PII_POLICY_TAG),
+# so clear PII is column-protected from the moment it lands.
+resource "google_bigquery_dataset_iam_member" "loader_tags_raw" {
+  dataset_id = google_bigquery_dataset.layer["raw"].dataset_id
+  role       = google_project_iam_custom_role.policy_tag_applier.name
+  member     = "serviceAccount:${google_service_account.loader.email}"
+}
+
+resource "google_data_catalog_taxonomy_iam_member" "loader_reads_taxonomy" {
+  taxonomy = google_data_catalog_taxonomy.governance.name
+  role     = "roles/datacatalog.viewer"
+  member   = "serviceAccount:${google_service_account.loader.email}"
+}
+
+# The one machine identity that reads clear PII: staging hashes the tagged raw columns with
+# the salt, and nothing downstream of staging carries them in clear.
+resource "google_data_catalog_policy_tag_iam_member" "dbt_reads_pii_to_hash" {
+  policy_tag = google_data_catalog_policy_tag.pii.name
+  role       = "roles/datacatalog.categoryFineGrainedReader"
+  member     = "serviceAccount:${google_service_account.dbt.email}"
+}
+
 resource "google_data_catalog_taxonomy_iam_member" "dbt_reads_taxonomy" {
   taxonomy = google_data_catalog_taxonomy.governance.name
   role     = "roles/datacatalog.viewer"

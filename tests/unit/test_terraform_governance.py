@@ -315,14 +315,15 @@ def test_custom_roles_and_service_accounts_are_as_documented(sentinel_config):
     assert accounts == documented_accounts == {"loader", "dbt", "composer"}
 
 
-def test_the_fine_grained_pii_reader_role_goes_to_the_privileged_group_only(sentinel_config):
+def test_the_fine_grained_pii_reader_role_goes_to_the_privileged_group_and_the_hashing_dbt_account_only(sentinel_config):
     readers = [
         _member_key(resource["member"])
         for rtype in IAM_MEMBER_TYPES
         for resource in sentinel_config.get(rtype, [])
         if _role_key(resource["role"]) == "roles/datacatalog.categoryFineGrainedReader"
     ]
-    assert readers == ["var.pii_readers_group"]
+    # people: the privileged group; machines: only dbt, whose staging models hash the raw PII
+    assert sorted(readers) == ["service_account.dbt", "var.pii_readers_group"]
     taxonomy = one(sentinel_config, "google_data_catalog_taxonomy", "governance")
     assert taxonomy["activated_policy_types"] == ["FINE_GRAINED_ACCESS_CONTROL"]
 
