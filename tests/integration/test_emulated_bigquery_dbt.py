@@ -15,6 +15,8 @@ What bqemulator 1.4.0 cannot do, and so is not exercised here (each covered else
   emulator's SQL translation): the second run uses the same strategy with *static* partitions
   (``incremental_partitions``, the project's backfill path); the dynamic window is checked by
   the offline compile and, for results, by the DuckDB equivalence test.
+- The Pub/Sub BigQuery subscription itself: the test writes its table (raw.events_stream, as
+  Terraform creates it) directly and checks that staging unions and de-duplicates the events.
 - Partitioning, clustering, labels, policy tags are not recorded by the emulator: unit tests
   assert the generated configs (test_bigquery_dbt_config.py).
 """
@@ -79,6 +81,45 @@ def _dbt(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
+def _first_file_event(root: Path) -> dict:
+    """The first event of the first landed events file, read straight from the file."""
+    path = sorted(root.rglob("events*.jsonl*"))[0]
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        return json.loads(fh.readline())
+
+
+def _stream_messages(bq, duplicate_of: dict) -> dict:
+    """Create raw.events_stream as Terraform does (Pub/Sub write-metadata columns) and write two
+    messages into it: a new event, and a redelivery-like copy of an event already landed as a file."""
+    from google.cloud import bigquery
+
+    schema = [
+        bigquery.SchemaField("subscription_name", "STRING"),
+        bigquery.SchemaField("message_id", "STRING"),
+        bigquery.SchemaField("publish_time", "TIMESTAMP"),
+        bigquery.SchemaField("data", "STRING"),
+        bigquery.SchemaField("attributes", "STRING"),
+    ]
+    bq.create_table(bigquery.Table(f"{PROJECT}.raw.events_stream", schema=schema))
+    new_event = {
+        "event_id": "stream-evt-1",
+        "event_name": "page_view",
+        "event_timestamp": "2025-12-15 10:00:00",
+        "anonymous_id": "stream-visitor-1",
+        "page_url": "/",
+        "device_type": "mobile",
+    }
+    rows = [
+        {"subscription_name": "clickstream-to-bigquery", "message_id": "m-1", "publish_time": "2025-12-15T10:00:01Z",
+         "data": json.dumps(new_event), "attributes": "{}"},
+        {"subscription_name": "clickstream-to-bigquery", "message_id": "m-2", "publish_time": "2025-12-15T10:00:02Z",
+         "data": json.dumps(duplicate_of), "attributes": "{}"},
+    ]  # fmt: skip
+    assert bq.insert_rows_json(f"{PROJECT}.raw.events_stream", rows) == []
+    return new_event
+
+
 def _distinct_orders_by_created_day(root: Path) -> Counter:
     """Independent count from the raw files: distinct order ids per created_at day."""
     first_day: dict[str, date] = {}
@@ -123,6 +164,10 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path, monk
             report = load_directory(landing["base"], target="bigquery")
             assert report.ok and {f.status for f in report.files} == {"loaded"}
 
+            # 1b. Clickstream through the Pub/Sub BigQuery subscription's table (raw.events_stream).
+            file_event = _first_file_event(landing["base"])
+            stream_event = _stream_messages(_bq(bq_emu.url), duplicate_of=file_event)
+
             profiles = tmp_path / "profiles"
             profiles.mkdir()
             (profiles / "profiles.yml").write_text(PROFILE.format(project=PROJECT, endpoint=bq_emu.url))
@@ -139,6 +184,18 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path, monk
             assert "ERROR=0" in out and "SKIP=0" in out
 
             bq = _bq(bq_emu.url)
+            # Streamed events reach staging beside the file-landed ones, each event once.
+            staged = {
+                r["event_id"]: (r["n"], r["source_file"])
+                for r in bq.query(
+                    f"SELECT event_id, COUNT(*) AS n, MAX(_source_file) AS source_file "
+                    f"FROM `{PROJECT}.staging.stg_web__events` "
+                    f"WHERE event_id IN ('{stream_event['event_id']}', '{file_event['event_id']}') GROUP BY 1"
+                ).result()
+            }
+            assert staged[stream_event["event_id"]] == (1, "pubsub://clickstream-to-bigquery/m-1")
+            assert staged[file_event["event_id"]][0] == 1
+
             base_days = _distinct_orders_by_created_day(landing["base"])
             got = Counter(
                 {

@@ -2,7 +2,28 @@ with
 
 source as (
 
-    select * from {{ source('web', 'events') }}
+    select
+        event_id,
+        event_name,
+        event_timestamp,
+        session_id,
+        anonymous_id,
+        customer_id,
+        product_id,
+        order_id,
+        page_url,
+        referrer,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        device_type,
+        country_code,
+        _source_file,
+        _source_line,
+        _loaded_at
+    from {{ source('web', 'events') }}
+    {#- On BigQuery, plus the events the Pub/Sub subscription streamed into raw.events_stream. #}
+    {{ web_events_from_stream() }}
 
 ),
 
