@@ -9,8 +9,9 @@
    * else from new event files in the landing zone (``web/events/*.jsonl*``; on GCP a Pub/Sub
      Cloud Storage subscription can write them), idempotent per file like the daily DAG.
 2. **dbt** - only the event-driven models, selected by ``ECOM_CLICKSTREAM_SELECT`` (default
-   ``source:web.events+``: every model downstream of the clickstream source, alert marts included;
-   set ``tag:clickstream`` to narrow it), rendered by Cosmos from the daily DAG's manifest.
+   ``tag:clickstream``: sessionized events, sessions, conversion, hourly product activity and the
+   spike alerts; ``source:web.events+`` widens it to attribution and customer 360, which the daily
+   DAG refreshes anyway), rendered by Cosmos from the daily DAG's manifest.
 3. **clickstream_ready** - publishes the ``ecommerce_warehouse.clickstream`` asset.
 4. **alerts** - reads the alert marts (e.g. product-hour spikes) and failed dbt tasks and
    notifies through ``ECOM_ALERT_CONN_ID`` (log only when unset).

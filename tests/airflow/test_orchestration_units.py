@@ -25,7 +25,7 @@ def test_defaults_are_the_local_duckdb_setup() -> None:
     assert s.write_pool == DUCKDB_POOL
     assert s.freshness_fail_on_error is False
     assert s.retries == 2 and s.alert_lookback_hours == 48
-    assert s.clickstream_select == ("source:web.events+",)
+    assert s.clickstream_select == ("tag:clickstream",)
     assert s.pubsub_subscription is None and s.alert_conn_id is None and s.dbt_executable is None
 
 

@@ -34,9 +34,9 @@ Variables (all optional; defaults are the local set-up):
                                    48; 0 = every row)
 ``ECOM_PUBSUB_SUBSCRIPTION``       ``projects/<p>/subscriptions/<s>``: the micro-batch pulls events
                                    from it; unset: it lands new event files from the landing zone
-``ECOM_CLICKSTREAM_SELECT``        dbt selection of the micro-batch; default ``source:web.events+``
-                                   (every model downstream of the clickstream source); narrow it,
-                                   e.g. ``tag:clickstream``, once the project tags such models
+``ECOM_CLICKSTREAM_SELECT``        dbt selection of the micro-batch; default ``tag:clickstream`` (the
+                                   event-driven sessions, conversion, hourly activity and spike alerts);
+                                   ``source:web.events+`` also refreshes attribution and customer 360
 ``ECOM_DAILY_SCHEDULE``            cron of the daily DAG (default ``0 4 * * *``, UTC)
 ``ECOM_MICROBATCH_SCHEDULE``       cron of the micro-batch DAG (default ``*/15 * * * *``)
 =================================  ==============================================================
@@ -181,7 +181,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     retries = _int(env, "ECOM_TASK_RETRIES", 2)
     lookback = _int(env, "ECOM_ALERT_LOOKBACK_HOURS", 48)
 
-    select = tuple(s for s in env.get("ECOM_CLICKSTREAM_SELECT", "source:web.events+").split() if s)
+    select = tuple(s for s in env.get("ECOM_CLICKSTREAM_SELECT", "tag:clickstream").split() if s)
     return Settings(
         target=target,
         dbt_project_dir=project,
