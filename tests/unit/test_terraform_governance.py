@@ -315,7 +315,7 @@ def test_custom_roles_and_service_accounts_are_as_documented(sentinel_config):
     assert accounts == documented_accounts == {"loader", "dbt", "composer"}
 
 
-def test_the_fine_grained_pii_reader_role_goes_to_the_privileged_group_and_the_hashing_dbt_account_only(sentinel_config):
+def test_fine_grained_pii_reader_role_goes_to_the_privileged_group_and_the_hashing_dbt_account(sentinel_config):
     readers = [
         _member_key(resource["member"])
         for rtype in IAM_MEMBER_TYPES
