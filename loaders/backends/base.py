@@ -54,6 +54,20 @@ AUDIT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("error", "string"),
 )
 
+
+def audit_values(result: FileResult) -> tuple:
+    """The audit row of one file attempt, in ``AUDIT_COLUMNS`` order, for every backend.
+
+    Args:
+        result: the file's outcome.
+
+    Returns:
+        One value per ``AUDIT_COLUMNS`` entry (``table_name`` is ``result.table``; the other
+        columns are the ``FileResult`` attributes of the same name).
+    """
+    return tuple(result.table if name == "table_name" else getattr(result, name) for name, _ in AUDIT_COLUMNS)
+
+
 #: ``raw._quarantine``: one row per failing column of a rejected row (one row with a NULL
 #: ``column_name`` when the whole line is unreadable). Rows of a file are replaced with the file.
 QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -60,6 +60,7 @@ from loaders.backends.base import (
     RAW_SCHEMA,
     Backend,
     Landing,
+    audit_values,
 )
 from loaders.backends.duckdb import DuckDBBackend
 from loaders.contract import BIGQUERY_TYPES, Table
@@ -320,22 +321,9 @@ def _bq_value(value: object) -> str:
 
 def audit_insert_sql(settings: BigQuerySettings, r: FileResult) -> str:
     """``INSERT`` of the audit row of ``r`` into ``raw._load_audit`` (literals; no parameters)."""
-    values = [
-        r.table,
-        r.source_file,
-        r.sha256,
-        r.bytes,
-        r.rows_read,
-        r.rows_loaded,
-        r.rows_rejected,
-        r.status,
-        r.started_at,
-        r.finished_at,
-        r.duration_ms,
-        r.error,
-    ]
     cols = ", ".join(n for n, _ in AUDIT_COLUMNS)
-    return f"INSERT INTO {settings.sql_ref(AUDIT_TABLE)} ({cols}) VALUES ({', '.join(_bq_value(v) for v in values)})"
+    values = ", ".join(_bq_value(v) for v in audit_values(r))
+    return f"INSERT INTO {settings.sql_ref(AUDIT_TABLE)} ({cols}) VALUES ({values})"
 
 
 def replace_file_script(

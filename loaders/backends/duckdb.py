@@ -37,6 +37,7 @@ from loaders.backends.base import (
     RAW_SCHEMA,
     Backend,
     Landing,
+    audit_values,
     raw_table_columns,
 )
 from loaders.contract import Table
@@ -221,23 +222,8 @@ class DuckDBBackend(Backend):
         self._insert_audit(result)
 
     def _insert_audit(self, r: FileResult) -> None:
-        self._con.execute(
-            f"INSERT INTO {RAW_SCHEMA}.{AUDIT_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                r.table,
-                r.source_file,
-                r.sha256,
-                r.bytes,
-                r.rows_read,
-                r.rows_loaded,
-                r.rows_rejected,
-                r.status,
-                r.started_at,
-                r.finished_at,
-                r.duration_ms,
-                r.error,
-            ],
-        )
+        placeholders = ", ".join("?" for _ in AUDIT_COLUMNS)
+        self._con.execute(f"INSERT INTO {RAW_SCHEMA}.{AUDIT_TABLE} VALUES ({placeholders})", list(audit_values(r)))
 
     # ------------------------------------------------------------------ landing
     def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:
