@@ -102,11 +102,11 @@ def test_sales_marts_reconcile_with_raw_net_sales(con, raw):
 def test_customer_product_marketing_marts_reconcile_with_raw_net_sales(con, raw):
     total_net = sum(raw["net"].values(), Decimal(0))
     customer_net = sum((raw["net"][o] for o, row in raw["orders"].items() if row["customer_id"]), Decimal(0))
-    assert _scalar(con, "select sum(net_sales_amount) from marts.customer_lifetime") == customer_net
-    assert _scalar(con, "select sum(net_sales_amount) from marts.customer_360") == customer_net
-    assert _scalar(con, "select sum(net_sales_amount) from marts.customer_cohorts") == customer_net
-    assert _scalar(con, "select sum(net_sales_amount) from marts.product_performance") == total_net
-    assert _scalar(con, "select sum(net_sales_amount) from marts.product_category_performance") == total_net
+    assert _scalar(con, "select sum(net_sales_amount) from marts.dim_customer_lifetime") == customer_net
+    assert _scalar(con, "select sum(net_sales_amount) from marts.dim_customer_360") == customer_net
+    assert _scalar(con, "select sum(net_sales_amount) from marts.fct_customer_cohorts") == customer_net
+    assert _scalar(con, "select sum(net_sales_amount) from marts.dim_product_performance") == total_net
+    assert _scalar(con, "select sum(net_sales_amount) from marts.dim_product_category_performance") == total_net
     assert _scalar(con, "select sum(net_sales_amount) from marts.fct_order_attribution") == total_net
     valid_net = sum((raw["net"][o] for o, row in raw["orders"].items() if row["status"] != "cancelled"), Decimal(0))
     # every valid order is credited to exactly one channel (possibly Unattributed) by last non-direct click
@@ -128,19 +128,19 @@ def test_cohort_sizes_sum_to_the_customer_count(con, raw):
         expected[date(ts.year, ts.month, 1)] += 1
     actual = dict(
         con.execute(
-            "select cohort_month, cohort_customer_count from marts.customer_cohorts where months_since_first_order = 0"
+            "select cohort_month, cohort_customer_count from marts.fct_customer_cohorts where months_since_first_order = 0"
         ).fetchall()
     )
     assert actual == dict(expected)
     assert (
         sum(actual.values())
         == len(first_order)
-        == _scalar(con, "select count(*) from marts.customer_lifetime where order_count > 0")
+        == _scalar(con, "select count(*) from marts.dim_customer_lifetime where order_count > 0")
     )
     # dense: every cohort has one row per month from its first month to the observation month, none missing
     last = max(parse_ts(r["created_at"]) for r in raw["orders"].values())
     expected_rows = sum((last.year - m.year) * 12 + last.month - m.month + 1 for m in expected)
-    assert _scalar(con, "select count(*) from marts.customer_cohorts") == expected_rows
+    assert _scalar(con, "select count(*) from marts.fct_customer_cohorts") == expected_rows
 
 
 def test_btyd_inputs_match_an_independent_computation(con, raw):
@@ -164,7 +164,7 @@ def test_btyd_inputs_match_an_independent_computation(con, raw):
     actual = {
         row[0]: tuple(row[1:])
         for row in con.execute(
-            "select customer_id, frequency, recency, t, monetary_value from marts.customer_btyd_summary"
+            "select customer_id, frequency, recency, t, monetary_value from marts.dim_customer_btyd_summary"
         ).fetchall()
     }
     assert actual.keys() == expected.keys()

@@ -4,7 +4,7 @@ with
 
 products as (
 
-    select * from {{ ref('product_performance') }}
+    select * from {{ ref('dim_product_performance') }}
 
 ),
 

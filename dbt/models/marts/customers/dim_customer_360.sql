@@ -1,11 +1,11 @@
-{#- The customer 360: one row per customer joining lifetime value and scores (customer_lifetime),
+{#- The customer 360: one row per customer joining lifetime value and scores (dim_customer_lifetime),
     web activity (fct_web_sessions, customers matched by login or visitor stitching), marketing
     touch (attribution of the first and the latest valid order) and support history. -#}
 with
 
 customers as (
 
-    select * from {{ ref('customer_lifetime') }}
+    select * from {{ ref('dim_customer_lifetime') }}
 
 ),
 
