@@ -1,4 +1,4 @@
-"""Issue 3's marts and semantic layer against figures computed independently from the raw sample files.
+"""The analytics marts and semantic layer against figures computed independently from the raw sample files.
 
 One warehouse per session (analytics_warehouse.built_warehouse: loader CLI + one full `dbt build`, which also
 runs every mart's data tests and unit tests). Each expected value below is computed in plain Python from
@@ -128,7 +128,8 @@ def test_cohort_sizes_sum_to_the_customer_count(con, raw):
         expected[date(ts.year, ts.month, 1)] += 1
     actual = dict(
         con.execute(
-            "select cohort_month, cohort_customer_count from marts.fct_customer_cohorts where months_since_first_order = 0"
+            "select cohort_month, cohort_customer_count from marts.fct_customer_cohorts"
+            " where months_since_first_order = 0"
         ).fetchall()
     )
     assert actual == dict(expected)
