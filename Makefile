@@ -116,7 +116,6 @@ distclean: clean ## remove build outputs and environments
 	rm -rf $(VENV) $(TOOLS) .venv-*
 
 # ================================================================ sections per area
-# Each area appends its own targets below its banner; keep edits inside your section.
 
 # ---------------------------------------------------------------- generator & benchmarks
 # The committed sample: these settings are also recorded in seeds/_generator.yml, and a test
