@@ -8,12 +8,6 @@ customers as (
 
 lifetime as (
 
-    select * from {{ ref('int_customers_orders_aggregated') }}
-
-),
-
-segments as (
-
     select * from {{ ref('int_customers_segmented') }}
 
 ),
@@ -31,13 +25,13 @@ final as (
         coalesce(lifetime.currency, customers.currency) as currency,
         customers.country_code,
         coalesce(country_regions.region, 'Unknown') as region,
-        coalesce(segments.customer_segment, 'Prospect') as customer_segment,
-        coalesce(segments.customer_health, 'Prospect') as customer_health,
-        segments.rfm_cell,
-        segments.recency_score,
-        segments.frequency_score,
-        segments.monetary_score,
-        segments.rfm_total_score,
+        coalesce(lifetime.customer_segment, 'Prospect') as customer_segment,
+        coalesce(lifetime.customer_health, 'Prospect') as customer_health,
+        lifetime.rfm_cell,
+        lifetime.recency_score,
+        lifetime.frequency_score,
+        lifetime.monetary_score,
+        lifetime.rfm_total_score,
         cast(coalesce(lifetime.order_count, 0) as {{ dbt.type_bigint() }}) as order_count,
         cast(coalesce(lifetime.net_order_count, 0) as {{ dbt.type_bigint() }}) as net_order_count,
         cast(coalesce(lifetime.gross_sales_amount, 0) as {{ type_money() }}) as gross_sales_amount,
@@ -48,9 +42,9 @@ final as (
         lifetime.days_since_last_order,
         lifetime.tenure_days,
         lifetime.average_days_between_orders,
-        segments.net_sales_percent_rank,
+        lifetime.net_sales_percent_rank,
         coalesce(lifetime.order_count, 0) > 1 as is_repeat_customer,
-        coalesce(segments.is_churn_risk, false) as is_churn_risk,
+        coalesce(lifetime.is_churn_risk, false) as is_churn_risk,
         customers.is_in_customer_feed,
         lifetime.first_order_date,
         lifetime.last_order_date,
@@ -62,8 +56,6 @@ final as (
     from customers
     left join lifetime
         on customers.customer_id = lifetime.customer_id
-    left join segments
-        on customers.customer_id = segments.customer_id
     left join country_regions
         on customers.country_code = country_regions.country_code
 
