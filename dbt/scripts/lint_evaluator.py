@@ -96,13 +96,14 @@ def main() -> int:
             **os.environ,
             "DUCKDB_PATH": str(warehouse),
             "DBT_PROFILES_DIR": str(project),
+            "DBT_PROJECT_DIR": str(project),
             "DBT_TARGET_PATH": str(Path(tmp) / "target"),
             "DBT_LOG_PATH": str(Path(tmp) / "logs"),
         }
         dbt = Path(sys.executable).with_name("dbt")
         select = ["package:dbt_project_evaluator", "dbt_project_evaluator_exceptions"]
         subprocess.run(
-            [str(dbt), "build", "--quiet", "--target", "duckdb", "--select", *select],
+            [str(dbt), "build", "--quiet", "--project-dir", str(project), "--target", "duckdb", "--select", *select],
             cwd=project,
             env=env,
             check=True,
