@@ -129,7 +129,7 @@ def read_dashboard_data(db_path: Path, schema: str = "marts", top_n: int = 10, a
         paid = _rows(
             con,
             f"""with channels as (
-                    select channel_group, sum(spend_amount) as spend, sum(attributed_net_sales_amount) as sales
+                    select channel_group, sum(spend_amount) as spend, sum(last_non_direct_net_sales_amount) as sales
                     from {s}.fct_marketing_channel_daily group by channel_group
                 )
                 select sum(sales), sum(spend) from channels where spend > 0""",
@@ -171,10 +171,10 @@ def read_dashboard_data(db_path: Path, schema: str = "marts", top_n: int = 10, a
         )
         data.channel_marketing = _rows(
             con,
-            f"""select channel_group, sum(spend_amount), sum(attributed_net_sales_amount),
-                       sum(attributed_new_customer_count),
-                       sum(attributed_net_sales_amount) / nullif(sum(spend_amount), 0),
-                       sum(spend_amount) / nullif(sum(attributed_new_customer_count), 0)
+            f"""select channel_group, sum(spend_amount), sum(last_non_direct_net_sales_amount),
+                       sum(last_non_direct_new_customer_count),
+                       sum(last_non_direct_net_sales_amount) / nullif(sum(spend_amount), 0),
+                       sum(spend_amount) / nullif(sum(last_non_direct_new_customer_count), 0)
                 from {s}.fct_marketing_channel_daily group by channel_group order by 3 desc""",
         )
         data.cohort_retention = _rows(
