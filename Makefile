@@ -59,7 +59,7 @@ run: setup ## load seeds/ into DuckDB, dbt build, docs, KPI summary
 	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
 	cd dbt && $(DBT) build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
 	cd dbt && $(DBT) docs generate --quiet
-	$(PY) -m loaders kpis
+	$(PY) -m serving kpis
 
 load: setup ## load seeds/ into the raw layer only
 	@mkdir -p $(BUILD)
@@ -75,8 +75,8 @@ readme: setup ## regenerate README's contract table and the dbt sources YAML fro
 	$(PY) -m loaders contract readme
 	$(PY) -m loaders contract dbt-sources
 
-kpis: setup ## print the KPI summary of the built warehouse
-	$(PY) -m loaders kpis
+kpis: setup ## print the KPI summary of the built warehouse (saved queries of the semantic layer)
+	$(PY) -m serving kpis
 
 # ---------------------------------------------------------------- checks
 test: setup setup-extra ## the whole suite: lint, dbt parse for both targets, pytest
@@ -140,15 +140,18 @@ seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when n
 bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
 	$(PY) tests/bench/bench_pipeline.py --orders $(PIPELINE_ORDERS)
+	$(PY) tests/bench/bench_api.py --clients 8
 
-# ---------------------------------------------------------------- analytics: semantic layer, dashboard
-# Headless Chromium (Debian's package) renders the dashboard for its screenshot and test.
+# ---------------------------------------------------------------- serving: semantic layer, BI app, metrics API
+# Headless Chromium (Debian's package) for the app's browser test and its README screenshot.
 CHROMIUM_STAMP := $(TOOLS)/.chromium-installed
-DASHBOARD_HTML := $(BUILD)/dashboard.html
+SEMANTIC_MANIFEST := $(DBT_PROJECT_DIR)/target/semantic_manifest.json
+BI_PORT ?= 8501
+API_PORT ?= 8000
 
 $(CHROMIUM_STAMP):
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; else \
-		echo "installing Debian's chromium (headless dashboard rendering)"; \
+		echo "installing Debian's chromium (headless browser for the app's test and screenshot)"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
 	fi
@@ -156,23 +159,25 @@ $(CHROMIUM_STAMP):
 
 setup-extra:: $(CHROMIUM_STAMP)
 
-.PHONY: dashboard metrics analytics-lint
-dashboard: setup $(CHROMIUM_STAMP) ## static dashboard from the DuckDB marts (build/dashboard.html) + screenshot (assets/)
+.PHONY: metrics serving-warehouse api serving-lint
+# The consumers need a built warehouse and the semantic manifest of this checkout.
+serving-warehouse: setup
 	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
-	$(PY) -m dashboard build --duckdb $(DUCKDB_PATH) --out $(DASHBOARD_HTML)
-	$(PY) -m dashboard screenshot --html $(DASHBOARD_HTML) --out $(ROOT)/assets/dashboard.png
+	@test -f $(SEMANTIC_MANIFEST) || (cd dbt && $(DBT) parse --quiet --target-path target)
 
-# MetricFlow reads <project>/target/semantic_manifest.json, hence the explicit --target-path.
-metrics: setup ## semantic layer: one MetricFlow query (revenue and orders by ISO week) on the DuckDB warehouse
-	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
+# MetricFlow's CLI reads <project>/target/semantic_manifest.json, hence the explicit --target-path.
+metrics: serving-warehouse ## semantic layer: one MetricFlow query (revenue and orders by ISO week) on the DuckDB warehouse
 	cd $(DBT_PROJECT_DIR) && $(DBT) parse --quiet --target-path target
 	cd $(DBT_PROJECT_DIR) && $(VENV)/bin/mf query --metrics revenue,orders --group-by metric_time__week --order metric_time__week
 
-analytics-lint: setup
-	$(VENV)/bin/ruff check dashboard
-	$(VENV)/bin/ruff format --check dashboard
+api: serving-warehouse ## read-only metrics API on http://127.0.0.1:$(API_PORT) (token: METRICS_API_TOKEN; docs /docs)
+	$(PY) -m serving api --port $(API_PORT) --manifest $(SEMANTIC_MANIFEST)
 
-test-extra:: analytics-lint
+serving-lint: setup
+	$(VENV)/bin/ruff check serving
+	$(VENV)/bin/ruff format --check serving
+
+test-extra:: serving-lint
 
 
 # ---------------------------------------------------------------- airflow

@@ -1,0 +1,31 @@
+"""Command line of the serving package: ``kpis`` (summary), ``api`` (HTTP API)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+USAGE = "usage: python -m serving {kpis,api} [options]"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch to the sub-command's own ``main``.
+
+    Args:
+        argv: command line after ``python -m serving`` (default ``sys.argv[1:]``).
+
+    Returns:
+        The sub-command's exit status; 2 for an unknown or missing sub-command.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in {"kpis", "api"}:
+        print(USAGE, file=sys.stderr)
+        return 2
+    command, rest = args[0], args[1:]
+    if command == "kpis":
+        from serving import kpis
+
+        return kpis.main(rest)
+    from serving.api import serve
+
+    return serve(rest)
