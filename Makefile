@@ -159,7 +159,7 @@ $(CHROMIUM_STAMP):
 
 setup-extra:: $(CHROMIUM_STAMP)
 
-.PHONY: metrics serving-warehouse api serving-lint
+.PHONY: metrics serving-warehouse bi api screenshot serving-lint
 # The consumers need a built warehouse and the semantic manifest of this checkout.
 serving-warehouse: setup
 	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
@@ -170,8 +170,14 @@ metrics: serving-warehouse ## semantic layer: one MetricFlow query (revenue and 
 	cd $(DBT_PROJECT_DIR) && $(DBT) parse --quiet --target-path target
 	cd $(DBT_PROJECT_DIR) && $(VENV)/bin/mf query --metrics revenue,orders --group-by metric_time__week --order metric_time__week
 
+bi: serving-warehouse ## interactive BI app over the semantic layer on http://127.0.0.1:$(BI_PORT) (read-only, offline)
+	$(PY) -m serving bi --port $(BI_PORT) --manifest $(SEMANTIC_MANIFEST)
+
 api: serving-warehouse ## read-only metrics API on http://127.0.0.1:$(API_PORT) (token: METRICS_API_TOKEN; docs /docs)
 	$(PY) -m serving api --port $(API_PORT) --manifest $(SEMANTIC_MANIFEST)
+
+screenshot: serving-warehouse $(CHROMIUM_STAMP) ## rewrite assets/bi-app.png from the running app in headless Chromium
+	$(PY) -m serving screenshot --manifest $(SEMANTIC_MANIFEST) --out $(ROOT)/assets/bi-app.png
 
 serving-lint: setup
 	$(VENV)/bin/ruff check serving

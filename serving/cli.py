@@ -1,11 +1,11 @@
-"""Command line of the serving package: ``kpis`` (summary), ``api`` (HTTP API)."""
+"""Command line of the serving package: ``kpis`` (summary), ``api`` (HTTP API), ``bi`` (app), ``screenshot``."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 
-USAGE = "usage: python -m serving {kpis,api} [options]"
+USAGE = "usage: python -m serving {kpis,api,bi,screenshot} [options]"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,7 +18,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The sub-command's exit status; 2 for an unknown or missing sub-command.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in {"kpis", "api"}:
+    if not args or args[0] not in {"kpis", "api", "bi", "screenshot"}:
         print(USAGE, file=sys.stderr)
         return 2
     command, rest = args[0], args[1:]
@@ -26,6 +26,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from serving import kpis
 
         return kpis.main(rest)
-    from serving.api import serve
+    if command == "api":
+        from serving.api import serve
 
-    return serve(rest)
+        return serve(rest)
+    if command == "bi":
+        from serving.app_launcher import main as bi_main
+
+        return bi_main(rest)
+    from serving.screenshot import main as screenshot_main
+
+    return screenshot_main(rest)
