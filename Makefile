@@ -159,7 +159,7 @@ $(CHROMIUM_STAMP):
 
 setup-extra:: $(CHROMIUM_STAMP)
 
-.PHONY: metrics serving-warehouse bi api screenshot serving-lint
+.PHONY: metrics serving-warehouse bi api screenshot looker-studio serving-lint
 # The consumers need a built warehouse and the semantic manifest of this checkout.
 serving-warehouse: setup
 	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
@@ -178,6 +178,12 @@ api: serving-warehouse ## read-only metrics API on http://127.0.0.1:$(API_PORT) 
 
 screenshot: serving-warehouse $(CHROMIUM_STAMP) ## rewrite assets/bi-app.png from the running app in headless Chromium
 	$(PY) -m serving screenshot --manifest $(SEMANTIC_MANIFEST) --out $(ROOT)/assets/bi-app.png
+
+LOOKER_TARGET := $(BUILD)/looker-studio-target
+LOOKER_ARGS ?=
+looker-studio: setup ## Looker Studio Linking API URL of each exposure (offline dbt parse for BigQuery; docs/looker-studio.md)
+	cd dbt && DBT_TARGET_PATH=$(LOOKER_TARGET) DBT_LOG_PATH=$(LOOKER_TARGET)/logs $(DBT) parse --quiet --target bigquery
+	$(PY) -m serving looker-studio --manifest $(LOOKER_TARGET)/manifest.json $(LOOKER_ARGS)
 
 serving-lint: setup
 	$(VENV)/bin/ruff check serving
