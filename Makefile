@@ -137,9 +137,10 @@ generate: setup ## generate a landing tree: make generate ORDERS=1000000 GEN_OUT
 seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when nothing changed)
 	$(PY) -m loaders.generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
 
-bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS
+bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS; metrics API latency
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
 	$(PY) tests/bench/bench_pipeline.py --orders $(PIPELINE_ORDERS)
+	$(MAKE) --no-print-directory serving-warehouse
 	$(PY) tests/bench/bench_api.py --clients 8
 
 # ---------------------------------------------------------------- serving: semantic layer, BI app, metrics API
