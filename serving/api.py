@@ -1,4 +1,5 @@
-"""Read-only HTTP API over the semantic layer (``make api``; OpenAPI schema at ``/openapi.json``, docs at ``/docs``).
+"""Read-only HTTP API over the semantic layer (``make api``; OpenAPI schema at ``/openapi.json``; ``/docs`` renders
+it with Swagger UI, whose script FastAPI loads from a CDN).
 
 What it answers is exactly what the semantic manifest defines: its metrics, their dimensions and its saved
 queries (``serving.semantic``), plus the CLV predictions per customer when that mart is built. Every

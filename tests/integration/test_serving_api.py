@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -182,3 +183,35 @@ def test_readers_share_the_file_and_cannot_write(layer, warehouse):
         assert other.execute("select count(*) from marts.fct_orders").fetchone()[0] > 0
     with pytest.raises(duckdb.Error, match="read-only|read only"):
         layer.client.select(f'create table "{layer.alias}".marts.x as select 1 as a')
+
+
+def test_clv_predictions_are_served_per_customer_when_the_mart_exists(warehouse, tmp_path):
+    db, manifest = warehouse
+    copy = tmp_path / db.name  # same file name: the manifest's database alias
+    shutil.copyfile(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            """create table marts.dim_customer_clv as select * from (values
+                   (7, 0.82, 1.4, cast(310.25 as decimal(18, 2))),
+                   (9, 0.10, 0.2, cast(12.00 as decimal(18, 2)))
+               ) as t(customer_id, probability_alive, expected_purchases_90d, clv_amount)"""
+        )
+    layer = SemanticLayer(manifest, copy)
+    try:
+        client = TestClient(create_app(layer, TOKEN))
+        assert client.get("/predictions/clv/7", headers=AUTH).json() == {
+            "customer_id": 7,
+            "probability_alive": 0.82,
+            "expected_purchases_90d": 1.4,
+            "clv_amount": 310.25,
+        }
+        missing = client.get("/predictions/clv/8", headers=AUTH)
+        assert missing.status_code == 404 and "customer 8" in missing.json()["detail"]
+        listed = client.get("/predictions/clv", params={"format": "csv"}, headers=AUTH).text.splitlines()
+        assert listed == [
+            "customer_id,probability_alive,expected_purchases_90d,clv_amount",
+            "7,0.82,1.4,310.25",
+            "9,0.10,0.2,12.00",
+        ]
+    finally:
+        layer.close()
