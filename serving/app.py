@@ -315,18 +315,46 @@ def _operations(marts: Marts, f: bi.Filters) -> None:
 
 def _predictions(marts: Marts, f: bi.Filters) -> None:
     st.subheader("Customer lifetime value")
-    _table(
-        marts.customer_clv(limit=200),
-        "CLV predictions are not built yet (mart dim_customer_clv).",
-        "The CLV mart is empty.",
-    )
+    clv = marts.customer_clv(limit=50_000)
+    if clv is not None and clv.rows and "predicted_clv_amount" in clv.columns:
+        df = frame(clv.columns, clv.rows)
+        if f.currency and "currency" in df:
+            df = df[df["currency"] == f.currency]
+        left, right = st.columns(2)
+        left.plotly_chart(
+            px.histogram(df, x="predicted_clv_amount", nbins=40, title=f"Predicted CLV per customer ({f.currency})"),
+            use_container_width=True,
+        )
+        if "probability_alive" in df:
+            right.plotly_chart(
+                px.histogram(df, x="probability_alive", nbins=20, title="Probability alive"), use_container_width=True
+            )
+        st.dataframe(df.sort_values("predicted_clv_amount", ascending=False).head(20), hide_index=True)
+    else:
+        _table(clv, "CLV predictions are not built yet (mart dim_customer_clv).", "The CLV mart is empty.")
     st.subheader("Revenue forecast")
-    forecast = marts.revenue_forecast(f.start, f.end)
-    _table(
-        forecast,
-        "The revenue forecast is not built yet (mart fct_revenue_forecast_daily).",
-        "No forecast in this period.",
-    )
+    forecast = marts.revenue_forecast()
+    needed = {"forecast_date", "forecast_net_sales_amount", "currency"}
+    if forecast is not None and forecast.rows and needed <= set(forecast.columns):
+        df = frame(forecast.columns, forecast.rows)
+        df = df[df["currency"] == f.currency] if f.currency else df
+        if "is_baseline" in df:
+            df = df[~df["is_baseline"].astype(bool)]
+        fig = go.Figure()
+        for low, high, name in (("lower_95", "upper_95", "95 %"), ("lower_80", "upper_80", "80 %")):
+            lo, hi = f"forecast_net_sales_{low}_amount", f"forecast_net_sales_{high}_amount"
+            if {lo, hi} <= set(df.columns):
+                fig.add_trace(go.Scatter(x=df["forecast_date"], y=df[hi], line={"width": 0}, showlegend=False))
+                fig.add_trace(go.Scatter(x=df["forecast_date"], y=df[lo], fill="tonexty", line={"width": 0}, name=name))
+        fig.add_trace(go.Scatter(x=df["forecast_date"], y=df["forecast_net_sales_amount"], name="forecast"))
+        fig.update_layout(title=f"Daily net sales forecast ({f.currency})")
+        st.plotly_chart(fig, use_container_width=True)
+    else:
+        _table(
+            forecast,
+            "The revenue forecast is not built yet (mart fct_revenue_forecast_daily).",
+            "The forecast mart is empty.",
+        )
 
 
 def main() -> None:
