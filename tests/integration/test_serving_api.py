@@ -22,7 +22,11 @@ from serving.api import create_app
 from serving.semantic import SemanticLayer
 from tests.integration.analytics_warehouse import built_warehouse
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    # FastAPI's TestClient is Starlette's, which asks for a package (httpx2) this project does not use.
+    pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
+]
 
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
