@@ -10,23 +10,24 @@ import csv
 import io
 import json
 import shutil
+import warnings
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from fastapi.testclient import TestClient
 
 from serving import kpis
 from serving.api import create_app
 from serving.semantic import SemanticLayer
 from tests.integration.analytics_warehouse import built_warehouse
 
-pytestmark = [
-    pytest.mark.slow,
+pytestmark = pytest.mark.slow
+
+with warnings.catch_warnings():
     # FastAPI's TestClient is Starlette's, which asks for a package (httpx2) this project does not use.
-    pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`"),
-]
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
 
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
