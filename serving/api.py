@@ -5,9 +5,9 @@ What it answers is exactly what the semantic manifest defines: its metrics, thei
 queries (``serving.semantic``), plus the CLV predictions per customer when that mart is built. Every
 route but ``/health`` needs ``Authorization: Bearer <token>`` with the token of the environment variable
 ``METRICS_API_TOKEN``. Errors are JSON ``{"detail": ...}``: 401 without a valid token, 404 for a metric,
-saved query, customer or mart that does not exist, 422 for a dimension, grain, filter or order the metrics
-cannot answer. ``format=csv`` (or ``Accept: text/csv``) answers CSV with exact decimals; JSON carries
-money as numbers.
+saved query, customer or prediction mart that does not exist, 422 for a dimension, grain, filter or order the
+metrics cannot answer, 503 when a mart a metric reads is not built. ``format=csv`` (or ``Accept: text/csv``)
+answers CSV with exact decimals; JSON carries money as numbers.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from serving.marts import Marts
 from serving.semantic import (
     GRAINS,
     InvalidQueryError,
+    MissingMartError,
     QueryResult,
     SemanticLayer,
     SemanticLayerError,
@@ -133,6 +134,10 @@ def create_app(layer: SemanticLayer, token: str) -> FastAPI:
     @app.exception_handler(InvalidQueryError)
     def _invalid(_: Request, exc: InvalidQueryError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(MissingMartError)
+    def _missing(_: Request, exc: MissingMartError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     @app.get("/health", summary="Liveness (no token)")
     def health() -> dict[str, str]:

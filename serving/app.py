@@ -9,6 +9,7 @@ else ``DUCKDB_PATH`` and the dbt target. Filters live in the sidebar and in the 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import streamlit as st
 
 from serving import bi
 from serving.marts import Marts, Rows
-from serving.semantic import SemanticLayer, SemanticLayerError
+from serving.semantic import InvalidQueryError, SemanticLayer, SemanticLayerError
 
 
 @st.cache_resource
@@ -357,6 +358,14 @@ def _predictions(marts: Marts, f: bi.Filters) -> None:
         )
 
 
+def _guarded(render: Callable[..., None], *args: Any) -> None:
+    """Render one tab; a mart that is not built (or a query it cannot answer) becomes a warning, not a crash."""
+    try:
+        render(*args)
+    except (SemanticLayerError, InvalidQueryError) as exc:
+        st.warning(f"Not available: {exc}")
+
+
 def main() -> None:
     """Render the app (Streamlit runs this file top to bottom on each interaction)."""
     st.set_page_config(page_title="E-commerce warehouse", layout="wide")
@@ -377,15 +386,15 @@ def main() -> None:
     )
     tabs = st.tabs(["Executive", "Marketing", "Customers", "Operations", "Predictions"])
     with tabs[0]:
-        _executive(layer, f)
+        _guarded(_executive, layer, f)
     with tabs[1]:
-        _marketing(layer, marts, f)
+        _guarded(_marketing, layer, marts, f)
     with tabs[2]:
-        _customers(layer, f)
+        _guarded(_customers, layer, f)
     with tabs[3]:
-        _operations(marts, f)
+        _guarded(_operations, marts, f)
     with tabs[4]:
-        _predictions(marts, f)
+        _guarded(_predictions, marts, f)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,14 @@ sessions and ad spend, category to the product panels; ``Filters.applied_to`` sa
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from serving.marts import Marts, Rows
-from serving.semantic import QueryResult, SemanticLayer
+from serving.semantic import MissingMartError, QueryResult, SemanticLayer
 
 #: Group-by names the filters use (MetricFlow names of the semantic manifest).
 CURRENCY = "order__currency"
@@ -111,16 +112,22 @@ def kpis(layer: SemanticLayer, f: Filters) -> dict[str, Any]:
 
     Returns:
         {metric name: value or None}: revenue, net_revenue, orders, net_orders, aov, customers, new_customers
-        (saved query ``sales_kpis_by_currency``), conversion_rate, roas, cac.
+        (saved query ``sales_kpis_by_currency``), conversion_rate, roas, cac (None when their marts are not built).
+
+    Raises:
+        MissingMartError: the orders mart is not built.
     """
     sales = layer.query(saved_query=SALES_KPIS, start=f.start, end=f.end, filters=f.orders()).records()
     out: dict[str, Any] = {name: None for name in layer.saved_query(SALES_KPIS).metrics}
     if len(sales) == 1:
         out.update({k: v for k, v in sales[0].items() if k != CURRENCY})
-    web = layer.query(["conversion_rate"], start=f.start, end=f.end, filters=f.sessions()).records()
-    ads = layer.query(["roas", "cac"], start=f.start, end=f.end, filters=f.marketing()).records()
-    out["conversion_rate"] = web[0]["conversion_rate"] if web else None
-    out.update(ads[0] if ads else {"roas": None, "cac": None})
+    out.update(conversion_rate=None, roas=None, cac=None)
+    with contextlib.suppress(MissingMartError):
+        web = layer.query(["conversion_rate"], start=f.start, end=f.end, filters=f.sessions()).records()
+        out["conversion_rate"] = web[0]["conversion_rate"] if web else None
+    with contextlib.suppress(MissingMartError):
+        ads = layer.query(["roas", "cac"], start=f.start, end=f.end, filters=f.marketing()).records()
+        out.update(ads[0] if ads else {})
     return out
 
 

@@ -74,17 +74,11 @@ def compute_kpis(layer: SemanticLayer) -> list[KpiSummary]:
         One ``KpiSummary`` per currency with orders, sorted by currency; empty without orders.
 
     Raises:
-        SemanticLayerError: the marts behind the saved queries are not built.
+        MissingMartError: the marts behind the saved queries are not built.
     """
-    try:
-        kpis = layer.query(saved_query=KPI_QUERY).records()
-        daily = layer.query(saved_query=DAILY_QUERY).records()
-        top = Marts(layer).top_category_by_currency()
-    except Exception as exc:
-        if "does not exist" in str(exc):
-            message = f"the marts are not built ({exc}); run `make build` (or `make run`) first"
-            raise SemanticLayerError(message) from exc
-        raise
+    kpis = layer.query(saved_query=KPI_QUERY).records()
+    daily = layer.query(saved_query=DAILY_QUERY).records()
+    top = Marts(layer).top_category_by_currency()
     days: dict[str, list] = {}
     for row in daily:
         if row["orders"]:

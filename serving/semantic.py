@@ -45,6 +45,10 @@ class SemanticLayerError(RuntimeError):
     """The semantic manifest or the warehouse cannot be opened."""
 
 
+class MissingMartError(SemanticLayerError):
+    """A table that a semantic model reads is not in the warehouse (dbt has not built it)."""
+
+
 class UnknownNameError(LookupError):
     """A metric or saved query that the semantic manifest does not define (``kind``: what was asked)."""
 
@@ -368,6 +372,7 @@ class SemanticLayer:
         Raises:
             UnknownNameError: a metric or saved query is not in the manifest.
             InvalidQueryError: a group-by, filter, grain or order the manifest cannot answer.
+            MissingMartError: a table the query reads is not built.
         """
         if saved_query is not None:
             info = self.saved_query(saved_query)
@@ -397,7 +402,11 @@ class SemanticLayer:
             order_by = group or list(self._saved_group_by(saved_query))
         key = (saved_query, tuple(metric_names), tuple(group), start, end, tuple(where), tuple(order_by), limit)
         sql, params = self._plan(key)
-        columns, rows = self.client.fetch(sql, params)
+        try:
+            columns, rows = self.client.fetch(sql, params)
+        except duckdb.CatalogException as exc:
+            missing = str(exc).splitlines()[0]
+            raise MissingMartError(f"{self.database_path}: {missing}; run `dbt build` (or `make run`)") from exc
         return QueryResult(columns=columns, rows=[tuple(_as_date(v) for v in row) for row in rows], sql=sql)
 
     def _saved_group_by(self, saved_query: str | None) -> tuple[str, ...]:

@@ -220,3 +220,17 @@ def test_clv_predictions_are_served_per_customer_when_the_mart_exists(warehouse,
         ]
     finally:
         layer.close()
+
+
+def test_unbuilt_marts_are_a_clear_error(warehouse, tmp_path, capsys):
+    manifest = warehouse[1]
+    empty = tmp_path / "warehouse.duckdb"  # the manifest's database name, no marts in it
+    duckdb.connect(str(empty)).close()
+    assert kpis.main(["--database", str(empty), "--manifest", str(manifest)]) == 2
+    assert "fct_orders" in capsys.readouterr().err
+    layer = SemanticLayer(manifest, empty)
+    try:
+        response = TestClient(create_app(layer, TOKEN)).get("/query", params={"metrics": "orders"}, headers=AUTH)
+        assert response.status_code == 503 and "dbt build" in response.json()["detail"]
+    finally:
+        layer.close()
