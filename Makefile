@@ -171,10 +171,10 @@ metrics: serving-warehouse ## semantic layer: one MetricFlow query (revenue and 
 	cd $(DBT_PROJECT_DIR) && $(DBT) parse --quiet --target-path target
 	cd $(DBT_PROJECT_DIR) && $(VENV)/bin/mf query --metrics revenue,orders --group-by metric_time__week --order metric_time__week
 
-bi: serving-warehouse ## interactive BI app over the semantic layer on http://127.0.0.1:$(BI_PORT) (read-only, offline)
+bi: serving-warehouse ## interactive BI app over the semantic layer on http://127.0.0.1:8501 (BI_PORT=...; read-only, offline)
 	$(PY) -m serving bi --port $(BI_PORT) --manifest $(SEMANTIC_MANIFEST)
 
-api: serving-warehouse ## read-only metrics API on http://127.0.0.1:$(API_PORT) (token: METRICS_API_TOKEN; docs /docs)
+api: serving-warehouse ## read-only metrics API on http://127.0.0.1:8000 (API_PORT=...; token METRICS_API_TOKEN; /openapi.json)
 	$(PY) -m serving api --port $(API_PORT) --manifest $(SEMANTIC_MANIFEST)
 
 screenshot: serving-warehouse $(CHROMIUM_STAMP) ## rewrite assets/bi-app.png from the running app in headless Chromium
