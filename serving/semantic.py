@@ -8,7 +8,7 @@ e.g. ``"warehouse"."marts"."fct_orders"``). Read-only attachments share the file
 (the BI app, the API, a notebook); a writer (``dbt build``) still needs them stopped.
 
 Planning is serialised (MetricFlow numbers its SQL aliases from a process-wide counter) and its SQL is
-cached per request; execution runs concurrently, one DuckDB cursor per call.
+cached per request (the ``SQL_CACHE_SIZE`` most recent); execution runs concurrently, one DuckDB cursor per call.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Planned queries whose SQL is kept (least recently used dropped first).
+SQL_CACHE_SIZE = 2048
 
 #: Time grains a query may ask of ``metric_time``.
 GRAINS = ("day", "week", "month", "quarter", "year")
@@ -252,7 +256,8 @@ class SemanticLayer:
             semantic_manifest_lookup=SemanticManifestLookup(self.manifest), sql_client=self.client
         )
         self._plan_lock = threading.Lock()
-        self._sql_cache: dict[tuple[Any, ...], tuple[str, SqlBindParameterSet]] = {}
+        self._cache_lock = threading.Lock()
+        self._sql_cache: OrderedDict[tuple[Any, ...], tuple[str, SqlBindParameterSet]] = OrderedDict()
         self._group_bys: dict[tuple[str, ...], frozenset[str]] = {}
 
     # ------------------------------------------------------------------ catalogue
@@ -358,8 +363,7 @@ class SemanticLayer:
         Args:
             metrics: metric names (ignored with ``saved_query``).
             saved_query: a saved query's name: its metrics, group-by and filters.
-            group_by: extra group-by names (``order__currency``, ``metric_time__week``); with ``saved_query``
-                they replace nothing and must be empty.
+            group_by: group-by names (``order__currency``, ``metric_time__week``); empty with ``saved_query``.
             grain: adds ``metric_time__<grain>`` to the group-by (one of ``GRAINS``).
             start, end: inclusive range of ``metric_time`` (each metric's own time dimension), as dates.
             filters: ``{dimension: [values]}``: keep rows whose dimension is one of the values.
@@ -421,9 +425,11 @@ class SemanticLayer:
         return tuple(names)
 
     def _plan(self, key: tuple[Any, ...]) -> tuple[str, SqlBindParameterSet]:
-        cached = self._sql_cache.get(key)
-        if cached is not None:
-            return cached
+        with self._cache_lock:
+            cached = self._sql_cache.get(key)
+            if cached is not None:
+                self._sql_cache.move_to_end(key)
+                return cached
         saved_query, metric_names, group, start, end, where, order_by, limit = key
         request = MetricFlowQueryRequest.create(
             saved_query_name=saved_query,
@@ -442,7 +448,10 @@ class SemanticLayer:
                 message = " ".join(str(exc).split())
                 raise InvalidQueryError(message[:600] or repr(exc)) from exc
         planned = (statement.sql, statement.bind_parameter_set)
-        self._sql_cache[key] = planned
+        with self._cache_lock:
+            self._sql_cache[key] = planned
+            if len(self._sql_cache) > SQL_CACHE_SIZE:
+                self._sql_cache.popitem(last=False)
         return planned
 
     def close(self) -> None:
