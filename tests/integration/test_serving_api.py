@@ -11,6 +11,7 @@ import io
 import json
 import shutil
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -234,3 +235,21 @@ def test_unbuilt_marts_are_a_clear_error(warehouse, tmp_path, capsys):
         assert response.status_code == 503 and "dbt build" in response.json()["detail"]
     finally:
         layer.close()
+
+
+def test_concurrent_cold_queries_match_sequential_ones(warehouse):
+    db, manifest = warehouse
+    queries = [
+        {"metrics": ["revenue"], "grain": grain, "filters": {"order__sales_channel": [channel]}}
+        for grain in ("day", "week", "month", "quarter")
+        for channel in ("web", "pos")
+    ] + [{"metrics": ["sessions", "conversion_rate"], "group_by": ["session__channel_group"]}]
+    concurrent_layer, sequential_layer = SemanticLayer(manifest, db), SemanticLayer(manifest, db)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            concurrent = list(pool.map(lambda q: concurrent_layer.query(**q).rows, queries * 2))
+        sequential = [sequential_layer.query(**q).rows for q in queries]
+        assert concurrent == sequential * 2
+    finally:
+        concurrent_layer.close()
+        sequential_layer.close()
