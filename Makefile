@@ -141,12 +141,14 @@ bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> l
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
 	$(PY) tests/bench/bench_pipeline.py --orders $(PIPELINE_ORDERS)
 	$(MAKE) --no-print-directory serving-warehouse
-	$(PY) tests/bench/bench_api.py --clients 8
+	SEMANTIC_MANIFEST=$(SEMANTIC_MANIFEST) $(PY) tests/bench/bench_api.py --clients 8
 
 # ---------------------------------------------------------------- serving: semantic layer, BI app, metrics API
 # Headless Chromium (Debian's package) for the app's browser test and its README screenshot.
 CHROMIUM_STAMP := $(TOOLS)/.chromium-installed
-SEMANTIC_MANIFEST := $(DBT_PROJECT_DIR)/target/semantic_manifest.json
+# The consumers read a manifest parsed for DuckDB into a target of their own (dbt/target may hold a BigQuery parse).
+SERVING_TARGET := $(BUILD)/serving-target
+SEMANTIC_MANIFEST := $(SERVING_TARGET)/semantic_manifest.json
 BI_PORT ?= 8501
 API_PORT ?= 8000
 
@@ -161,10 +163,10 @@ $(CHROMIUM_STAMP):
 setup-extra:: $(CHROMIUM_STAMP)
 
 .PHONY: metrics serving-warehouse bi api screenshot looker-studio serving-lint
-# The consumers need a built warehouse and the semantic manifest of this checkout.
+# The consumers need a built warehouse and the semantic manifest of this checkout (partial parse: seconds).
 serving-warehouse: setup
 	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
-	@test -f $(SEMANTIC_MANIFEST) || (cd dbt && $(DBT) parse --quiet --target-path target)
+	cd dbt && DBT_TARGET_PATH=$(SERVING_TARGET) DBT_LOG_PATH=$(SERVING_TARGET)/logs $(DBT) parse --quiet --target duckdb
 
 # MetricFlow's CLI reads <project>/target/semantic_manifest.json, hence the explicit --target-path.
 metrics: serving-warehouse ## semantic layer: one MetricFlow query (revenue and orders by ISO week) on the DuckDB warehouse

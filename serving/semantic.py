@@ -246,7 +246,10 @@ class SemanticLayer:
         if not self.database_path.is_file():
             raise SemanticLayerError(f"{self.database_path}: no warehouse here; build it with `make run` first")
         raw = self.manifest_path.read_text(encoding="utf-8")
-        aliases = {m["node_relation"]["database"] for m in json.loads(raw)["semantic_models"]}
+        relations = [m["node_relation"] for m in json.loads(raw)["semantic_models"]]
+        if any("`" in r.get("relation_name", "") for r in relations):
+            raise SemanticLayerError(f"{self.manifest_path}: parsed for BigQuery; parse with `--target duckdb`")
+        aliases = {r["database"] for r in relations}
         if len(aliases) != 1:
             raise SemanticLayerError(f"{self.manifest_path}: expected one database in the relations, got {aliases}")
         self.alias = aliases.pop()

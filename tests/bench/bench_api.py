@@ -1,7 +1,8 @@
 """Benchmark of the metrics API: warm latency (p50/p95) and errors under concurrent clients.
 
 Starts ``python -m serving api`` as a child process on a free loopback port over the warehouse at
-``DUCKDB_PATH`` (default build/warehouse.duckdb) and ``dbt/target/semantic_manifest.json``, warms every
+``DUCKDB_PATH`` (default build/warehouse.duckdb) and ``SEMANTIC_MANIFEST`` (default the one ``make
+serving-warehouse`` parses, build/serving-target/semantic_manifest.json), warms every
 query of the mix once (MetricFlow plans it, the SQL is cached), then measures:
   * sequential: ``--requests`` requests, one client;
   * concurrent: ``--clients`` threads, ``--requests`` requests each.
@@ -75,7 +76,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
     database = Path(os.environ.get("DUCKDB_PATH", REPO / "build" / "warehouse.duckdb"))
-    manifest = REPO / "dbt" / "target" / "semantic_manifest.json"
+    manifest = Path(os.environ.get("SEMANTIC_MANIFEST", REPO / "build" / "serving-target" / "semantic_manifest.json"))
     if not database.is_file() or not manifest.is_file():
         print(f"api bench: skipped, no warehouse ({database}) or manifest ({manifest}); run `make run`")
         return 0
