@@ -4,13 +4,15 @@ Looker Studio data source parameters and the partition-filter rule, on values wr
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import duckdb
 import pytest
 from fastapi import HTTPException
 
 from serving import bi, looker_studio
 from serving.api import _filters, _split
-from serving.semantic import _quote_value, _without_grain
+from serving.semantic import SemanticLayer, SemanticLayerError, _quote_value, _without_grain
 
 OPTIONS = bi.Options(
     first_date=dt.date(2025, 1, 1),
@@ -131,3 +133,18 @@ def test_partition_filter_rule_on_a_hand_made_manifest():
     assert len(problems) == 1 and problems[0].startswith("bad: by_int requires a partition filter on i (int64)")
     ok = looker_studio.exposure_sources(manifest)["ok"]
     assert [(s.alias, s.model, s.is_time_partitioned) for s in ok] == [("ds0", "by_day", True), ("ds1", "plain", False)]
+
+
+def test_a_manifest_parsed_for_bigquery_is_refused(tmp_path):
+    manifest = tmp_path / "semantic_manifest.json"
+    relation = {
+        "database": "p",
+        "schema_name": "marts",
+        "alias": "fct_orders",
+        "relation_name": "`p`.`marts`.`fct_orders`",
+    }
+    manifest.write_text(json.dumps({"semantic_models": [{"node_relation": relation}]}))
+    database = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(database)).close()
+    with pytest.raises(SemanticLayerError, match="parsed for BigQuery"):
+        SemanticLayer(manifest, database)
