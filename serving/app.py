@@ -160,11 +160,11 @@ def _executive(layer: SemanticLayer, f: bi.Filters) -> None:
         left, right = st.columns(2)
         left.plotly_chart(
             px.line(labels=LABELS, data_frame=df, x=x, y="net_revenue", title=f"Net sales by {grain} ({cur})"),
-            use_container_width=True,
+            width="stretch",
         )
         right.plotly_chart(
             px.line(labels=LABELS, data_frame=df, x=x, y="aov", title=f"AOV by {grain} ({cur})"),
-            use_container_width=True,
+            width="stretch",
         )
         st.caption("Weeks and months are whole: a period overlapping the date range counts entirely.")
     left, right = st.columns(2)
@@ -173,7 +173,7 @@ def _executive(layer: SemanticLayer, f: bi.Filters) -> None:
         df = frame(by_country.columns, by_country.rows).head(15)
         left.plotly_chart(
             px.bar(labels=LABELS, data_frame=df, x=bi.COUNTRY, y="net_revenue", title="Net sales by country (top 15)"),
-            use_container_width=True,
+            width="stretch",
         )
     else:
         left.info("No sales by country in this selection.")
@@ -184,7 +184,7 @@ def _executive(layer: SemanticLayer, f: bi.Filters) -> None:
             px.bar(
                 labels=LABELS, data_frame=df, x=bi.SALES_CHANNEL, y="net_revenue", title="Net sales by sales channel"
             ),
-            use_container_width=True,
+            width="stretch",
         )
     else:
         right.info("No sales by channel in this selection.")
@@ -207,7 +207,7 @@ def _marketing(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
             )
         )
         fig.update_layout(title="Conversion funnel (sessions)")
-        left.plotly_chart(fig, use_container_width=True)
+        left.plotly_chart(fig, width="stretch")
     web = bi.web_conversion(layer, f)
     if web.rows:
         df = frame(web.columns, web.rows)
@@ -215,7 +215,7 @@ def _marketing(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
             px.bar(
                 labels=LABELS, data_frame=df, x=bi.SESSION_CHANNEL, y="conversion_rate", title="Session conversion rate"
             ),
-            use_container_width=True,
+            width="stretch",
         )
     else:
         right.info("No web sessions in this period and selection.")
@@ -233,15 +233,15 @@ def _marketing(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
             y="roas",
             title="ROAS by channel group (paid channels)",
         ),
-        use_container_width=True,
+        width="stretch",
     )
     right.plotly_chart(
         px.bar(
             labels=LABELS, data_frame=df, x=bi.MARKETING_CHANNEL, y="cac", title=f"CAC by channel group ({f.currency})"
         ),
-        use_container_width=True,
+        width="stretch",
     )
-    st.dataframe(df, hide_index=True, use_container_width=True)
+    st.dataframe(df, hide_index=True, width="stretch")
 
 
 def _customers(layer: SemanticLayer, f: bi.Filters) -> None:
@@ -261,7 +261,7 @@ def _customers(layer: SemanticLayer, f: bi.Filters) -> None:
             title="Cohort retention",
         )
         fig.update_yaxes(type="category")
-        st.plotly_chart(fig, use_container_width=True)
+        st.plotly_chart(fig, width="stretch")
     seg = bi.customers_by_segment(layer, f)
     if seg.rows:
         df = frame(seg.columns, seg.rows)
@@ -274,7 +274,7 @@ def _customers(layer: SemanticLayer, f: bi.Filters) -> None:
                 color="customer__customer_health",
                 title="Customers with a valid order by segment and health",
             ),
-            use_container_width=True,
+            width="stretch",
         )
     else:
         empty("No customers with orders in this selection.")
@@ -286,7 +286,7 @@ def _table(rows: Rows | None, missing: str, none: str) -> None:
     elif not rows.rows:
         empty(none)
     else:
-        st.dataframe(frame(rows.columns, rows.rows), hide_index=True, use_container_width=True)
+        st.dataframe(frame(rows.columns, rows.rows), hide_index=True, width="stretch")
 
 
 def _operations(marts: Marts, f: bi.Filters) -> None:
@@ -298,7 +298,7 @@ def _operations(marts: Marts, f: bi.Filters) -> None:
             labels=LABELS, data_frame=df, x="net_sales_amount", y="product_title", orientation="h", color="category"
         )
         fig.update_yaxes(categoryorder="total ascending")
-        st.plotly_chart(fig, use_container_width=True)
+        st.plotly_chart(fig, width="stretch")
     _table(top, "The product performance mart is not built.", "No products in these categories.")
     st.subheader("Support backlog")
     backlog = bi.support_backlog(marts, f)
@@ -306,7 +306,7 @@ def _operations(marts: Marts, f: bi.Filters) -> None:
         df = frame(backlog.columns, backlog.rows)
         st.plotly_chart(
             px.line(labels=LABELS, data_frame=df, x="activity_date", y=["backlog", "created", "solved"]),
-            use_container_width=True,
+            width="stretch",
         )
     else:
         empty("Support: no tickets in this period." if backlog is not None else "The support mart is not built.")
@@ -324,11 +324,11 @@ def _predictions(marts: Marts, f: bi.Filters) -> None:
         left, right = st.columns(2)
         left.plotly_chart(
             px.histogram(df, x="predicted_clv_amount", nbins=40, title=f"Predicted CLV per customer ({f.currency})"),
-            use_container_width=True,
+            width="stretch",
         )
         if "probability_alive" in df:
             right.plotly_chart(
-                px.histogram(df, x="probability_alive", nbins=20, title="Probability alive"), use_container_width=True
+                px.histogram(df, x="probability_alive", nbins=20, title="Probability alive"), width="stretch"
             )
         st.dataframe(df.sort_values("predicted_clv_amount", ascending=False).head(20), hide_index=True)
     else:
@@ -349,7 +349,7 @@ def _predictions(marts: Marts, f: bi.Filters) -> None:
                 fig.add_trace(go.Scatter(x=df["forecast_date"], y=df[lo], fill="tonexty", line={"width": 0}, name=name))
         fig.add_trace(go.Scatter(x=df["forecast_date"], y=df["forecast_net_sales_amount"], name="forecast"))
         fig.update_layout(title=f"Daily net sales forecast ({f.currency})")
-        st.plotly_chart(fig, use_container_width=True)
+        st.plotly_chart(fig, width="stretch")
     else:
         _table(
             forecast,

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -36,8 +37,12 @@ def command(port: int, host: str = "127.0.0.1") -> list[str]:
 
 
 def environment(manifest: Path | None, database: Path | None) -> dict[str, str]:
-    """The process environment with ``SERVING_MANIFEST``/``SERVING_DATABASE`` set where given."""
+    """The process environment with the repository on ``PYTHONPATH`` and ``SERVING_MANIFEST``/``SERVING_DATABASE``
+    set where given."""
     env = dict(os.environ)
+    # streamlit puts the script's folder on sys.path, not the repository that holds the package
+    root = str(APP.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     if manifest:
         env["SERVING_MANIFEST"] = str(Path(manifest).resolve())
     if database:
@@ -92,32 +97,31 @@ def running_app(
     """
     port = free_port()
     started = time.monotonic()
-    proc = subprocess.Popen(
-        command(port),
-        env=environment(manifest, database),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the app exited ({proc.returncode}):\n{proc.stdout.read() if proc.stdout else ''}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() - started > timeout_s:
-                raise RuntimeError(f"the app did not answer on {url} within {timeout_s:.0f} s")
-            time.sleep(0.2)
-        yield url, time.monotonic() - started
-    finally:
-        proc.terminate()
+    # the output goes to a file, not a pipe: a long run cannot block on a full pipe
+    with tempfile.TemporaryFile(mode="w+") as log:
+        proc = subprocess.Popen(
+            command(port), env=environment(manifest, database), stdout=log, stderr=subprocess.STDOUT
+        )
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"the app exited ({proc.returncode}):\n{log.read()[-5000:]}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() - started > timeout_s:
+                    raise RuntimeError(f"the app did not answer on {url} within {timeout_s:.0f} s")
+                time.sleep(0.2)
+            yield url, time.monotonic() - started
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
