@@ -2,8 +2,8 @@
 
 Run with ``python -m serving bi`` (it starts ``streamlit run`` on this file, headless and offline). The
 warehouse and manifest come from ``SERVING_DATABASE`` / ``SERVING_MANIFEST`` (set by the launcher),
-else ``DUCKDB_PATH`` and the dbt target. Filters live in the sidebar and in the URL (``?start=2025-03-01
-&end=2025-03-31&channel=web&country=US``), so a view can be shared as a link.
+else ``DUCKDB_PATH`` and the dbt target. Filters and the open tab live in the sidebar and in the URL
+(``?start=2025-03-01&end=2025-03-31&channel=web&country=US&tab=Marketing``), so a view can be shared as a link.
 """
 
 from __future__ import annotations
@@ -123,7 +123,11 @@ def _sidebar(opts: bi.Options) -> bi.Filters:
         "category": ",".join(categories),
         "store": ",".join(stores),
     }
-    st.query_params.from_dict({k: v for k, v in chosen.items() if v})
+    for name, value in chosen.items():  # one by one: the tabs own the parameter `tab`
+        if value and st.query_params.get(name) != value:
+            st.query_params[name] = value
+        elif not value and name in st.query_params:
+            del st.query_params[name]
     return bi.Filters(
         start=start,
         end=end,
@@ -384,17 +388,19 @@ def main() -> None:
         f"{f.start:%Y-%m-%d} .. {f.end:%Y-%m-%d} · figures from the semantic layer's metrics and saved queries "
         f"({layer.manifest_path.name}); warehouse {layer.database_path.name} read-only"
     )
-    tabs = st.tabs(["Executive", "Marketing", "Customers", "Operations", "Predictions"])
-    with tabs[0]:
-        _guarded(_executive, layer, f)
-    with tabs[1]:
-        _guarded(_marketing, layer, marts, f)
-    with tabs[2]:
-        _guarded(_customers, layer, f)
-    with tabs[3]:
-        _guarded(_operations, marts, f)
-    with tabs[4]:
-        _guarded(_predictions, marts, f)
+    # Only the open tab runs (lazy tabs); the open tab is the URL parameter `tab`.
+    panels: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
+        ("Executive", _executive, (layer, f)),
+        ("Marketing", _marketing, (layer, marts, f)),
+        ("Customers", _customers, (layer, f)),
+        ("Operations", _operations, (marts, f)),
+        ("Predictions", _predictions, (marts, f)),
+    ]
+    tabs = st.tabs([name for name, _, _ in panels], key="tab", on_change="rerun", bind="query-params")
+    for tab, (_, render, args) in zip(tabs, panels, strict=True):
+        if tab.open:
+            with tab:
+                _guarded(render, *args)
 
 
 if __name__ == "__main__":

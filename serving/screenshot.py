@@ -51,11 +51,18 @@ def browser() -> Iterator[Browser]:
             instance.close()
 
 
-def wait_until_rendered(page: Page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has rendered the KPI cards and finished running the script."""
-    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=timeout_ms)
+def wait_for_run(page: Page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished running the script (after a load, a filter change or a tab click)."""
+    page.wait_for_timeout(300)  # a rerun starts a moment after the event that triggers it
+    page.wait_for_selector('[data-testid="stTabs"]', timeout=timeout_ms)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
     page.wait_for_timeout(500)  # plotly draws its charts after the script run ends
+
+
+def wait_until_rendered(page: Page, timeout_ms: int = 60_000) -> None:
+    """Wait until the Executive tab's KPI cards are shown and the script run has finished."""
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=timeout_ms)
+    wait_for_run(page, timeout_ms)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from serving.app_launcher import running_app
-from serving.screenshot import browser, chromium_path, wait_until_rendered
+from serving.screenshot import browser, chromium_path, wait_for_run, wait_until_rendered
 from tests.integration.analytics_warehouse import built_warehouse
 
 pytestmark = pytest.mark.slow
@@ -124,5 +124,7 @@ def test_empty_period_shows_empty_states_not_errors(page):
     assert page.get_by_text("No orders in this period and selection.").count() == 1
     for name in ("Marketing", "Customers", "Operations", "Predictions"):
         page.get_by_role("tab", name=name).click()
-    page.wait_for_timeout(500)
-    assert page.locator('[data-testid="stException"]').count() == 0
+        wait_for_run(page)
+        assert f"tab={name}" in page.url
+        assert page.locator('[data-testid="stException"]').count() == 0, name
+        assert page.locator('[data-testid="stAlert"]').count() > 0, name  # each tab says what is empty
