@@ -1,6 +1,6 @@
 """Command line: ``python -m loaders <command> ...``.
 
-``load`` is implemented here; ``generate``, ``kpis`` and ``contract`` are dispatched to
+``load`` is implemented here; ``generate`` and ``contract`` are dispatched to
 the modules that own them (each exposes ``main(argv) -> int``), imported only when used.
 
 Exit codes: 0 success (quarantined rows are not a failure: the summary counts them),
@@ -28,7 +28,6 @@ EXIT_OK, EXIT_UNEXPECTED, EXIT_USER = 0, 1, 2
 #: Subcommands owned by other modules: name -> (module, one-line help).
 DISPATCH = {
     "generate": ("loaders.generator", "generate synthetic source files (see `generate --help`)"),
-    "kpis": ("loaders.kpis", "print the KPI summary of the built warehouse"),
     "contract": ("loaders.contract_docs", "render the data contract (dbt sources YAML, README table)"),
 }
 
