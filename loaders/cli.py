@@ -1,7 +1,7 @@
 """Command line: ``python -m loaders <command> ...``.
 
-``load`` is implemented here; ``generate``, ``kpis`` and ``contract`` are dispatched to
-the modules that own them (each exposes ``main(argv) -> int``), imported only when used.
+``load`` is implemented here; ``kpis`` is dispatched to
+the module that owns it (exposing ``main(argv) -> int``), imported only when used.
 
 Exit codes: 0 success (quarantined rows are not a failure: the summary counts them),
 2 a user or data error (bad arguments, missing directory, a file refused), 1 anything unexpected.
@@ -27,9 +27,7 @@ EXIT_OK, EXIT_UNEXPECTED, EXIT_USER = 0, 1, 2
 
 #: Subcommands owned by other modules: name -> (module, one-line help).
 DISPATCH = {
-    "generate": ("loaders.generator", "generate synthetic source files (see `generate --help`)"),
     "kpis": ("loaders.kpis", "print the KPI summary of the built warehouse"),
-    "contract": ("loaders.contract_docs", "render the data contract (dbt sources YAML, README table)"),
 }
 
 

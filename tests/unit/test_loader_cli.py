@@ -54,10 +54,10 @@ def test_dispatch_passes_arguments_to_the_owning_module(monkeypatch):
 
 
 def test_dispatch_to_a_missing_module_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(cli.DISPATCH, "generate", ("loaders._not_written_yet", "help"))
-    assert cli.main(["generate", "--rows", "10"]) == 2
+    monkeypatch.setitem(cli.DISPATCH, "report", ("loaders._not_written_yet", "help"))
+    assert cli.main(["report", "--rows", "10"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "error: `generate` is not available in this version (loaders._not_written_yet is missing)"
+        "error: `report` is not available in this version (loaders._not_written_yet is missing)"
     )
 
 
