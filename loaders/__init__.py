@@ -9,8 +9,12 @@ Where things are:
 - ``api``: ``load_directory`` / ``load_file``, what the CLI and Airflow call.
 - ``cli`` / ``__main__``: ``python -m loaders load --target duckdb --source-dir seeds/``.
 - ``discovery``: which files feed which table, a file's identity (``_source_file``), hashing.
-- ``validation``: what fits the contract, as SQL rendered per warehouse dialect.
-- ``backends``: ``base.Backend`` (the seam) and ``duckdb.DuckDBBackend``.
+- ``reader``: ``validate_file``, reading a file in DuckDB into typed rows and quarantine rows,
+  what every backend calls.
+- ``validation``: the rules of what fits the contract (DuckDB SQL), header and key checks.
+- ``backends``: ``base.Backend`` (the seam), ``duckdb.DuckDBBackend``, ``bigquery.BigQueryBackend``
+  (with ``gcs`` for the landing bucket).
+- ``streaming``: Pub/Sub clickstream micro-batches landed through the same API.
 - ``report`` / ``errors``: per-file results and the exception hierarchy (``LoaderError``).
 
 Guarantees: per file, rows read = rows loaded + rows rejected (checked in the

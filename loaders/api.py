@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from loaders.backends import get_backend
@@ -29,13 +28,9 @@ from loaders.discovery import (
 )
 from loaders.errors import FileNotFoundLoaderError, LoaderError, MissingRequiredFeedError
 from loaders.progress import FileProgress
-from loaders.report import FileResult, LoadReport
+from loaders.report import FileResult, LoadReport, utc_now
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def load_directory(
@@ -171,45 +166,33 @@ def _size(path: Path) -> int:
 
 def _load_one(backend: Backend, path: Path, table: Table, source_file: str) -> tuple[FileResult, LoaderError | None]:
     """Load one file; never raises a ``LoaderError`` (returns it with a ``failed`` result instead)."""
-    started = _now()
+    started = utc_now()
     sha256, nbytes = None, _size(path)
 
-    def failed(error: BaseException) -> FileResult:
-        result = FileResult(
+    def nothing_landed(status: str, error: BaseException | None = None) -> FileResult:
+        """Record an ``unchanged`` or ``failed`` attempt in the audit table."""
+        result = FileResult.without_rows(
             table=table.name,
             source_file=source_file,
             sha256=sha256,
             bytes=nbytes,
-            status="failed",
-            rows_read=0,
-            rows_loaded=0,
-            rows_rejected=0,
+            status=status,
             started_at=started,
-            finished_at=_now(),
-            error=str(error),
+            error=None if error is None else str(error),
         )
         backend.record_attempt(result)
-        log.error("%s", error)
         return result
+
+    def failed(error: BaseException) -> FileResult:
+        log.error("%s", error)
+        return nothing_landed("failed", error)
 
     try:
         described = describe_file(path, table, source_file)
         sha256, nbytes = described.sha256, described.bytes
         previous = backend.last_landing(table, source_file)
         if previous is not None and previous.sha256 == sha256 and previous.rows_present == previous.rows_loaded:
-            result = FileResult(
-                table=table.name,
-                source_file=source_file,
-                sha256=sha256,
-                bytes=nbytes,
-                status="unchanged",
-                rows_read=0,
-                rows_loaded=0,
-                rows_rejected=0,
-                started_at=started,
-                finished_at=_now(),
-            )
-            backend.record_attempt(result)
+            result = nothing_landed("unchanged")
             log.info("%s: unchanged (sha256 %s already landed)", source_file, sha256[:12])
             return result, None
         result = backend.land(described, started_at=started, replacing=previous is not None)

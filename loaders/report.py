@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+from loaders.discovery import SourceFile
+
+
+def utc_now() -> datetime:
+    """The current UTC time as a naive ``datetime`` (every time the loaders record is UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
 
 #: Status of a file attempt, as written to ``raw._load_audit.status``.
 STATUSES = ("loaded", "unchanged", "replaced", "failed")
@@ -47,6 +55,61 @@ class FileResult:
     finished_at: datetime
     error: str | None = None
     warnings: tuple[str, ...] = ()
+
+    @classmethod
+    def without_rows(
+        cls,
+        *,
+        table: str,
+        source_file: str,
+        sha256: str | None,
+        bytes: int,
+        status: str,
+        started_at: datetime,
+        error: str | None = None,
+    ) -> FileResult:
+        """An attempt that landed nothing (``unchanged`` or ``failed``), finished now: every row count is 0."""
+        return cls(
+            table=table,
+            source_file=source_file,
+            sha256=sha256,
+            bytes=bytes,
+            status=status,
+            rows_read=0,
+            rows_loaded=0,
+            rows_rejected=0,
+            started_at=started_at,
+            finished_at=utc_now(),
+            error=error,
+        )
+
+    @classmethod
+    def landed(
+        cls,
+        file: SourceFile,
+        *,
+        replacing: bool,
+        rows_read: int,
+        rows_loaded: int,
+        rows_rejected: int,
+        started_at: datetime,
+        warnings: tuple[str, ...] = (),
+    ) -> FileResult:
+        """A landing of ``file`` that succeeded, finished now: status ``replaced`` if an earlier
+        version had landed, else ``loaded``."""
+        return cls(
+            table=file.table.name,
+            source_file=file.source_file,
+            sha256=file.sha256,
+            bytes=file.bytes,
+            status="replaced" if replacing else "loaded",
+            rows_read=rows_read,
+            rows_loaded=rows_loaded,
+            rows_rejected=rows_rejected,
+            started_at=started_at,
+            finished_at=utc_now(),
+            warnings=warnings,
+        )
 
     @property
     def duration_ms(self) -> int:

@@ -1,9 +1,9 @@
-"""Validation rules derived from the data contract, written once for every warehouse.
+"""Validation rules derived from the data contract, written once, as DuckDB SQL.
 
-What makes a row *fit the contract* is defined here and nowhere else; each backend
-renders the same rules into its own SQL through a small ``Dialect`` (DuckDB locally,
-BigQuery in production), so the checks run inside the warehouse, vectorised, with no
-Python loop over rows.
+What makes a row *fit the contract* is defined here and nowhere else. ``loaders.reader``
+runs these rules in DuckDB for every backend (the BigQuery backend validates locally
+before its load jobs), so the checks are vectorised, with no Python loop over rows, and a
+file gets the same rows, lines and reasons whatever the warehouse.
 
 Rules, per value (the first failing rule of a column is the one reported):
 
@@ -11,8 +11,8 @@ Rules, per value (the first failing rule of a column is the one reported):
    absent JSON key is NULL. For non-string types surrounding blanks are ignored.
 2. ``required: true`` and missing -> ``required value is empty``.
 3. JSON object/array where a scalar is expected -> ``expected a scalar value ...``.
-4. The text must have the logical type's form (RE2 patterns below, the same regex
-   dialect in DuckDB and BigQuery) *and* cast to the warehouse type:
+4. The text must have the logical type's form (RE2 patterns below) *and* cast to the
+   warehouse type:
 
    - integer: optional sign and 1-19 digits, within 64-bit range. ``12.5`` or ``1e3``
      are refused rather than rounded (a cast alone would round ``12.5`` to ``13``).
@@ -42,9 +42,8 @@ carry a key the contract does not define (contract keys may be absent: NULL).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from loaders.contract import BIGQUERY_TYPES, DUCKDB_TYPES, Column, Table
+from loaders.contract import DUCKDB_TYPES, Column, Table
 from loaders.errors import SchemaMismatchError
 
 TRUE_STRINGS = ("true", "t", "yes", "y", "1")
@@ -95,59 +94,20 @@ def reason_line_too_long(max_bytes: int) -> str:
 
 
 def sql_string(text: str) -> str:
-    """A SQL string literal (single quotes doubled); valid in DuckDB and BigQuery standard SQL
-    for text without backslashes or newlines (BigQuery treats backslash as an escape)."""
-    if "\\" in text or "\n" in text:
-        raise ValueError(f"sql_string cannot portably quote {text!r}")
+    """A DuckDB SQL string literal of any text (single quotes doubled; DuckDB has no backslash escapes)."""
     return "'" + text.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True)
-class Dialect:
-    """The few SQL spellings that differ between warehouses.
-
-    Attributes:
-        name: ``duckdb`` or ``bigquery``.
-        types: logical type -> SQL type (``contract.DUCKDB_TYPES`` / ``BIGQUERY_TYPES``).
-        try_cast_fn: the NULL-on-failure cast (``TRY_CAST`` / ``SAFE_CAST``).
-        regex_fn: full-match regex predicate template with ``{expr}`` and ``{pattern}``.
-        timestamp_tpl: template turning ISO-8601 text ``{expr}`` into a UTC timestamp or NULL.
-    """
-
-    name: str
-    types: Mapping[str, str]
-    try_cast_fn: str
-    regex_fn: str
-    timestamp_tpl: str
-
-    def try_cast(self, expr: str, logical_type: str) -> str:
-        """SQL casting ``expr`` to the warehouse type of ``logical_type``, NULL when it does not cast."""
-        return f"{self.try_cast_fn}({expr} AS {self.types[logical_type]})"
-
-    def full_match(self, expr: str, pattern: str) -> str:
-        """SQL predicate: ``expr`` matches the RE2 ``pattern`` entirely."""
-        return self.regex_fn.format(expr=expr, pattern=pattern)
+def ident(name: str) -> str:
+    """A DuckDB quoted identifier of any name (double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-#: DuckDB: the connection must run with ``SET TimeZone = 'UTC'`` so that TIMESTAMPTZ -> TIMESTAMP is UTC.
-DUCKDB = Dialect(
-    name="duckdb",
-    types=DUCKDB_TYPES,
-    try_cast_fn="TRY_CAST",
-    regex_fn="regexp_full_match({expr}, '{pattern}')",
-    timestamp_tpl="CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)",
-)
-
-#: BigQuery standard SQL (used by the BigQuery backend; TIMESTAMP is always UTC there).
-BIGQUERY = Dialect(
-    name="bigquery",
-    types=BIGQUERY_TYPES,
-    try_cast_fn="SAFE_CAST",
-    regex_fn="REGEXP_CONTAINS({expr}, r'^(?:{pattern})$')",
-    timestamp_tpl="SAFE_CAST({expr} AS TIMESTAMP)",
-)
-
-DIALECTS: Mapping[str, Dialect] = {d.name: d for d in (DUCKDB, BIGQUERY)}
+#: Full-match RE2 predicate of DuckDB.
+_FULL_MATCH = "regexp_full_match({expr}, '{pattern}')"
+#: ISO-8601 text to a UTC TIMESTAMP or NULL; the connection runs with ``SET TimeZone = 'UTC'``
+#: so that TIMESTAMPTZ -> TIMESTAMP is UTC (``loaders.reader`` sets it).
+_TIMESTAMP = "CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
 
 
 def normalized_sql(column: Column, value: str) -> str:
@@ -162,16 +122,15 @@ def normalized_sql(column: Column, value: str) -> str:
     return f"NULLIF(TRIM({value}), '')"
 
 
-def typed_sql(column: Column, dialect: Dialect, value: str) -> str:
+def typed_sql(column: Column, value: str) -> str:
     """SQL converting a normalized text value to the column's warehouse type (NULL if it does not fit).
 
     Args:
         column: the contract column.
-        dialect: target warehouse dialect.
         value: SQL expression of the *normalized* value (see ``normalized_sql``).
 
     Returns:
-        A SQL expression of type ``dialect.types[column.type]``.
+        A SQL expression of type ``DUCKDB_TYPES[column.type]``.
     """
     t = column.type
     if t == "string":
@@ -180,16 +139,15 @@ def typed_sql(column: Column, dialect: Dialect, value: str) -> str:
         trues = ", ".join(sql_string(s) for s in TRUE_STRINGS)
         falses = ", ".join(sql_string(s) for s in FALSE_STRINGS)
         return f"(CASE WHEN LOWER({value}) IN ({trues}) THEN TRUE WHEN LOWER({value}) IN ({falses}) THEN FALSE END)"
-    cast = dialect.timestamp_tpl.format(expr=value) if t == "timestamp" else dialect.try_cast(value, t)
-    return f"(CASE WHEN {dialect.full_match(value, PATTERNS[t])} THEN {cast} END)"
+    cast = _TIMESTAMP.format(expr=value) if t == "timestamp" else f"TRY_CAST({value} AS {DUCKDB_TYPES[t]})"
+    return f"(CASE WHEN {_FULL_MATCH.format(expr=value, pattern=PATTERNS[t])} THEN {cast} END)"
 
 
-def reason_sql(column: Column, dialect: Dialect, value: str, typed: str, nonscalar: str | None = None) -> str:
+def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = None) -> str:
     """SQL giving the first rule the value breaks, as reason text, or NULL when the value fits.
 
     Args:
         column: the contract column.
-        dialect: target warehouse dialect.
         value: SQL of the normalized text value.
         typed: SQL of the typed value (``typed_sql``), or a column holding it.
         nonscalar: SQL predicate true when the source value is a JSON object/array (JSON feeds only).
@@ -207,7 +165,7 @@ def reason_sql(column: Column, dialect: Dialect, value: str, typed: str, nonscal
         excerpt = f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
         whens.append(f"WHEN {value} IS NOT NULL AND {typed} IS NULL THEN CONCAT({prefix}, {excerpt}, '\"')")
     if not whens:
-        return "CAST(NULL AS " + dialect.types["string"] + ")"
+        return "CAST(NULL AS VARCHAR)"
     return "(CASE " + " ".join(whens) + " END)"
 
 

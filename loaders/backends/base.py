@@ -1,13 +1,12 @@
 """The backend seam: what a warehouse must do to receive validated files.
 
 The orchestration (finding files, hashing, deciding loaded/unchanged/replaced, error
-handling, reports) lives in ``loaders.api`` and the rules of what fits the contract in
-``loaders.validation``; a backend only renders those rules in its SQL dialect and lands
-the result atomically. DuckDB (``duckdb.py``) is the local backend; a BigQuery backend
-(GCS upload + load job into a staging table, then the same validation SQL rendered with
-``validation.BIGQUERY``) plugs in by implementing this class.
+handling, reports) lives in ``loaders.api``; reading a file and the rules of what fits the
+contract in ``loaders.reader`` and ``loaders.validation``, which every backend calls. A
+backend lands the validated rows atomically: ``duckdb.py`` in a local DuckDB file,
+``bigquery.py`` through the landing bucket, load jobs and one BigQuery transaction.
 
-Shapes shared by every backend (logical types, mapped with the backend's dialect):
+Shapes shared by every backend (logical types, mapped with the backend's types):
 ``RAW_METADATA_COLUMNS`` after the contract columns of every ``raw.<table>``,
 ``AUDIT_COLUMNS`` of ``raw._load_audit`` and ``QUARANTINE_COLUMNS`` of ``raw._quarantine``.
 """
@@ -23,7 +22,6 @@ from types import TracebackType
 from loaders.contract import Table
 from loaders.discovery import SourceFile
 from loaders.report import FileResult
-from loaders.validation import Dialect
 
 RAW_SCHEMA = "raw"
 AUDIT_TABLE = "_load_audit"
@@ -107,8 +105,6 @@ class Backend(ABC):
 
     #: target name used on the command line (``--target``).
     name: str
-    #: SQL dialect the validation rules are rendered in.
-    dialect: Dialect
 
     @property
     @abstractmethod

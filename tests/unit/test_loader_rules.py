@@ -13,7 +13,7 @@ import pytest
 
 from loaders.contract import Column, load_contract
 from loaders.errors import SchemaMismatchError
-from loaders.validation import BIGQUERY, DUCKDB, check_json_keys, match_header, normalized_sql, reason_sql, typed_sql
+from loaders.validation import check_json_keys, match_header, normalized_sql, reason_sql, typed_sql
 
 
 def _col(type_: str, required: bool = False) -> Column:
@@ -25,8 +25,8 @@ def _evaluate(column: Column, raw: str | None) -> tuple[object, str | None]:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     v = normalized_sql(column, "$1")
-    t = typed_sql(column, DUCKDB, v)
-    r = reason_sql(column, DUCKDB, v, t)
+    t = typed_sql(column, v)
+    r = reason_sql(column, v, t)
     return con.execute(f"SELECT {t}, {r}", [raw]).fetchone()
 
 
@@ -93,14 +93,6 @@ def test_long_bad_values_are_cut_in_the_reason():
     value, reason = _evaluate(_col("integer"), "x" * 500)
     assert value is None
     assert reason == 'not a valid integer (expected a whole number): "' + "x" * 80 + '"'
-
-
-def test_bigquery_rendering_uses_bigquery_functions():
-    """The same rule renders for BigQuery with SAFE_CAST/REGEXP_CONTAINS (executed by the BigQuery backend)."""
-    col = _col("integer", required=True)
-    sql = typed_sql(col, BIGQUERY, "v")
-    assert sql == r"(CASE WHEN REGEXP_CONTAINS(v, r'^(?:[+-]?[0-9]{1,19})$') THEN SAFE_CAST(v AS INT64) END)"
-    assert "TRY_CAST" not in reason_sql(col, BIGQUERY, "v", sql)
 
 
 ORDERS = load_contract().table("orders")
