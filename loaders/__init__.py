@@ -22,3 +22,6 @@ landing transaction); bad rows go to ``raw._quarantine`` with file, line, column
 reason and raw line; loading the same content again changes nothing; a new version
 of a file replaces its earlier rows atomically; every attempt is in ``raw._load_audit``.
 """
+
+#: Version of the loaders (the project's version in pyproject.toml); ``python -m loaders --version``.
+__version__ = "0.1.0"

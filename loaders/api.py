@@ -179,6 +179,7 @@ def _load_one(backend: Backend, path: Path, table: Table, source_file: str) -> t
             status=status,
             started_at=started,
             error=None if error is None else str(error),
+            error_kind=None if error is None else getattr(error, "kind", "unexpected"),
         )
         backend.record_attempt(result)
         return result

@@ -40,6 +40,7 @@ class FileResult:
         rows_rejected: rows sent to ``raw._quarantine`` (a row counts once however many columns failed).
         started_at, finished_at: UTC, naive.
         error: the error message for ``failed``; None otherwise.
+        error_kind: for ``failed``, the error's ``LoaderError.kind`` (``data``, ``warehouse``...).
         warnings: non-fatal findings, e.g. values outside a column's ``accepted_values``.
     """
 
@@ -55,6 +56,7 @@ class FileResult:
     finished_at: datetime
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    error_kind: str | None = None
 
     @classmethod
     def without_rows(
@@ -67,6 +69,7 @@ class FileResult:
         status: str,
         started_at: datetime,
         error: str | None = None,
+        error_kind: str | None = None,
     ) -> FileResult:
         """An attempt that landed nothing (``unchanged`` or ``failed``), finished now: every row count is 0."""
         return cls(
@@ -81,6 +84,7 @@ class FileResult:
             started_at=started_at,
             finished_at=utc_now(),
             error=error,
+            error_kind=error_kind,
         )
 
     @classmethod

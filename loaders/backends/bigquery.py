@@ -89,6 +89,8 @@ BASE_LABELS = {"layer": "raw", "managed_by": "loaders"}
 class BigQueryConfigError(LoaderError):
     """A setting the BigQuery backend needs (project, bucket) is missing or malformed."""
 
+    kind = "usage"
+
 
 @dataclass(frozen=True)
 class BigQuerySettings:

@@ -1,5 +1,5 @@
 """File- and run-level errors: a specific exception naming the file, nothing already loaded lost,
-exit code 2 on the command line; and shops with only some feeds."""
+the command line's exit code of its kind (2 usage, 3 data, 5 warehouse); and shops with only some feeds."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def test_empty_file_fails_alone_and_is_named(source, warehouse, capsys):
     assert _q(warehouse, "SELECT source_file, status FROM raw._load_audit WHERE status = 'failed'") == [
         ("shop/orders/orders-2024-03-02.csv", "failed")
     ]
-    assert main(["load", "--source-dir", str(source), "--quiet"]) == 2
+    assert main(["load", "--source-dir", str(source), "--quiet"]) == 3
     assert "error: shop/orders/orders-2024-03-02.csv: file is empty (0 bytes)" in capsys.readouterr().err
 
 
@@ -102,7 +102,7 @@ def test_corrupt_gzip_is_unreadable(source, warehouse, capsys):
     assert e.value.file == "web/events/2024-03-01.jsonl.gz"
     assert "not a GZIP stream" in str(e.value)
     assert _counts(warehouse) == {"orders": 3, "order_items": 3}
-    assert main(["load", "--source-dir", str(source), "--quiet"]) == 2
+    assert main(["load", "--source-dir", str(source), "--quiet"]) == 3
     assert "error: web/events/2024-03-01.jsonl.gz: DuckDB cannot read the file" in capsys.readouterr().err
 
 
@@ -163,7 +163,7 @@ def test_missing_required_feed(source, warehouse, capsys):
     # asking for specific tables is allowed
     report = load_directory(source, tables=["orders"])
     assert [f.rows_loaded for f in report.files] == [3]
-    assert main(["load", "--source-dir", str(source), "--quiet"]) == 2
+    assert main(["load", "--source-dir", str(source), "--quiet"]) == 3
     assert "no file for the required feed(s) shop.order_items" in capsys.readouterr().err
 
 
@@ -228,7 +228,7 @@ def test_a_warehouse_locked_by_another_process_is_a_clear_error(source, warehous
         with pytest.raises(WarehouseUnavailableError, match="cannot open the DuckDB database for writing") as e:
             load_directory(source)
         assert e.value.file == str(warehouse)
-        assert main(["load", "--source-dir", str(source), "--quiet"]) == 2
+        assert main(["load", "--source-dir", str(source), "--quiet"]) == 5
         assert "is another process (dbt, a notebook) using it?" in capsys.readouterr().err
     finally:
         holder.communicate("")
