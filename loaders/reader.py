@@ -7,11 +7,10 @@ in the same connection; the BigQuery backend validates in an in-memory DuckDB an
 them for its load jobs. Both targets so get the same rows, physical line numbers and
 reasons for a file. All in DuckDB SQL, no Python loop over rows:
 
-1. Physical lines: ``read_csv`` with one VARCHAR column, no quoting and a delimiter
-   (U+001F) that feeds never contain, ``WITH ORDINALITY`` and ``store_rejects`` so lines
-   DuckDB refuses (invalid UTF-8, over-long, containing U+001F) are kept with their line
-   number and text. Each line gets its exact 1-based physical number. gzip is read by
-   DuckDB (``compression='auto'``), CRLF and a UTF-8 byte-order mark are handled by it.
+1. Physical lines: ``loaders.lines`` gives every line with its exact 1-based number
+   (literal path, gzip checked whole, LF/CRLF/mixed line breaks, byte-order mark); DuckDB
+   decodes them, and lines that are not UTF-8, longer than ``MAX_LINE_BYTES`` or holding
+   U+001F (the field splitter's separator) are kept with a problem, for quarantine.
 2. Records: a CSV record is a line, or several lines when a quoted field contains line
    breaks (found from the parity of quote characters); blank lines are skipped. A JSON
    record is a non-blank line.
@@ -24,17 +23,15 @@ reasons for a file. All in DuckDB SQL, no Python loop over rows:
 
 from __future__ import annotations
 
-import gzip
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
 from loaders.contract import Table
 from loaders.discovery import SourceFile
-from loaders.errors import EmptyFileError, SchemaMismatchError, UnreadableFileError
+from loaders.errors import EmptyFileError, SchemaMismatchError
+from loaders.lines import decode_exact, physical_lines
 from loaders.validation import (
     REASON_CONTROL_CHAR,
     REASON_INVALID_JSON,
@@ -56,8 +53,6 @@ log = logging.getLogger(__name__)
 
 #: Longest physical line accepted (bytes); longer lines are quarantined.
 MAX_LINE_BYTES = 8 * 1024 * 1024
-#: The raw-line reader's delimiter; a line containing it is quarantined.
-_UNIT_SEPARATOR = "\x1f"
 
 # One CSV field (RFC 4180): quoted with "" as an escaped quote, or unquoted without quotes.
 _CSV_FIELD = r'("([^"]|"")*"|[^,"]*)'
@@ -76,41 +71,6 @@ _SPLIT_QUOTED = (
 def _csv_fields_sql(rec: str) -> str:
     """SQL list of the fields of CSV record ``rec`` (fast path when it has no quote)."""
     return f"(CASE WHEN contains({rec}, '\"') THEN {_SPLIT_QUOTED.format(rec=rec)} ELSE string_split({rec}, ',') END)"
-
-
-def _exact_lines(path: Path, rejected: Sequence[tuple[int, int]], max_bytes: int) -> dict[int, str]:
-    """The exact text of the lines DuckDB refused, read at their byte offsets.
-
-    Args:
-        path: the file (gzip-compressed if its name ends in ``.gz``).
-        rejected: (line number, DuckDB's ``line_byte_position``) sorted by position. DuckDB
-            reports the offset one past the line start; the start is found by checking that
-            it follows a newline.
-        max_bytes: longest text kept per line.
-
-    Returns:
-        line number -> text, invalid UTF-8 bytes as ``\\xNN`` escapes, without the line break.
-        Lines whose start cannot be confirmed are left out (DuckDB's copy is used).
-    """
-    out: dict[int, str] = {}
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        for line, pos in rejected:
-            for start in (pos - 1, pos, pos - 2):
-                if start < 0:
-                    continue
-                if start > 0:
-                    fh.seek(start - 1)
-                    if fh.read(1) != b"\n":
-                        continue
-                else:
-                    fh.seek(0)
-                raw = fh.readline(max_bytes + 2).rstrip(b"\n").rstrip(b"\r")
-                if start == 0:
-                    raw = raw.removeprefix(b"\xef\xbb\xbf")
-                out[line] = raw.decode("utf-8", errors="backslashreplace")
-                break
-    return out
 
 
 #: Temp views ``validate_file`` leaves in the connection (dropped by ``discard``).
@@ -165,7 +125,7 @@ def validate_file(
         A ``ValidatedFile`` whose relations live in ``con``.
 
     Raises:
-        UnreadableFileError: DuckDB cannot read or decompress the file.
+        UnreadableFileError: the file cannot be read, or its compression is corrupt or not gzip.
         EmptyFileError: the file has only blank lines.
         SchemaMismatchError: the CSV header or the JSON keys do not match the contract.
     """
@@ -212,60 +172,35 @@ def discard(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _read_lines(con: duckdb.DuckDBPyConnection, file: SourceFile, max_line_bytes: int) -> None:
-    """Temp table ``_ld_lines(line, text, problem)``: every physical line with its exact number."""
+    """Temp table ``_ld_lines(line, text, problem)``: every physical line with its exact number
+    (``loaders.lines``), decoded as UTF-8; lines that are not UTF-8, too long or hold U+001F get a problem."""
     discard(con)
-    path = sql_string(str(file.path))
+    lines = physical_lines(file.path, file.source_file)
+    too_long = f"octet_length(raw) > {max_line_bytes}"
+    con.register("_ld_arrow", lines)
     try:
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ld_read AS
-            SELECT ordinality AS o, raw_line AS text
-            FROM read_csv({path}, columns = {{'raw_line': 'VARCHAR'}}, delim = '{_UNIT_SEPARATOR}',
-                 quote = '', escape = '', header = false, auto_detect = false, compression = 'auto',
-                 max_line_size = {max_line_bytes}, store_rejects = true,
-                 rejects_table = '_ld_rejects', rejects_scan = '_ld_reject_scans') WITH ORDINALITY"""
+            f"""CREATE TEMP TABLE _ld_lines AS
+            SELECT line,
+                   CASE WHEN {too_long} THEN left(text, {max_line_bytes}) ELSE text END AS text,
+                   CASE WHEN {too_long} THEN {sql_string(reason_line_too_long(max_line_bytes))}
+                        WHEN text IS NULL THEN {sql_string(REASON_INVALID_UTF8)}
+                        WHEN contains(text, chr(31)) THEN {sql_string(REASON_CONTROL_CHAR)}
+                   END AS problem
+            FROM (SELECT line, raw, try(decode(raw)) AS text FROM _ld_arrow)"""
         )
-    except (duckdb.IOException, duckdb.InvalidInputException) as e:
-        first_line = str(e).splitlines()[0]
-        raise UnreadableFileError(f"DuckDB cannot read the file: {first_line}", file=file.source_file) from e
-    too_long = sql_string(reason_line_too_long(max_line_bytes))
-    rejected = con.execute(
-        "SELECT line, min(line_byte_position) FROM temp._ld_rejects GROUP BY line ORDER BY 2"
-    ).fetchall()
-    if not rejected:
+        invalid = con.execute(
+            f"SELECT line, raw FROM _ld_arrow WHERE try(decode(raw)) IS NULL AND NOT {too_long}"
+        ).fetchall()
+    finally:
+        con.unregister("_ld_arrow")
+    if invalid:
+        # Quarantine keeps the exact bytes of a line that is not UTF-8, undecodable ones as \xNN escapes.
         con.execute(
-            "CREATE TEMP VIEW _ld_lines AS SELECT o AS line, text, CAST(NULL AS VARCHAR) AS problem FROM _ld_read"
+            "UPDATE _ld_lines SET text = x.text "
+            "FROM (SELECT unnest(?::BIGINT[]) AS line, unnest(?::VARCHAR[]) AS text) x WHERE _ld_lines.line = x.line",
+            [[n for n, _ in invalid], [decode_exact(raw) for _, raw in invalid]],
         )
-        return
-    # DuckDB's copy of a refused line is lossy (invalid bytes and what follows them are
-    # replaced), so quarantine keeps the exact bytes, undecodable ones as \xNN escapes.
-    exact = _exact_lines(file.path, rejected, max_line_bytes)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _ld_exact AS SELECT unnest(?::BIGINT[]) AS line, unnest(?::VARCHAR[]) AS text",
-        [list(exact.keys()), list(exact.values())],
-    )
-    # Rejected lines leave gaps in the ordinality of the accepted ones: a rejected line r_i
-    # (the i-th, by line) has r_i - i accepted lines before it, so an accepted line with
-    # ordinality o sits after every reject whose r_i - i < o (an ASOF join on that count).
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _ld_lines AS
-        WITH rej AS (
-            SELECT line, min(error_type) AS error_type, any_value(csv_line) AS csv_line
-            FROM temp._ld_rejects GROUP BY line
-        ),
-        ranked AS (SELECT line, row_number() OVER (ORDER BY line) AS i FROM rej),
-        steps AS (SELECT line - i AS good_before, max(i) AS i FROM ranked GROUP BY ALL)
-        SELECT r.o + coalesce(s.i, 0) AS line, r.text, CAST(NULL AS VARCHAR) AS problem
-        FROM _ld_read r ASOF LEFT JOIN steps s ON r.o > s.good_before
-        UNION ALL
-        SELECT rej.line, coalesce(x.text, rej.csv_line),
-               CASE error_type
-                   WHEN 'INVALID ENCODING' THEN {sql_string(REASON_INVALID_UTF8)}
-                   WHEN 'TOO MANY COLUMNS' THEN {sql_string(REASON_CONTROL_CHAR)}
-                   WHEN 'LINE SIZE OVER MAXIMUM' THEN {too_long}
-                   ELSE 'unreadable line: ' || error_type
-               END
-        FROM rej LEFT JOIN _ld_exact x USING (line)"""
-    )
 
 
 def _build_records(con: duckdb.DuckDBPyConnection, file: SourceFile) -> int:

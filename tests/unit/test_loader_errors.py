@@ -93,17 +93,17 @@ def test_unknown_table(source, warehouse, capsys):
     assert "error: unknown table 'refunds'" in capsys.readouterr().err
 
 
-def test_corrupt_gzip_is_unreadable(source, warehouse, capsys):
+def test_a_gz_name_without_gzip_content_is_unreadable(source, warehouse, capsys):
     bad = source / "web/events/2024-03-01.jsonl.gz"
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"this is not gzip data\n")
     with pytest.raises(UnreadableFileError) as e:
         load_directory(source)
     assert e.value.file == "web/events/2024-03-01.jsonl.gz"
-    assert "not a GZIP stream" in str(e.value)
+    assert "named .gz but its content is not gzip-compressed" in str(e.value)
     assert _counts(warehouse) == {"orders": 3, "order_items": 3}
     assert main(["load", "--source-dir", str(source), "--quiet"]) == 3
-    assert "error: web/events/2024-03-01.jsonl.gz: DuckDB cannot read the file" in capsys.readouterr().err
+    assert "error: web/events/2024-03-01.jsonl.gz: named .gz but" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads files whatever their mode")

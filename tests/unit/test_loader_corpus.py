@@ -1,0 +1,445 @@
+"""The loader's bad-input corpus: one case per kind of hostile or real-world-shaped input.
+
+Every case is a small landing file whose lines are annotated by hand with what must become
+of them: loaded (with its key), quarantined (line, column and a reason fragment), the CSV
+header, blank, or the continuation of a multi-line record. From these annotations alone the
+test derives rows read / loaded / rejected, the quarantine rows and the keys that must be in
+``raw.<table>``, so each case also proves that no other row was lost or duplicated.
+
+Row-level cases (a file that lands, possibly with quarantined rows) all go into one landing
+directory loaded once per session, each case in its own file; file-level cases (a file
+refused whole, a landing directory refused) run alone and assert the exit code and message
+(file, line, column). Base files for the required feeds are in every landing directory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loaders import cli
+
+ITEMS_HEADER = "order_item_id,order_id,product_id,quantity,unit_price,discount_amount,updated_at"
+ORDERS_BASE = (
+    "order_id,customer_id,status,currency,country_code,channel,utm_source,utm_medium,utm_campaign,discount_code,"
+    "subtotal_amount,discount_amount,shipping_amount,tax_amount,total_amount,created_at,cancelled_at,returned_at,"
+    "updated_at\n"
+    "2001,601,delivered,EUR,FR,web,google,cpc,spring_sale,SPRING10,100.00,10.00,4.90,18.98,113.88,"
+    "2024-03-01T09:15:00Z,,,2024-03-05T12:00:00Z\n"
+)
+ITEMS_BASE = f"{ITEMS_HEADER}\n1,2001,11,2,50.00,10.00,2024-03-05T12:00:00Z\n"
+BASE_FILES = {"shop/orders/base.csv": ORDERS_BASE.encode(), "shop/order_items/base.csv": ITEMS_BASE.encode()}
+BASE_KEYS = {"orders": {2001}, "order_items": {1}}
+
+INT = 'not a valid integer (expected a whole number): "{}"'
+DEC = 'not a valid decimal (expected a number with at most 2 decimal places): "{}"'
+TS = 'not a valid timestamp (expected an ISO-8601 timestamp): "{}"'
+
+
+def item(key: int, *, qty: str = "1", price: str = "5.00", disc: str = "0.00", ts: str = "2024-03-05T12:00:00Z") -> str:
+    """An order_items CSV line (order 2001, product 11) with the given values."""
+    return f"{key},2001,11,{qty},{price},{disc},{ts}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One physical line of a case file and what must become of it.
+
+    ``kind``: ``header``, ``blank``, ``load`` (``key`` lands), ``quarantine`` (``column``
+    and a ``reason`` fragment; one ``Line`` per failing column is given with ``extra``),
+    ``continued`` (part of the multi-line record started on an earlier line).
+    """
+
+    text: str
+    kind: str
+    key: int | str | None = None
+    column: str | None = None
+    reason: str = ""
+    extra: tuple[tuple[str | None, str], ...] = ()
+
+
+def H(text: str = ITEMS_HEADER) -> Line:
+    return Line(text, "header")
+
+
+def L(text: str, key: int | str) -> Line:
+    return Line(text, "load", key=key)
+
+
+def Q(text: str, column: str | None, reason: str, *extra: tuple[str | None, str]) -> Line:
+    return Line(text, "quarantine", column=column, reason=reason, extra=extra)
+
+
+def B(text: str = "") -> Line:
+    return Line(text, "blank")
+
+
+def C(text: str) -> Line:
+    return Line(text, "continued")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A corpus case: a file (``path`` under the landing directory) made of annotated lines.
+
+    ``eol`` joins the lines (``None``: each ``Line.text`` carries its own line break),
+    ``final_eol`` ends the file with one, ``encode`` turns the text into bytes (gzip, UTF-16...).
+    """
+
+    id: str
+    path: str
+    table: str
+    lines: Sequence[Line]
+    eol: str | None = "\n"
+    final_eol: bool = True
+    encode: Callable[[str], bytes] = field(default=lambda text: text.encode("utf-8"))
+
+    def content(self) -> bytes:
+        if self.eol is None:
+            text = "".join(line.text for line in self.lines)
+        else:
+            text = self.eol.join(line.text for line in self.lines) + (self.eol if self.final_eol else "")
+        return self.encode(text)
+
+    def expected_counts(self) -> tuple[int, int, int]:
+        loaded = sum(line.kind == "load" for line in self.lines)
+        rejected = sum(line.kind == "quarantine" for line in self.lines)
+        return loaded + rejected, loaded, rejected
+
+    def expected_quarantine(self) -> list[tuple[int, str | None, str]]:
+        out = []
+        for number, line in enumerate(self.lines, start=1):
+            if line.kind == "quarantine":
+                out += [(number, col, reason) for col, reason in ((line.column, line.reason), *line.extra)]
+        return sorted(out, key=lambda r: (r[0], r[1] or ""))
+
+    def expected_keys(self) -> set:
+        return {line.key for line in self.lines if line.kind == "load"}
+
+
+KEY_COLUMN = {"order_items": "order_item_id", "orders": "order_id", "customers": "customer_id", "events": "event_id"}
+
+
+# ------------------------------------------------------------------------------------------ row-level cases
+def _items(n: int, *lines: Line, path: str | None = None, **kw) -> Case:
+    """An order_items case numbered ``n`` (keys n*100+...)."""
+    return Case(
+        id=kw.pop("id"), path=path or f"shop/order_items/case-{n:03d}.csv", table="order_items", lines=lines, **kw
+    )
+
+
+ROW_CASES: list[Case] = [
+    _items(1, H(), L(item(101), 101), L(item(102), 102), id="clean LF file"),
+    _items(2, H(), L(item(201), 201), L(item(202), 202), id="CRLF line breaks", eol="\r\n"),
+    _items(
+        3,
+        H(ITEMS_HEADER + "\r\n"),
+        L(item(301) + "\r\n", 301),
+        L(item(302) + "\n", 302),
+        L(item(303) + "\r\n", 303),
+        L(item(304) + "\n", 304),
+        id="mixed LF and CRLF line breaks",
+        eol=None,
+    ),
+    _items(4, H(), L(item(401), 401), L(item(402), 402), id="CR-only line breaks (classic Mac)", eol="\r"),
+    _items(5, H(), L(item(501), 501), L(item(502), 502), id="no line break at the end of the file", final_eol=False),
+    _items(6, H(), L(item(601), 601), id="UTF-8 byte-order mark", encode=lambda t: b"\xef\xbb\xbf" + t.encode()),
+    _items(7, H(), B(), L(item(701), 701), B(), B(), L(item(702), 702), B(), id="blank lines anywhere"),
+    _items(
+        8,
+        H(),
+        L(item(801), 801),
+        L(item(802), 802),
+        id="gzip-compressed",
+        path="shop/order_items/case-008.csv.gz",
+        encode=lambda t: gzip.compress(t.encode()),
+    ),
+    _items(
+        9,
+        H(),
+        L(item(901), 901),
+        L(item(902), 902),
+        id="gzip with several members (concatenated archives)",
+        path="shop/order_items/case-009.csv.gz",
+        encode=lambda t: (
+            gzip.compress(t[: t.index("\n") + 1].encode()) + gzip.compress(t[t.index("\n") + 1 :].encode())
+        ),
+    ),
+    _items(
+        10,
+        H(),
+        L(item(1001), 1001),
+        id="gzip content without a .gz name",
+        path="shop/order_items/case-010.csv",
+        encode=lambda t: gzip.compress(t.encode()),
+    ),
+    _items(
+        11,
+        H(),
+        L(item(1101), 1101),
+        L(item(1102), 1102),
+        id="file name with * ? [ ] (literal, not a glob)",
+        path="shop/order_items/case-011 [x]*?.csv",
+    ),  # fmt: skip
+    _items(12, H(), L(item(1201), 1201), id="file name with quote and spaces", path="shop/order_items/case '012'.csv"),
+    _items(
+        13, H(), L(item(1301), 1301), id="file name with non-ASCII characters", path="shop/order_items/café-013.csv"
+    ),
+    _items(
+        14,
+        H("discount_amount,updated_at,order_item_id,order_id,product_id,quantity,unit_price"),
+        L("0.00,2024-03-05T12:00:00Z,1401,2001,11,1,5.00", 1401),
+        id="header columns in another order",
+    ),
+    _items(
+        15,
+        H(),
+        Q(item(1501, qty="1O"), "quantity", INT.format("1O")),
+        L(item(1502), 1502),
+        id="letter O in an integer",
+    ),
+    _items(16, H(), Q(item(1601, price="5.001"), "unit_price", DEC.format("5.001")), id="three decimals in money"),
+    _items(
+        17,
+        H(),
+        Q(item(1701, ts="2024-02-30T12:00:00Z"), "updated_at", TS.format("2024-02-30T12:00:00Z")),
+        id="impossible calendar date",
+    ),
+    _items(18, H(), Q("1801,2001,11,1,5.00,0.00", None, "wrong column count: expected 7, found 6"), id="missing field"),
+    _items(19, H(), Q(item(1901) + ",extra", None, "wrong column count: expected 7, found 8"), id="one field too many"),
+    _items(
+        20,
+        H(),
+        Q(item(2001).replace("2001,11", "\xe92001,11"), None, "invalid UTF-8"),
+        L(item(2002), 2002),
+        id="Latin-1 byte in a UTF-8 file",
+        encode=lambda t: t.encode("utf-8").replace(b"\xc3\xa9", b"\xe9"),
+    ),
+    _items(21, H(), L(item(2101), 2101), id="a single data row"),
+    _items(22, H(), id="header only: zero rows"),
+    _items(
+        23,
+        H(),
+        Q("2301,2001,11,,5.00,0.00,2024-03-05T12:00:00Z", "quantity", "required value is empty"),
+        id="empty required value",
+    ),
+    _items(
+        24,
+        H(),
+        L('2401,2001,11,1,"5.00","0.00","2024-03-05T12:00:00Z"', 2401),
+        L('"2402","2001","11","1","5.00","0.00","2024-03-05T12:00:00Z"', 2402),
+        id="every field quoted (spreadsheet export)",
+    ),
+    _items(25, H(), L(item(2501, qty=" 3 ", price=" 5.00"), 2501), id="blanks around numbers are trimmed"),
+    _items(
+        26,
+        H(),
+        L(item(2601, ts="2024-03-05 12:00:00+02:00"), 2601),
+        L(item(2602, ts="2024-03-05T12:00"), 2602),
+        L(item(2603, ts="2024-03-05"), 2603),
+        id="timestamp spellings (offset, no seconds, date only)",
+    ),
+]
+
+
+# ------------------------------------------------------------------------------------------ file-level cases
+@dataclass(frozen=True)
+class FileCase:
+    """A landing directory (base files + ``files``) whose load must end with ``exit_code`` and ``message``."""
+
+    id: str
+    files: dict[str, bytes]
+    exit_code: int
+    message: str
+    failed: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+
+def _gz_with_bad_crc(text: str) -> bytes:
+    data = bytearray(gzip.compress(text.encode()))
+    data[-8] ^= 0xFF  # CRC-32 of the trailer
+    return bytes(data)
+
+
+ITEMS_TEXT = ITEMS_HEADER + "\n" + "\n".join(item(k) for k in range(9001, 9041)) + "\n"
+
+FILE_CASES: list[FileCase] = [
+    FileCase(
+        "gzip CRC error",
+        {"shop/order_items/crc.csv.gz": _gz_with_bad_crc(ITEMS_TEXT)},
+        3,
+        "shop/order_items/crc.csv.gz: corrupt gzip data (CRC check failed: the content does not match its checksum)",
+        failed=("shop/order_items/crc.csv.gz",),
+    ),
+    FileCase(
+        "truncated gzip",
+        {"shop/order_items/cut.csv.gz": gzip.compress(ITEMS_TEXT.encode())[:-30]},
+        3,
+        "shop/order_items/cut.csv.gz: truncated gzip data (the archive ends before its end marker)",
+        failed=("shop/order_items/cut.csv.gz",),
+    ),
+    FileCase(
+        ".gz name, plain content",
+        {"shop/order_items/plain.csv.gz": ITEMS_TEXT.encode()},
+        3,
+        "shop/order_items/plain.csv.gz: named .gz but its content is not gzip-compressed",
+        failed=("shop/order_items/plain.csv.gz",),
+    ),
+    FileCase(
+        "zip archive",
+        {"shop/order_items/zipped.csv": b"PK\x03\x04" + b"\x00" * 40},
+        3,
+        "shop/order_items/zipped.csv: zip-compressed content: the loaders read plain or gzip-compressed text",
+        failed=("shop/order_items/zipped.csv",),
+    ),
+    FileCase(
+        "empty file",
+        {"shop/order_items/empty.csv": b""},
+        3,
+        "shop/order_items/empty.csv: file is empty (0 bytes)",
+        failed=("shop/order_items/empty.csv",),
+    ),
+    FileCase(
+        "only blank lines",
+        {"shop/order_items/blank.csv": b"\n\r\n\n"},
+        3,
+        "shop/order_items/blank.csv: file has no content (only blank lines)",
+        failed=("shop/order_items/blank.csv",),
+    ),
+    FileCase(
+        "renamed header column",
+        {"shop/order_items/renamed.csv": ITEMS_TEXT.replace("quantity", "qty", 1).encode()},
+        3,
+        "shop/order_items/renamed.csv:1: header does not match the contract for shop.order_items: "
+        "missing column(s) quantity; unexpected column(s) 'qty'",
+        failed=("shop/order_items/renamed.csv",),
+    ),
+    FileCase(
+        "UTF-16 file",
+        {"shop/order_items/utf16.csv": ITEMS_TEXT.encode("utf-16")},
+        3,
+        "shop/order_items/utf16.csv:1: header line is unreadable: invalid UTF-8",
+        failed=("shop/order_items/utf16.csv",),
+    ),
+    FileCase(
+        "unknown JSON key",
+        {"web/events/keys.jsonl": b'{"event_id": "e1", "pageUrl": "/"}\n'},
+        3,
+        "web/events/keys.jsonl:1: keys do not match the contract for web.events: unexpected key(s) 'pageUrl'",
+        failed=("web/events/keys.jsonl",),
+    ),
+    FileCase(
+        "glob characters do not pull in other files",
+        {
+            "shop/order_items/[ab].csv": ITEMS_TEXT.encode(),
+            "shop/order_items/a.csv": f"{ITEMS_HEADER}\n{item(9901)}\n".encode(),
+        },
+        0,
+        "",
+    ),
+]
+
+
+# ------------------------------------------------------------------------------------------ harness
+def _write(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture) -> tuple[int, dict | None, str]:
+    code = cli.main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if out.strip() else None, err
+
+
+def _rows(db: Path, sql: str, params: Sequence = ()) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+@pytest.fixture(scope="module")
+def row_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, Path]:
+    """All row-level cases in one landing directory, loaded once."""
+    root = tmp_path_factory.mktemp("corpus") / "landing"
+    _write(root, BASE_FILES)
+    _write(root, {case.path: case.content() for case in ROW_CASES})
+    db = root.parent / "warehouse.duckdb"
+    code = cli.main(["load", "--source-dir", str(root), "--database", str(db), "--json"])
+    return code, db, root
+
+
+def test_row_level_run_exits_0_and_reconciles(row_run, capsys):
+    code, db, _ = row_run
+    assert code == 0
+    # the base files and every case file, each once; keys never duplicated
+    for table, key in KEY_COLUMN.items():
+        assert _rows(db, f"SELECT count(*) - count(DISTINCT {key}) FROM raw.{table}") == [(0,)]
+    assert _rows(db, "SELECT order_item_id FROM raw.order_items WHERE _source_file = 'shop/order_items/base.csv'") == [
+        (1,)
+    ]
+
+
+@pytest.mark.parametrize("case", ROW_CASES, ids=[c.id for c in ROW_CASES])
+def test_row_case(case: Case, row_run):
+    _, db, _ = row_run
+    audit = _rows(
+        db,
+        "SELECT status, rows_read, rows_loaded, rows_rejected FROM raw._load_audit WHERE source_file = ?",
+        [case.path],
+    )
+    assert audit == [("loaded", *case.expected_counts())]
+    key = KEY_COLUMN[case.table]
+    keys = _rows(db, f"SELECT {key} FROM raw.{case.table} WHERE _source_file = ?", [case.path])
+    assert sorted(k for (k,) in keys) == sorted(case.expected_keys())  # nothing lost, nothing twice
+    quarantine = _rows(
+        db,
+        "SELECT line_number, column_name, reason FROM raw._quarantine WHERE source_file = ? ORDER BY 1, 2 NULLS FIRST",
+        [case.path],
+    )
+    expected = case.expected_quarantine()
+    assert [(n, c) for n, c, _ in quarantine] == [(n, c) for n, c, _ in expected]
+    for (_, _, reason), (_, _, fragment) in zip(quarantine, expected, strict=True):
+        assert fragment in reason
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=[c.id for c in FILE_CASES])
+def test_file_case(case: FileCase, tmp_path, capsys):
+    root = tmp_path / "landing"
+    _write(root, {**BASE_FILES, **case.files})
+    db = tmp_path / "warehouse.duckdb"
+    code, summary, err = _run(["load", "--source-dir", str(root), "--database", str(db), *case.args], capsys)
+    assert code == case.exit_code, err
+    if case.message:
+        assert f"error: {case.message}" in err
+    assert "Traceback" not in err
+    if summary is not None and "files" in summary:
+        failed = sorted(f["source_file"] for f in summary["files"] if f["status"] == "failed")
+        assert failed == sorted(case.failed)
+        loaded = {f["source_file"]: f for f in summary["files"] if f["status"] == "loaded"}
+        # the other files landed whole: base rows once, and every file's rows reconcile
+        assert all(f["rows_read"] == f["rows_loaded"] + f["rows_rejected"] for f in loaded.values())
+        for table, keys in BASE_KEYS.items():
+            got = _rows(db, f"SELECT {KEY_COLUMN[table]} FROM raw.{table} WHERE _source_file LIKE '%base.csv'")
+            assert {k for (k,) in got} == keys
+
+
+def test_glob_characters_land_each_file_once(tmp_path, capsys):
+    """``[ab].csv`` is one file: ``a.csv``'s row lands once, from ``a.csv`` only."""
+    case = next(c for c in FILE_CASES if c.id.startswith("glob"))
+    root = tmp_path / "landing"
+    _write(root, {**BASE_FILES, **case.files})
+    db = tmp_path / "warehouse.duckdb"
+    assert cli.main(["load", "--source-dir", str(root), "--database", str(db), "--quiet"]) == 0
+    assert _rows(db, "SELECT _source_file, count(*) FROM raw.order_items GROUP BY 1 ORDER BY 1") == [
+        ("shop/order_items/[ab].csv", 40),
+        ("shop/order_items/a.csv", 1),
+        ("shop/order_items/base.csv", 1),
+    ]
