@@ -30,7 +30,7 @@ import duckdb
 
 from loaders.contract import Table
 from loaders.discovery import SourceFile
-from loaders.errors import EmptyFileError, SchemaMismatchError
+from loaders.errors import EmptyFileError, ReconciliationError, SchemaMismatchError
 from loaders.lines import decode_exact, physical_lines
 from loaders.validation import (
     REASON_CONTROL_CHAR,
@@ -38,6 +38,9 @@ from loaders.validation import (
     REASON_INVALID_UTF8,
     REASON_MALFORMED_QUOTES,
     REASON_NOT_OBJECT,
+    REASON_STRAY_QUOTE,
+    REASON_TEXT_AFTER_QUOTE,
+    REASON_UNTERMINATED_QUOTE,
     check_json_keys,
     ident,
     match_header,
@@ -57,6 +60,12 @@ MAX_LINE_BYTES = 8 * 1024 * 1024
 # One CSV field (RFC 4180): quoted with "" as an escaped quote, or unquoted without quotes.
 _CSV_FIELD = r'("([^"]|"")*"|[^,"]*)'
 _CSV_RECORD = f"{_CSV_FIELD}(,{_CSV_FIELD})*"
+# A line that ends inside a quoted field opened where a field starts (a record continues on the next line).
+_CSV_OPEN = f'({_CSV_FIELD},)*"([^"]|"")*'
+# Lines that start inside a quoted field: staying inside, closing it (the record ends), or closing and opening another.
+_CSV_INSIDE = '([^"]|"")*'
+_CSV_CLOSE = f'([^"]|"")*"(,{_CSV_FIELD})*'
+_CSV_CLOSE_REOPEN = f'([^"]|"")*"(,{_CSV_FIELD})*,"([^"]|"")*'
 
 # Split a record on commas outside quotes: split on '"' (odd pieces are outside quotes),
 # turn the commas of outside pieces into U+001F, re-join, split on U+001F, then unquote.
@@ -131,11 +140,12 @@ def validate_file(
     """
     con.execute("SET TimeZone = 'UTC'")
     _read_lines(con, file, max_line_bytes)
-    header_line = _build_records(con, file)
     if file.table.format == "csv":
-        _check_csv(con, file, header_line)
+        _check_csv(con, file)
     else:
+        _jsonl_records(con, file)
         _check_jsonl(con, file)
+    _reconcile_lines(con, file)
     warnings = _accepted_values_warnings(con, file)
     cols = ", ".join(ident(c) for c in file.table.column_names)
     con.execute(
@@ -158,6 +168,31 @@ def validate_file(
         quarantine_rows=int(quarantine_rows),
         warnings=warnings,
     )
+
+
+def _reconcile_lines(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
+    """Check that every physical line is accounted for exactly once: the CSV header (and blank
+    lines before it), a blank line, or one line of exactly one record (loaded or quarantined).
+
+    Raises:
+        ReconciliationError: a line is in no record or in two (nothing is landed).
+    """
+    total, covered, distinct, blank, first = con.execute(
+        """WITH covered AS (SELECT unnest(range(line, last_line + 1)) AS l FROM _ld_checked)
+        SELECT (SELECT count(*) FROM _ld_lines), (SELECT count(*) FROM covered),
+               (SELECT count(DISTINCT l) FROM covered),
+               (SELECT count(*) FROM _ld_lines WHERE coalesce(text, '') = '' AND problem IS NULL
+                    AND line NOT IN (SELECT l FROM covered)),
+               (SELECT min(line) FROM _ld_lines WHERE coalesce(text, '') <> '' OR problem IS NOT NULL)"""
+    ).fetchone()
+    header = 1 if file.table.format == "csv" else 0
+    if covered != distinct or total != covered + blank + header:
+        raise ReconciliationError(
+            f"physical lines do not reconcile: {total} line(s) in the file, {covered} in records "
+            f"({covered - distinct} counted twice), {blank} blank, {header} header (first content line {first}); "
+            "nothing was landed",
+            file=file.source_file,
+        )
 
 
 def discard(con: duckdb.DuckDBPyConnection) -> None:
@@ -203,67 +238,179 @@ def _read_lines(con: duckdb.DuckDBPyConnection, file: SourceFile, max_line_bytes
         )
 
 
-def _build_records(con: duckdb.DuckDBPyConnection, file: SourceFile) -> int:
-    """Temp table ``_ld_records(line, text, problem)``; returns the first record's line (CSV header)."""
-    blank = "(text IS NULL OR text = '') AND problem IS NULL"
-    multiline = (
-        file.table.format == "csv"
-        and con.execute(
-            "SELECT coalesce(bool_or((length(text) - length(replace(text, '\"', ''))) % 2 = 1), false) "
-            "FROM _ld_lines WHERE problem IS NULL"
-        ).fetchone()[0]
+def _jsonl_records(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
+    """Temp view ``_ld_records(line, text, problem)`` of a JSON-lines file: its non-blank lines."""
+    con.execute(
+        "CREATE TEMP VIEW _ld_records AS SELECT line, text, problem FROM _ld_lines "
+        "WHERE NOT ((text IS NULL OR text = '') AND problem IS NULL)"
     )
-    if not multiline:
-        con.execute(f"CREATE TEMP VIEW _ld_records AS SELECT line, text, problem FROM _ld_lines WHERE NOT ({blank})")
-    else:
-        # c = quotes opened before a line (mod 2: inside a quoted field). Lines with c even start
-        # a record; a line with c odd continues the record opened by the last line with c - 1.
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _ld_records AS
-            WITH l AS (
-                SELECT line, coalesce(text, '') AS text, problem,
-                       coalesce((length(text) - length(replace(text, '"', ''))) % 2, 0) AS odd
-                FROM _ld_lines
-            ),
-            w AS (SELECT *, sum(odd) OVER (ORDER BY line) - odd AS c FROM l),
-            opening AS (SELECT c, max(line) AS start FROM w WHERE c % 2 = 0 AND odd = 1 GROUP BY c),
-            multi AS (
-                SELECT o.start, w.line, w.text, w.problem
-                FROM w JOIN opening o ON w.c = o.c + (w.c % 2) AND (w.line = o.start OR w.c % 2 = 1)
-            )
-            SELECT line, text, problem FROM w
-            WHERE c % 2 = 0 AND odd = 0 AND NOT (text = '' AND problem IS NULL)
-            UNION ALL
-            SELECT start, string_agg(text, chr(10) ORDER BY line), min(problem) FROM multi GROUP BY start"""
-        )
-    first = con.execute("SELECT min(line), count(*) FROM _ld_records").fetchone()
-    if first[1] == 0:
+    if not con.execute("SELECT count(*) FROM _ld_records").fetchone()[0]:
         raise EmptyFileError("file has no content (only blank lines)", file=file.source_file)
-    return first[0]
 
 
-def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile, header_line: int) -> None:
+def _csv_header(con: duckdb.DuckDBPyConnection, file: SourceFile) -> tuple[int, list[str]]:
+    """The CSV header: the first non-blank line, a complete record on its own.
+
+    Returns:
+        (its line number, its fields).
+
+    Raises:
+        EmptyFileError: only blank lines.
+        SchemaMismatchError: the header line is unreadable or its quoting is malformed.
+    """
+    row = con.execute(
+        "SELECT line, text, problem FROM _ld_lines WHERE text <> '' OR problem IS NOT NULL ORDER BY line LIMIT 1"
+    ).fetchone()
+    if row is None:
+        raise EmptyFileError("file has no content (only blank lines)", file=file.source_file)
+    line, text, problem = row
+    if problem is not None:
+        raise SchemaMismatchError(f"header line is unreadable: {problem}", file=file.source_file, line=line)
+    if '"' in text and not con.execute(f"SELECT regexp_full_match(?, '{_CSV_RECORD}')", [text]).fetchone()[0]:
+        raise SchemaMismatchError(f"header line: {REASON_MALFORMED_QUOTES}", file=file.source_file, line=line)
+    return line, con.execute(f"SELECT {_csv_fields_sql('$1')}", [text]).fetchone()[0]
+
+
+def _csv_records(con: duckdb.DuckDBPyConnection, header_line: int, n_fields: int) -> None:
+    """Temp table ``_ld_records(line, last_line, text, problem, unterminated)`` of a CSV file's data records.
+
+    A record is one physical line, or several when a quoted field holds line breaks. A line
+    opens a multi-line record only if it ends inside a quoted field that was opened where a
+    field may start (``_CSV_OPEN``); the record then runs to the first later line that closes
+    that field, provided every line between stays inside it, none of them is a complete
+    record of ``n_fields`` fields by itself, and the joined record has exactly ``n_fields``
+    fields. Otherwise the opening line alone is a record flagged ``unterminated`` and every
+    later line is judged on its own: a stray quote, or a quote never closed, affects only
+    the line that holds it. Blank lines outside records are skipped.
+
+    The quote state only changes on lines with an odd number of quotes, so the sequential
+    pass below visits only lines with quotes, and only when one has an odd count.
+    """
+    out_commas = _commas_outside_sql("text", first_piece_outside=True)
+    in_commas = _commas_outside_sql("text", first_piece_outside=False)
+    con.execute(
+        f"""CREATE TEMP TABLE _ld_csvlines AS
+        SELECT line, text, problem,
+               coalesce(length(text) - length(replace(text, '"', '')), 0) AS quotes,
+               coalesce((length(text) - length(replace(text, '"', ''))) % 2 = 1, false) AS odd
+        FROM _ld_lines WHERE line > {header_line}"""
+    )
+    has_odd = con.execute("SELECT coalesce(bool_or(odd), false) FROM _ld_csvlines").fetchone()[0]
+    spans: list[tuple[int, int]] = []
+    unterminated: list[int] = []
+    if has_odd:
+        # complete: a line that is a well-formed record of n_fields fields by itself (never inside a span)
+        quoted = con.execute(
+            f"""WITH l AS (
+                SELECT *, sum(CASE WHEN NOT odd AND problem IS NULL AND text <> ''
+                                        AND (quotes = 0 OR regexp_full_match(text, '{_CSV_RECORD}'))
+                                        AND {out_commas} = {n_fields - 1} THEN 1 ELSE 0 END)
+                              OVER (ORDER BY line) AS complete_before
+                FROM _ld_csvlines WHERE line >= (SELECT min(line) FROM _ld_csvlines WHERE odd)
+            )
+            SELECT line, odd,
+                   odd AND regexp_full_match(text, '{_CSV_OPEN}') AS opens,
+                   odd AND regexp_full_match(text, '{_CSV_CLOSE}') AS closes,
+                   NOT odd AND (regexp_full_match(text, '{_CSV_INSIDE}')
+                                OR regexp_full_match(text, '{_CSV_CLOSE_REOPEN}')) AS stays_inside,
+                   {out_commas} AS out_commas, {in_commas} AS in_commas, complete_before
+            FROM l WHERE quotes > 0 AND problem IS NULL
+            ORDER BY line"""
+        ).fetchall()
+        spans, unterminated = _quote_spans(quoted, n_fields)
+    con.execute(
+        "CREATE TEMP TABLE _ld_spans AS SELECT unnest(?::BIGINT[]) AS start, unnest(?::BIGINT[]) AS stop",
+        [[a for a, _ in spans], [b for _, b in spans]],
+    )
+    con.execute(
+        """CREATE TEMP TABLE _ld_records AS
+        WITH placed AS (
+            SELECT l.*, s.start
+            FROM _ld_csvlines l LEFT JOIN _ld_spans s ON l.line BETWEEN s.start AND s.stop
+        )
+        SELECT line, line AS last_line, text, problem, list_contains(?::BIGINT[], line) AS unterminated
+        FROM placed WHERE start IS NULL AND NOT (coalesce(text, '') = '' AND problem IS NULL)
+        UNION ALL
+        SELECT start, max(line), string_agg(coalesce(text, ''), chr(10) ORDER BY line), min(problem), false
+        FROM placed WHERE start IS NOT NULL GROUP BY start""",
+        [unterminated],
+    )
+
+
+def _quote_spans(quoted: list[tuple], n_fields: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """The multi-line records and the unterminated quote lines, from the lines that hold quotes.
+
+    Args:
+        quoted: per line with a quote, in line order: (line, odd, opens, closes, stays_inside,
+            out_commas, in_commas, complete_before) as computed in ``_csv_records``.
+        n_fields: the header's field count.
+
+    Returns:
+        ([(first line, last line)] of multi-line records, [lines whose opened quote never closes]).
+    """
+    spans: list[tuple[int, int]] = []
+    unterminated: list[int] = []
+    opener: tuple | None = None
+    commas = 0
+    for row in quoted:
+        line, odd, opens, closes, stays_inside, _, in_commas, complete_before = row
+        if opener is not None:
+            clean = complete_before == opener[7]  # no complete record between the opener and this line
+            if odd and closes and clean and 1 + commas + in_commas == n_fields:
+                spans.append((opener[0], line))
+                opener = None
+                continue
+            if not odd and stays_inside and clean:
+                commas += in_commas
+                continue
+            unterminated.append(opener[0])  # this line breaks the open field: judge it on its own
+            opener = None
+        if odd and opens:
+            opener, commas = row, row[5]
+    if opener is not None:
+        unterminated.append(opener[0])
+    return spans, unterminated
+
+
+def _commas_outside_sql(text: str, *, first_piece_outside: bool) -> str:
+    """SQL counting the field-separating commas of a line: commas outside quotes, the line
+    starting outside a quoted field (``first_piece_outside``) or inside one."""
+    outside = "i % 2 = 1" if first_piece_outside else "i % 2 = 0"
+    return (
+        f"list_sum(list_transform(string_split({text}, '\"'), "
+        f"lambda s, i: CASE WHEN {outside} THEN length(s) - length(replace(s, ',', '')) ELSE 0 END))::BIGINT"
+    )
+
+
+def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
     """Temp table ``_ld_checked`` for a CSV file, after checking its header."""
     table = file.table
-    text, problem = con.execute("SELECT text, problem FROM _ld_records WHERE line = ?", [header_line]).fetchone()
-    if problem is not None:
-        raise SchemaMismatchError(f"header line is unreadable: {problem}", file=file.source_file, line=header_line)
-    if '"' in text and not con.execute(f"SELECT regexp_full_match(?, '{_CSV_RECORD}')", [text]).fetchone()[0]:
-        raise SchemaMismatchError(f"header line: {REASON_MALFORMED_QUOTES}", file=file.source_file, line=header_line)
-    header = con.execute(f"SELECT {_csv_fields_sql('$1')}", [text]).fetchone()[0]
+    header_line, header = _csv_header(con, file)
     positions = match_header(table, header, file.source_file)
     n = len(header)
+    _csv_records(con, header_line, n)
     values = {c.name: f"f[{p + 1}]" for c, p in zip(table.columns, positions, strict=True)}
+    names = "[" + ", ".join(sql_string(h.strip()) for h in header) + "]"
+    # Where a quote problem is: the fields before it are the longest run of well-formed "field," at the start.
+    prefix = f"regexp_extract(text, '^({_CSV_FIELD},)*')"
+    bad_field = f"(1 + {_commas_outside_sql(prefix, first_piece_outside=True)})"
+    rest = f"substr(text, length({prefix}) + 1)"
     structural = f"""
-        SELECT line, text, problem, f,
+        SELECT line, last_line, text, problem, f,
                CASE WHEN problem IS NOT NULL THEN problem
-                    WHEN contains(text, '"') AND NOT regexp_full_match(text, '{_CSV_RECORD}')
-                        THEN {sql_string(REASON_MALFORMED_QUOTES)}
+                    WHEN unterminated
+                        THEN concat({sql_string(REASON_UNTERMINATED_QUOTE)}, ' (field ', {bad_field}, ')')
+                    WHEN contains(text, '"') AND NOT regexp_full_match(text, '{_CSV_RECORD}') THEN concat(
+                        CASE WHEN starts_with({rest}, '"') THEN {sql_string(REASON_TEXT_AFTER_QUOTE)}
+                             ELSE {sql_string(REASON_STRAY_QUOTE)} END,
+                        ' (field ', {bad_field}, ')')
                     WHEN len(f) <> {n}
                         THEN concat('wrong column count: expected {n}, found ', len(f))
-               END AS struct
-        FROM (SELECT *, CASE WHEN problem IS NULL THEN {_csv_fields_sql("text")} END AS f
-              FROM _ld_records WHERE line > {header_line})"""
+               END AS struct,
+               CASE WHEN problem IS NULL AND (unterminated
+                         OR (contains(text, '"') AND NOT regexp_full_match(text, '{_CSV_RECORD}')))
+                    THEN {names}[{bad_field}] END AS struct_column
+        FROM (SELECT *, CASE WHEN problem IS NULL THEN {_csv_fields_sql("text")} END AS f FROM _ld_records)"""
     _validate(con, table, structural, values, nonscalar=None)
 
 
@@ -294,7 +441,7 @@ def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
         for c in table.columns
     }
     structural = f"""
-        SELECT line, text, problem, struct,
+        SELECT line, line AS last_line, text, problem, struct, CAST(NULL AS VARCHAR) AS struct_column,
                CASE WHEN struct IS NULL THEN from_json(text, {sql_string(schema)}) END AS j
         FROM (SELECT *, CASE WHEN problem IS NOT NULL THEN problem
                              WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}
@@ -313,10 +460,11 @@ def _validate(
     nonscalar: dict[str, str] | None,
 ) -> None:
     """Temp table ``_ld_checked(line, raw_line, <typed contract columns>, errors)`` from a query
-    giving ``line, text, struct`` (structural problem or NULL) and per-column raw value expressions."""
+    giving ``line, last_line, text, struct`` (structural problem or NULL), ``struct_column`` (the column a
+    structural problem is in, or NULL) and per-column raw value expressions."""
     norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
     typed = [f"{typed_sql(c, f'__v{i}')} AS __t{i}" for i, c in enumerate(table.columns)]
-    errors = ["{'column_name': CAST(NULL AS VARCHAR), 'reason': struct}"]
+    errors = ["{'column_name': struct_column, 'reason': struct}"]
     for i, c in enumerate(table.columns):
         ns = nonscalar[c.name] if nonscalar else None
         reason = reason_sql(c, f"__v{i}", f"__t{i}", ns)
@@ -328,7 +476,7 @@ def _validate(
         v AS (SELECT *, {", ".join(norm)} FROM s),
         t AS (SELECT *, {", ".join(typed)} FROM v)
         SELECT line, CASE WHEN len(errors) > 0 THEN text END AS raw_line, * EXCLUDE (line, text)
-        FROM (SELECT line, text, {", ".join(outputs)},
+        FROM (SELECT line, last_line, text, {", ".join(outputs)},
                      list_filter([{", ".join(errors)}], lambda e: e.reason IS NOT NULL) AS errors
               FROM t)"""
     )

@@ -77,6 +77,12 @@ VALUE_EXCERPT_CHARS = 80
 REASON_INVALID_UTF8 = "invalid UTF-8: the file must be UTF-8 encoded"
 REASON_CONTROL_CHAR = "line contains the control character U+001F, which no feed may contain"
 REASON_MALFORMED_QUOTES = "malformed CSV quoting: a quote inside an unquoted field, or text after a closing quote"
+REASON_STRAY_QUOTE = 'malformed CSV quoting: a quote (") inside an unquoted field'
+REASON_TEXT_AFTER_QUOTE = 'malformed CSV quoting: text after the closing quote (") of a quoted field'
+REASON_UNTERMINATED_QUOTE = (
+    'malformed CSV quoting: a quoted field opened on this line is never closed (unterminated quote ")'
+)
+
 REASON_INVALID_JSON = "invalid JSON"
 REASON_NOT_OBJECT = "not a JSON object"
 REASON_REQUIRED = "required value is empty"

@@ -123,7 +123,13 @@ class Case:
         return {line.key for line in self.lines if line.kind == "load"}
 
 
-KEY_COLUMN = {"order_items": "order_item_id", "orders": "order_id", "customers": "customer_id", "events": "event_id"}
+KEY_COLUMN = {
+    "order_items": "order_item_id",
+    "orders": "order_id",
+    "customers": "customer_id",
+    "events": "event_id",
+    "products": "product_id",
+}
 
 
 # ------------------------------------------------------------------------------------------ row-level cases
@@ -244,6 +250,107 @@ ROW_CASES: list[Case] = [
         L(item(2602, ts="2024-03-05T12:00"), 2602),
         L(item(2603, ts="2024-03-05"), 2603),
         id="timestamp spellings (offset, no seconds, date only)",
+    ),
+]
+
+
+PRODUCTS_HEADER = "product_id,sku,title,category,subcategory,brand,price,cost,currency,is_active,created_at,updated_at"
+STRAY = 'malformed CSV quoting: a quote (") inside an unquoted field'
+AFTER = 'malformed CSV quoting: text after the closing quote (") of a quoted field'
+UNTERMINATED = "malformed CSV quoting: a quoted field opened on this line is never closed"
+
+
+def product(key: int, title: str = "Mug") -> str:
+    """A products CSV line with the given (already quoted, if need be) title."""
+    return f"{key},SKU-{key},{title},home,,Acme,9.99,4.00,EUR,true,2024-01-01,2024-01-01"
+
+
+def _products(n: int, *lines: Line, **kw) -> Case:
+    """A products case numbered ``n`` (keys n*100+...)."""
+    return Case(id=kw.pop("id"), path=f"shop/products/case-{n:03d}.csv", table="products", lines=lines, **kw)
+
+
+ROW_CASES += [
+    _products(
+        40,
+        H(PRODUCTS_HEADER),
+        L(product(4001), 4001),
+        Q(product(4002, '27" monitor'), "title", STRAY + " (field 3)"),
+        L(product(4003), 4003),
+        L(product(4004), 4004),
+        id='stray quote in an unquoted field (27" monitor) affects its line only',
+    ),
+    _products(
+        41,
+        H(PRODUCTS_HEADER),
+        Q(product(4101, '27" and 32" monitors'), "title", STRAY + " (field 3)"),
+        L(product(4102), 4102),
+        id="two stray quotes on one line (even count)",
+    ),
+    _products(
+        42,
+        H(PRODUCTS_HEADER),
+        L(product(4201), 4201),
+        Q(product(4202, '"Mug, large'), "title", UNTERMINATED + ' (unterminated quote ") (field 3)'),
+        L(product(4203), 4203),
+        L(product(4204), 4204),
+        id="unterminated quote does not hide the rows after it",
+    ),
+    _products(
+        43,
+        H(PRODUCTS_HEADER),
+        L(product(4301), 4301),
+        Q(product(4302, '"Mug"large'), "title", AFTER + " (field 3)"),
+        L(product(4303), 4303),
+        id="text after a closing quote",
+    ),
+    _products(
+        44,
+        H(PRODUCTS_HEADER),
+        L(product(4401, '"Mug\nwith a line break"').split("\n")[0], 4401),
+        C(product(4401, '"Mug\nwith a line break"').split("\n")[1]),
+        L(product(4402), 4402),
+        id="line break inside a quoted field",
+    ),
+    _products(
+        45,
+        H(PRODUCTS_HEADER + "\n"),
+        L(product(4501, '"Mug\r\nwith CRLF inside"').split("\r\n")[0] + "\r\n", 4501),
+        C(product(4501, '"Mug\r\nwith CRLF inside"').split("\r\n")[1] + "\n"),
+        L(product(4502) + "\n", 4502),
+        id="CRLF inside a quoted field of an LF file",
+        eol=None,
+    ),
+    _products(
+        46,
+        H(PRODUCTS_HEADER),
+        L(product(4601, '"Mug, ""the"" best"'), 4601),
+        id="doubled quotes and a comma inside a quoted field",
+    ),
+    _products(
+        47,
+        H(PRODUCTS_HEADER),
+        L('4701,SKU-4701,"a\n', 4701),
+        C(""),
+        C('b",home,,Acme,9.99,4.00,EUR,true,2024-01-01,2024-01-01'),
+        id="blank line inside a quoted field",
+    ),
+    _products(
+        48,
+        H(PRODUCTS_HEADER),
+        Q(product(4801, '"Mug'), "title", UNTERMINATED),
+        L(product(4802), 4802),
+        Q(product(4803, 'Cup"'), "title", STRAY),
+        L(product(4804), 4804),
+        id="an unterminated quote and a later stray quote are not paired into one record",
+    ),
+    _products(
+        49,
+        H(PRODUCTS_HEADER),
+        L(product(4901), 4901),
+        Q(product(4902, '"never closed'), "title", UNTERMINATED),
+        id="unterminated quote on the last line",
+        final_eol=False,
     ),
 ]
 

@@ -26,7 +26,7 @@ TS = 'not a valid timestamp (expected an ISO-8601 timestamp): "{}"'
 BOOL = 'not a valid boolean (expected true/false): "{}"'
 REQ = "required value is empty"
 UTF8 = "invalid UTF-8: the file must be UTF-8 encoded"
-QUOTES = "malformed CSV quoting: a quote inside an unquoted field, or text after a closing quote"
+STRAY_QUOTE = 'malformed CSV quoting: a quote (") inside an unquoted field (field 9)'
 
 EXPECTED_QUARANTINE = {
     "orders": [
@@ -37,7 +37,7 @@ EXPECTED_QUARANTINE = {
         (9, None, "wrong column count: expected 19, found 6"),
         (10, None, "wrong column count: expected 19, found 20"),
         (11, None, UTF8),
-        (13, None, QUOTES),
+        (13, "utm_campaign", STRAY_QUOTE),
         (17, "subtotal_amount", DEC.format("abc")),
         (17, "total_amount", REQ),
         (17, "updated_at", TS.format("not-a-date")),
