@@ -14,15 +14,21 @@ Rules, per value (the first failing rule of a column is the one reported):
 4. The text must have the logical type's form (RE2 patterns below) *and* cast to the
    warehouse type:
 
-   - integer: optional sign and 1-19 digits, within 64-bit range. ``12.5`` or ``1e3``
-     are refused rather than rounded (a cast alone would round ``12.5`` to ``13``).
-   - decimal: optional sign, up to 16 digits, optional point and 1-2 decimals (money is
+   - integer: optional sign and digits. ``12.5`` or ``1e3`` are refused rather than
+     rounded (a cast alone would round ``12.5`` to ``13``).
+   - decimal: optional sign, digits, optional point and 1-2 decimals (money is
      DECIMAL(18,2); more decimals would be rounded silently, so they are refused).
    - boolean: ``true/false, t/f, yes/no, y/n, 1/0`` in any letter case.
    - date: ``YYYY-MM-DD`` and a real calendar date.
    - timestamp: ISO-8601 ``YYYY-MM-DD[(T| )hh:mm[:ss[.ffffff]]][Z|(+|-)hh[:mm]]``; naive
      values are UTC, values with an offset are converted to UTC (contract definition).
    - string: any text.
+
+5. The value must fit the warehouse type (the same ranges in DuckDB and BigQuery), with
+   its own reason, so nothing fails later in dbt: an integer within 64 bits
+   (BIGINT/INT64), money within DECIMAL(18,2)/NUMERIC(18,2) (at most 16 digits before
+   the point), a UTC offset that exists on Earth (from -12:00 to +14:00, minutes under 60:
+   ``+25:00`` or ``+99`` are refused).
 
 Contract ``accepted_values`` are *not* enforced here: a row with an unexpected enum
 value (a new sales channel, say) is type-valid and lands, so revenue never disappears
@@ -51,8 +57,8 @@ FALSE_STRINGS = ("false", "f", "no", "n", "0")
 
 #: RE2 patterns (full match) that a non-empty, trimmed value must satisfy, per logical type.
 PATTERNS: Mapping[str, str] = {
-    "integer": r"[+-]?[0-9]{1,19}",
-    "decimal": r"[+-]?[0-9]{1,16}(\.[0-9]{1,2})?",
+    "integer": r"[+-]?[0-9]+",
+    "decimal": r"[+-]?[0-9]+(\.[0-9]{1,2})?",
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "timestamp": (
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # date
@@ -68,6 +74,13 @@ EXPECTED: Mapping[str, str] = {
     "boolean": "true/false",
     "date": "a date YYYY-MM-DD",
     "timestamp": "an ISO-8601 timestamp",
+}
+
+#: Why a value of the right form does not fit the warehouse type (rule 5).
+OUT_OF_RANGE: Mapping[str, str] = {
+    "integer": "out of range for a 64-bit integer (-9223372036854775808 to 9223372036854775807)",
+    "decimal": "out of range for money, DECIMAL(18,2) (at most 16 digits before the decimal point)",
+    "timestamp": "impossible UTC offset (offsets go from -12:00 to +14:00)",
 }
 
 #: Longest excerpt of an offending value quoted in a reason (characters).
@@ -128,6 +141,15 @@ def normalized_sql(column: Column, value: str) -> str:
     return f"NULLIF(TRIM({value}), '')"
 
 
+def _offset_ok_sql(value: str) -> str:
+    """SQL predicate: the ISO-8601 timestamp text ``value`` has no UTC offset, or one from -12:00 to +14:00."""
+    off = f"replace(regexp_extract({value}, '[T ][0-9:.]+([+-][0-9]{{2}}(:?[0-9]{{2}})?)$', 1), ':', '')"
+    hours = f"TRY_CAST(substr({off}, 2, 2) AS INTEGER)"
+    minutes = f"coalesce(TRY_CAST(nullif(substr({off}, 4, 2), '') AS INTEGER), 0)"
+    limit = f"CASE WHEN starts_with({off}, '+') THEN 840 ELSE 720 END"
+    return f"({off} = '' OR ({minutes} < 60 AND {hours} * 60 + {minutes} <= {limit}))"
+
+
 def typed_sql(column: Column, value: str) -> str:
     """SQL converting a normalized text value to the column's warehouse type (NULL if it does not fit).
 
@@ -145,8 +167,10 @@ def typed_sql(column: Column, value: str) -> str:
         trues = ", ".join(sql_string(s) for s in TRUE_STRINGS)
         falses = ", ".join(sql_string(s) for s in FALSE_STRINGS)
         return f"(CASE WHEN LOWER({value}) IN ({trues}) THEN TRUE WHEN LOWER({value}) IN ({falses}) THEN FALSE END)"
-    cast = _TIMESTAMP.format(expr=value) if t == "timestamp" else f"TRY_CAST({value} AS {DUCKDB_TYPES[t]})"
-    return f"(CASE WHEN {_FULL_MATCH.format(expr=value, pattern=PATTERNS[t])} THEN {cast} END)"
+    form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[t])
+    if t == "timestamp":
+        return f"(CASE WHEN {form} AND {_offset_ok_sql(value)} THEN {_TIMESTAMP.format(expr=value)} END)"
+    return f"(CASE WHEN {form} THEN TRY_CAST({value} AS {DUCKDB_TYPES[t]}) END)"
 
 
 def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = None) -> str:
@@ -167,8 +191,15 @@ def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = N
     if nonscalar is not None:
         whens.append(f"WHEN {nonscalar} THEN {sql_string(REASON_NOT_SCALAR)}")
     if column.type != "string":
-        prefix = sql_string(f'not a valid {column.type} (expected {EXPECTED[column.type]}): "')
         excerpt = f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
+        if column.type in OUT_OF_RANGE:
+            in_form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[column.type])
+            if column.type == "timestamp":
+                in_form += f" AND NOT {_offset_ok_sql(value)}"
+            range_reason = sql_string(f'{OUT_OF_RANGE[column.type]}: "')
+            out_of_range = f"{value} IS NOT NULL AND {typed} IS NULL AND {in_form}"
+            whens.append(f"WHEN {out_of_range} THEN CONCAT({range_reason}, {excerpt}, '\"')")
+        prefix = sql_string(f'not a valid {column.type} (expected {EXPECTED[column.type]}): "')
         whens.append(f"WHEN {value} IS NOT NULL AND {typed} IS NULL THEN CONCAT({prefix}, {excerpt}, '\"')")
     if not whens:
         return "CAST(NULL AS VARCHAR)"

@@ -355,6 +355,140 @@ ROW_CASES += [
 ]
 
 
+INT_RANGE = "out of range for a 64-bit integer"
+MONEY_RANGE = "out of range for money, DECIMAL(18,2)"
+OFFSET = "impossible UTC offset (offsets go from -12:00 to +14:00)"
+
+ROW_CASES += [
+    _items(
+        60,
+        H(),
+        Q(item(6001, qty="9223372036854775808"), "quantity", INT_RANGE),
+        L(item(6002, qty="9223372036854775807"), 6002),
+        L(item(6003), 6003),
+        id="integer overflow beyond BIGINT/INT64",
+    ),
+    _items(
+        61,
+        H(),
+        Q(item(6101, price="12345678901234567.00"), "unit_price", MONEY_RANGE),
+        L(item(6102, price="9999999999999999.99"), 6102),
+        id="amount beyond DECIMAL(18,2)",
+    ),
+    _items(
+        62,
+        H(),
+        Q(item(6201, ts="2024-03-05T12:00:00+25:00"), "updated_at", OFFSET),
+        Q(item(6202, ts="2024-03-05T12:00:00+99"), "updated_at", OFFSET),
+        L(item(6203, ts="2024-03-05T12:00:00+14:00"), 6203),
+        id="impossible UTC offsets (+25:00, +99)",
+    ),
+    _items(
+        63,
+        H(),
+        Q(
+            "99999999999999999999,2001,11,1e3,5.001,,2024-13-01",
+            "order_item_id",
+            INT_RANGE,
+            ("quantity", INT.format("1e3")),
+            ("unit_price", DEC.format("5.001")),
+            ("discount_amount", "required value is empty"),
+            ("updated_at", TS.format("2024-13-01")),
+        ),
+        L(item(6302), 6302),
+        id="every problem of a line reported at once",
+    ),
+    _items(64, H(), Q(item(6401, qty="-"), "quantity", INT.format("-")), id="a lone sign is not a number"),
+    _items(
+        65,
+        H(),
+        Q(item(6501, price="1,50"), None, "wrong column count: expected 7, found 8"),
+        L(item(6502, price='"1.50"'), 6502),
+        id="decimal comma splits the line; quoted dot decimal loads",
+    ),
+    _items(66, H(), Q(item(6601, price="€5.00"), "unit_price", DEC.format("€5.00")), id="currency symbol in an amount"),
+    _items(
+        67,
+        H(),
+        Q(item(6701, ts="05/03/2024 12:00"), "updated_at", TS.format("05/03/2024 12:00")),
+        id="day/month/year timestamp",
+    ),
+    _items(
+        68,
+        H(),
+        Q(item(6801, qty="NaN"), "quantity", INT.format("NaN")),
+        Q(item(6802, price="Infinity"), "unit_price", DEC.format("Infinity")),
+        id="NaN and Infinity",
+    ),
+]
+
+
+def event(key: str, **values: object) -> str:
+    """A JSON-lines event with the required keys and ``values``."""
+    base = {"event_id": key, "event_name": "page_view", "event_timestamp": "2024-03-01T10:00:00Z", "anonymous_id": "a1"}
+    return json.dumps({**base, **values})
+
+
+def _events(n: int, *lines: Line, **kw) -> Case:
+    return Case(id=kw.pop("id"), path=f"web/events/case-{n:03d}.jsonl", table="events", lines=lines, **kw)
+
+
+ROW_CASES += [
+    _events(
+        70,
+        Q(event("e7001", order_id=9223372036854775808), "order_id", INT_RANGE),
+        L(event("e7002", order_id=9223372036854775807), "e7002"),
+        id="JSON integer beyond 64 bits",
+    ),
+    _events(
+        71,
+        Q(event("e7101", order_id=12.5), "order_id", INT.format("12.5")),
+        Q(event("e7102", customer_id="1e3"), "customer_id", INT.format("1e3")),
+        L(event("e7103", order_id="42"), "e7103"),
+        id="JSON number and string forms of integers",
+    ),
+    _events(
+        72,
+        Q(event("e7201", event_timestamp="2024-03-01T10:00:00+25:00"), "event_timestamp", OFFSET),
+        id="JSON timestamp with an impossible offset",
+    ),
+    _events(
+        73,
+        L(event("e7301") + "\r", "e7301"),
+        L(event("e7302"), "e7302"),
+        id="JSON lines with CRLF",
+        eol="\n",
+    ),
+    _events(
+        74,
+        Q(event("e7401") + ' {"event_id": "e7402"}', None, "invalid JSON"),
+        L(event("e7403"), "e7403"),
+        id="two JSON objects on one line",
+    ),
+    _events(
+        75, Q("[]", None, "not a JSON object"), Q('"text"', None, "not a JSON object"), id="JSON scalars and arrays"
+    ),
+    _events(
+        76,
+        L(event("e7601", page_url='/caf\u00e9?q="x"'), "e7601"),
+        L(
+            json.dumps(
+                {
+                    "event_id": "e7602",
+                    "event_name": "page_view",
+                    "event_timestamp": "2024-03-01T10:00:00Z",
+                    "anonymous_id": "a1",
+                    "page_url": "/naïve",
+                },
+                ensure_ascii=False,
+            ),
+            "e7602",
+        ),
+        id="JSON escapes and raw UTF-8",
+    ),  # fmt: skip
+]
+
+
 # ------------------------------------------------------------------------------------------ file-level cases
 @dataclass(frozen=True)
 class FileCase:
