@@ -101,9 +101,12 @@ def load_directory(
                 bar.start(source_file)
                 result, error = _load_one(backend, path, table, source_file)
                 report.files.append(result)
+                bar.done(sizes[path])
                 if error is not None:
                     errors.append(error)
-                bar.done(sizes[path])
+                    if error.kind == "warehouse":
+                        log.error("the warehouse refused a write: the run stops before the remaining files")
+                        break
     if errors and raise_on_error:
         first = errors[0]
         first.report = report
@@ -181,7 +184,12 @@ def _load_one(backend: Backend, path: Path, table: Table, source_file: str) -> t
             error=None if error is None else str(error),
             error_kind=None if error is None else getattr(error, "kind", "unexpected"),
         )
-        backend.record_attempt(result)
+        try:
+            backend.record_attempt(result)
+        except LoaderError as e:
+            if error is None or getattr(error, "kind", None) != "warehouse":
+                raise
+            log.error("%s: the failed attempt could not be audited either: %s", source_file, e)
         return result
 
     def failed(error: BaseException) -> FileResult:

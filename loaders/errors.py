@@ -96,6 +96,13 @@ class WarehouseUnavailableError(LoaderError):
     kind = "warehouse"
 
 
+class WarehouseWriteError(LoaderError):
+    """The warehouse refused a write (disk full, a file size limit, an I/O error); the file's
+    transaction was rolled back, so the warehouse keeps its state from before the file."""
+
+    kind = "warehouse"
+
+
 class RawTableMismatchError(LoaderError):
     """An existing raw table's columns differ from the contract (the contract changed
     since the warehouse was built); rebuild or migrate the raw table."""

@@ -8,8 +8,9 @@ writes the audit row.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -28,12 +29,33 @@ from loaders.backends.base import (
 )
 from loaders.contract import DUCKDB_TYPES, Table
 from loaders.discovery import SourceFile
-from loaders.errors import RawTableMismatchError, ReconciliationError, WarehouseUnavailableError
+from loaders.errors import (
+    RawTableMismatchError,
+    ReconciliationError,
+    WarehouseUnavailableError,
+    WarehouseWriteError,
+)
 from loaders.reader import MAX_LINE_BYTES, ValidatedFile, discard, validate_file
 from loaders.report import FileResult
 from loaders.validation import ident
 
 log = logging.getLogger(__name__)
+
+
+#: DuckDB errors meaning the database file could not be written (disk full, file size limit, I/O).
+_WRITE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, duckdb.OutOfMemoryException)
+_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def _write_failure(error: duckdb.Error, source_file: str | None) -> str:
+    first = str(error).splitlines()[0]
+    landing = f" while landing {source_file}" if source_file else ""
+    if any(s in first for s in _FULL):
+        return (
+            f"the disk holding the warehouse is full, or a file size limit was reached{landing} ({first}); "
+            "that file's load was rolled back and the warehouse keeps its earlier state: free some space and load again"
+        )
+    return f"cannot write to the warehouse{landing} ({first}); that file's load was rolled back"
 
 
 def _ddl_columns(columns: Sequence[tuple[str, str]]) -> str:
@@ -68,16 +90,36 @@ class DuckDBBackend(Backend):
                 file=self.database,
             ) from e
         self._con.execute("SET enable_progress_bar = false")
+        self._failed_write = False
 
     @property
     def location(self) -> str:
         return str(self.database)
 
     def close(self) -> None:
-        self._con.close()
+        if not self._failed_write:
+            with self._writing():
+                self._con.close()
+            return
+        # After a refused write the connection may be invalidated; closing it reports that again.
+        with contextlib.suppress(duckdb.Error):
+            self._con.close()
+
+    @contextlib.contextmanager
+    def _writing(self, source_file: str | None = None) -> Iterator[None]:
+        """Turn DuckDB's write failures into ``WarehouseWriteError`` (see ``_write_failure``)."""
+        try:
+            yield
+        except _WRITE_ERRORS as e:
+            self._failed_write = True
+            raise WarehouseWriteError(_write_failure(e, source_file), file=self.database) from e
 
     # ------------------------------------------------------------------ tables
     def ensure_raw_tables(self, tables: Sequence[Table]) -> None:
+        with self._writing():
+            self._ensure_raw_tables(tables)
+
+    def _ensure_raw_tables(self, tables: Sequence[Table]) -> None:
         con = self._con
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         wanted = {t.name: raw_table_columns(t) for t in tables}
@@ -101,6 +143,10 @@ class DuckDBBackend(Backend):
                 )
 
     def last_landing(self, table: Table, source_file: str) -> Landing | None:
+        with self._writing():
+            return self._last_landing(table, source_file)
+
+    def _last_landing(self, table: Table, source_file: str) -> Landing | None:
         row = self._con.execute(
             f"SELECT sha256, rows_loaded FROM {RAW_SCHEMA}.{AUDIT_TABLE} "
             "WHERE table_name = ? AND source_file = ? AND status IN ('loaded', 'replaced') "
@@ -115,7 +161,8 @@ class DuckDBBackend(Backend):
         return Landing(sha256=row[0], rows_loaded=row[1], rows_present=present)
 
     def record_attempt(self, result: FileResult) -> None:
-        self._insert_audit(result)
+        with self._writing():
+            self._insert_audit(result)
 
     def _insert_audit(self, r: FileResult) -> None:
         placeholders = ", ".join("?" for _ in AUDIT_COLUMNS)
@@ -124,10 +171,12 @@ class DuckDBBackend(Backend):
     # ------------------------------------------------------------------ landing
     def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:
         try:
-            validated = validate_file(self._con, file, max_line_bytes=self.max_line_bytes)
-            return self._commit(file, validated, started_at=started_at, replacing=replacing)
+            with self._writing(file.source_file):
+                validated = validate_file(self._con, file, max_line_bytes=self.max_line_bytes)
+                return self._commit(file, validated, started_at=started_at, replacing=replacing)
         finally:
-            discard(self._con)
+            if not self._failed_write:
+                discard(self._con)
 
     def _commit(
         self, file: SourceFile, validated: ValidatedFile, *, started_at: datetime, replacing: bool
@@ -178,6 +227,8 @@ class DuckDBBackend(Backend):
             self._insert_audit(result)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            # A COMMIT that failed (disk full) has already ended the transaction.
+            with contextlib.suppress(duckdb.TransactionException):
+                con.execute("ROLLBACK")
             raise
         return result
