@@ -19,6 +19,7 @@ from loaders.backends import get_backend
 from loaders.backends.base import Backend
 from loaders.contract import Contract, Table, load_contract
 from loaders.discovery import (
+    check_inside,
     check_source_dir,
     describe_file,
     infer_source_file,
@@ -95,11 +96,12 @@ def load_directory(
             log.warning("%s: no contract table claims this file; ignored", f)
         errors: list[LoaderError] = []
         sizes = {p: _size(p) for _, p in plan}
+        planned = [p for _, p in plan]
         with FileProgress(progress, sum(sizes.values())) as bar:
             for table, path in plan:
                 source_file = path.relative_to(root).as_posix()
                 bar.start(source_file)
-                result, error = _load_one(backend, path, table, source_file)
+                result, error = _load_one(backend, path, table, source_file, root=root, others=planned)
                 report.files.append(result)
                 bar.done(sizes[path])
                 if error is not None:
@@ -152,7 +154,8 @@ def load_file(
     with get_backend(target, database=database) as backend:
         backend.ensure_raw_tables(contract.tables)
         report = LoadReport(target=backend.name, database=backend.location, tables=(t.name,))
-        result, error = _load_one(backend, path, t, source_file)
+        root = Path(source_dir).resolve() if source_dir is not None else None
+        result, error = _load_one(backend, path, t, source_file, root=root)
         report.files.append(result)
     if error is not None:
         error.report = report
@@ -167,8 +170,14 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _load_one(backend: Backend, path: Path, table: Table, source_file: str) -> tuple[FileResult, LoaderError | None]:
-    """Load one file; never raises a ``LoaderError`` (returns it with a ``failed`` result instead)."""
+def _load_one(
+    backend: Backend, path: Path, table: Table, source_file: str, *, root: Path | None, others: Sequence[Path] = ()
+) -> tuple[FileResult, LoaderError | None]:
+    """Load one file; never raises a ``LoaderError`` (returns it with a ``failed`` result instead).
+
+    ``root``: the resolved landing directory the file must really lie in (None: not checked);
+    ``others``: the run's other files, which a link may not lead to (``discovery.check_inside``).
+    """
     started = utc_now()
     sha256, nbytes = None, _size(path)
 
@@ -197,6 +206,8 @@ def _load_one(backend: Backend, path: Path, table: Table, source_file: str) -> t
         return nothing_landed("failed", error)
 
     try:
+        if root is not None:
+            check_inside(path, root, source_file, others)
         described = describe_file(path, table, source_file)
         sha256, nbytes = described.sha256, described.bytes
         previous = backend.last_landing(table, source_file)

@@ -69,6 +69,12 @@ class UnreadableFileError(LoaderError):
     """A file cannot be opened or decompressed (permissions, corrupt gzip, I/O error)."""
 
 
+class RefusedLinkError(LoaderError):
+    """A file of the landing directory is a symbolic link (or lies under a linked directory)
+    that the loaders do not follow: its target is outside the landing directory, or is
+    another file that is loaded under its own name (its rows would land twice)."""
+
+
 class UnknownTableError(LoaderError):
     """A table name that the data contract does not define."""
 

@@ -77,6 +77,59 @@ _SPLIT_QUOTED = (
 )
 
 
+# The same split keeping each field's text as written (quotes included), to rebuild a line.
+_SPLIT_WRITTEN = (
+    "string_split(array_to_string(list_transform(string_split({rec}, '\"'), "
+    "lambda s, i: CASE WHEN i % 2 = 1 THEN replace(s, ',', chr(31)) ELSE s END), '\"'), chr(31))"
+)
+#: What a PII value becomes in ``raw._quarantine.raw_line``.
+PII_MASK = "***"
+
+
+def _mask_all_sql(text: str) -> str:
+    """SQL hiding every letter and digit of ``text`` (punctuation, quotes and commas stay, so
+    the line's shape still shows where a quoting or column-count problem is)."""
+    return f"regexp_replace({text}, '[\\pL\\pN]', '*', 'g')"
+
+
+def _masked_csv_sql(text: str, pii_fields: list[int], n_fields: int) -> str:
+    """SQL of a CSV record ``text`` with the values of its PII fields (1-based file positions)
+    replaced by ``PII_MASK``; a record that does not split into ``n_fields`` fields cannot be
+    masked field by field and has every letter and digit hidden. ``text`` itself without PII fields."""
+    if not pii_fields:
+        return text
+    fields = _SPLIT_WRITTEN.format(rec=text)
+    positions = ", ".join(str(p) for p in pii_fields)
+    masked = (
+        f"array_to_string(list_transform({fields}, "
+        f"lambda v, i: CASE WHEN i IN ({positions}) AND v NOT IN ('', '\"\"') THEN '{PII_MASK}' ELSE v END), ',')"
+    )
+    return (
+        f"CASE WHEN {text} IS NULL THEN NULL "
+        f"WHEN NOT contains({text}, chr(31)) AND len({fields}) = {n_fields} THEN {masked} "
+        f"ELSE {_mask_all_sql(text)} END"
+    )
+
+
+def _masked_json_sql(text: str, pii_keys: list[str]) -> str:
+    """SQL of a JSON-lines record ``text`` with the values of its PII keys replaced by
+    ``PII_MASK`` (the object re-serialised); a line that is not a JSON object has every letter
+    and digit hidden. ``text`` itself without PII keys."""
+    if not pii_keys:
+        return text
+    paths = {k: sql_string('$."' + k + '"') for k in pii_keys}
+    patch = ", ".join(
+        f"{sql_string(k)}, CASE WHEN try(json_extract({text}, {paths[k]})) IS NOT NULL THEN '{PII_MASK}' END"
+        for k in pii_keys
+    )
+    return (
+        f"CASE WHEN {text} IS NULL THEN NULL "
+        f"WHEN json_valid({text}) AND json_type({text}) = 'OBJECT' "
+        f"THEN CAST(try(json_merge_patch({text}, json_object({patch}))) AS VARCHAR) "
+        f"ELSE {_mask_all_sql(text)} END"
+    )
+
+
 def _csv_fields_sql(rec: str) -> str:
     """SQL list of the fields of CSV record ``rec`` (fast path when it has no quote)."""
     return f"(CASE WHEN contains({rec}, '\"') THEN {_SPLIT_QUOTED.format(rec=rec)} ELSE string_split({rec}, ',') END)"
@@ -141,10 +194,11 @@ def validate_file(
     con.execute("SET TimeZone = 'UTC'")
     _read_lines(con, file, max_line_bytes)
     if file.table.format == "csv":
-        _check_csv(con, file)
+        raw_line = _check_csv(con, file)
     else:
         _jsonl_records(con, file)
         _check_jsonl(con, file)
+        raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
     _reconcile_lines(con, file)
     warnings = _accepted_values_warnings(con, file)
     cols = ", ".join(ident(c) for c in file.table.column_names)
@@ -153,7 +207,7 @@ def validate_file(
     )
     con.execute(
         f"""CREATE TEMP VIEW {QUARANTINE_VIEW} AS
-        SELECT line, e.column_name, e.reason, raw_line
+        SELECT line, e.column_name, e.reason, {raw_line} AS raw_line
         FROM (SELECT line, raw_line, unnest(errors) AS e FROM _ld_checked WHERE len(errors) > 0)
         ORDER BY line"""
     )
@@ -382,8 +436,12 @@ def _commas_outside_sql(text: str, *, first_piece_outside: bool) -> str:
     )
 
 
-def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
-    """Temp table ``_ld_checked`` for a CSV file, after checking its header."""
+def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> str:
+    """Temp table ``_ld_checked`` for a CSV file, after checking its header.
+
+    Returns:
+        SQL masking the PII fields of a record ``raw_line`` (see ``_masked_csv_sql``).
+    """
     table = file.table
     header_line, header = _csv_header(con, file)
     positions = match_header(table, header, file.source_file)
@@ -412,6 +470,8 @@ def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
                     THEN {names}[{bad_field}] END AS struct_column
         FROM (SELECT *, CASE WHEN problem IS NULL THEN {_csv_fields_sql("text")} END AS f FROM _ld_records)"""
     _validate(con, table, structural, values, nonscalar=None)
+    pii = [p + 1 for c, p in zip(table.columns, positions, strict=True) if c.pii]
+    return _masked_csv_sql("raw_line", pii, n)
 
 
 def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:

@@ -191,7 +191,8 @@ def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = N
     if nonscalar is not None:
         whens.append(f"WHEN {nonscalar} THEN {sql_string(REASON_NOT_SCALAR)}")
     if column.type != "string":
-        excerpt = f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
+        # a PII value is not repeated in clear in the reason (the raw line masks it too)
+        excerpt = "'***'" if column.pii else f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
         if column.type in OUT_OF_RANGE:
             in_form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[column.type])
             if column.type == "timestamp":

@@ -18,6 +18,7 @@ import gzip
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -684,3 +685,100 @@ def test_glob_characters_land_each_file_once(tmp_path, capsys):
         ("shop/order_items/a.csv", 1),
         ("shop/order_items/base.csv", 1),
     ]
+
+
+# ------------------------------------------------------------------------------------------ links
+def _landing_with(tmp_path: Path, files: dict[str, bytes]) -> tuple[Path, Path]:
+    root = tmp_path / "landing"
+    _write(root, {**BASE_FILES, **files})
+    return root, tmp_path / "warehouse.duckdb"
+
+
+def test_link_to_a_system_file_is_refused(tmp_path, capsys):
+    root, db = _landing_with(tmp_path, {})
+    secret = tmp_path / "outside" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text(f"{ITEMS_HEADER}\n{item(9501)}\nroot:x:0:0:root:/root:/bin/bash\n")
+    (root / "shop/order_items/passwd.csv").symlink_to(secret)
+    code, summary, err = _run(["load", "--source-dir", str(root), "--database", str(db)], capsys)
+    assert code == 3
+    assert (
+        f"error: shop/order_items/passwd.csv: symbolic link leading outside the landing directory (to {secret}): "
+        "refused, nothing read"
+    ) in err
+    assert [f["source_file"] for f in summary["files"] if f["status"] == "failed"] == ["shop/order_items/passwd.csv"]
+    assert _rows(db, "SELECT count(*) FROM raw.order_items WHERE order_item_id = 9501") == [(0,)]
+    assert _rows(db, "SELECT count(*) FROM raw._quarantine") == [(0,)]  # not a line of it was read
+
+
+def test_a_linked_directory_leaving_the_landing_directory_is_refused(tmp_path, capsys):
+    root, db = _landing_with(tmp_path, {})
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.csv").write_text(f"{ITEMS_HEADER}\n{item(9601)}\n")
+    (root / "shop/customers").symlink_to(outside, target_is_directory=True)
+    code, _, err = _run(["load", "--source-dir", str(root), "--database", str(db)], capsys)
+    assert code == 3 and "error: shop/customers/x.csv: symbolic link leading outside the landing directory" in err
+
+
+def test_links_inside_the_landing_directory_are_followed_once(tmp_path, capsys):
+    root, db = _landing_with(tmp_path, {"archive/items-2024.csv": f"{ITEMS_HEADER}\n{item(9701)}\n".encode()})
+    (root / "shop/order_items/items-2024.csv").symlink_to(root / "archive/items-2024.csv")
+    (root / "shop/order_items/base-again.csv").symlink_to(root / "shop/order_items/base.csv")
+    code, _, err = _run(["load", "--source-dir", str(root), "--database", str(db)], capsys)
+    assert code == 3
+    assert (
+        "error: shop/order_items/base-again.csv: symbolic link to shop/order_items/base.csv, "
+        "which is loaded under its own name: refused, so its rows do not land twice"
+    ) in err
+    assert _rows(db, "SELECT _source_file, order_item_id FROM raw.order_items ORDER BY 2") == [
+        ("shop/order_items/base.csv", 1),
+        ("shop/order_items/items-2024.csv", 9701),
+    ]
+
+
+# ------------------------------------------------------------------------------------------ PII in quarantine
+CUSTOMERS_HEADER = (
+    "customer_id,email,first_name,last_name,phone,country_code,city,accepts_marketing,created_at,updated_at"
+)
+PII_FILE = "shop/customers/pii.csv"
+PII_LINES = [
+    CUSTOMERS_HEADER,
+    "1,ann@example.com,Ann,Lee,+33612345678,FR,Paris,true,2024-01-01,2024-01-02",
+    '2,bob@example.com,Bob,"O\'Neil, Jr",+33600000000,FR,Lyon,maybe,2024-01-01,2024-01-02',
+    "3,cy@example.com,Cy,Ng,,FR,Nice,true,2024-01-01",
+    '4,"dee@example.com,Dee,Ko,,FR,Metz,true,2024-01-01,2024-01-02',
+]
+
+
+def test_pii_is_masked_in_the_quarantine_on_duckdb(tmp_path, capsys):
+    root, db = _landing_with(tmp_path, {PII_FILE: ("\n".join(PII_LINES) + "\n").encode()})
+    assert cli.main(["load", "--source-dir", str(root), "--database", str(db), "--quiet"]) == 0
+    quarantine = _rows(db, "SELECT line_number, column_name, raw_line FROM raw._quarantine ORDER BY 1")
+    assert quarantine == [
+        # the fields are known: only email, first_name, last_name and phone are masked
+        (3, "accepts_marketing", "2,***,***,***,***,FR,Lyon,maybe,2024-01-01,2024-01-02"),
+        # a wrong column count or an open quote: the fields are not known, every letter and digit is hidden
+        (4, None, "*,**@*******.***,**,**,,**,****,****,****-**-**"),
+        (5, "email", '*,"***@*******.***,***,**,,**,****,****,****-**-**,****-**-**'),
+    ]
+    assert _rows(db, "SELECT email FROM raw.customers") == [("ann@example.com",)]  # raw keeps what landed
+
+
+def test_pii_is_masked_in_the_quarantine_sent_to_bigquery(tmp_path):
+    from loaders.backends.bigquery import export_validated
+    from loaders.contract import load_contract
+    from loaders.discovery import describe_file
+
+    path = tmp_path / PII_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(PII_LINES) + "\n")
+    described = describe_file(path, load_contract().table("customers"), PII_FILE)
+    rows, quarantine = tmp_path / "rows.json", tmp_path / "quarantine.json"
+    validated = export_validated(described, started_at=datetime(2024, 3, 1), rows_path=rows, quarantine_path=quarantine)
+    assert (validated.rows_read, validated.rows_rejected) == (4, 3)
+    lines = [json.loads(x) for x in quarantine.read_text().splitlines()]
+    text = quarantine.read_text()
+    assert lines[0]["raw_line"] == "2,***,***,***,***,FR,Lyon,maybe,2024-01-01,2024-01-02"
+    for secret in ("bob@example.com", "O'Neil", "+33600000000", "cy@example.com", "dee@example.com"):
+        assert secret not in text
