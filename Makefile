@@ -28,6 +28,8 @@ export DUCKDB_PATH ?= $(BUILD)/warehouse.duckdb
 export DBT_PROFILES_DIR := $(ROOT)/dbt
 export DBT_PROJECT_DIR := $(ROOT)/dbt
 SEEDS_DIR ?= $(ROOT)/seeds
+# Extra loader options, e.g. LOAD_ARGS=--prune (see `python -m loaders load --help`).
+LOAD_ARGS ?=
 
 .PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse clean
 
@@ -56,14 +58,14 @@ lock: | $(UV) ## re-resolve requirements/*.in into the lock files
 # ---------------------------------------------------------------- the main job
 run: setup ## load seeds/ into DuckDB, dbt build, docs, KPI summary
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
 	cd dbt && $(DBT) build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
 	cd dbt && $(DBT) docs generate --quiet
 	$(PY) -m loaders kpis
 
 load: setup ## load seeds/ into the raw layer only
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
 
 build: setup ## dbt build on the current raw layer
 	cd dbt && $(DBT) build

@@ -5,8 +5,8 @@
 (sha256) already landed is ``unchanged``; a new version of a file replaces its earlier
 rows atomically (``replaced``). A file that fails leaves the warehouse as it was and
 gets a ``failed`` audit row; the other files of the run still load. A file that
-disappears from the landing directory keeps its rows: the raw layer is replaced per
-file, never pruned.
+disappears from the landing directory keeps its rows unless the run prunes (``prune=True``).
+A local warehouse holds one landing directory unless told otherwise (see ``load_directory``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,13 @@ from loaders.discovery import (
     table_files,
     unmatched_files,
 )
-from loaders.errors import FileNotFoundLoaderError, LoaderError, MissingRequiredFeedError
+from loaders.errors import (
+    FileNotFoundLoaderError,
+    LandingDirectoryConflictError,
+    LoaderError,
+    MissingRequiredFeedError,
+    UnknownTargetError,
+)
 from loaders.progress import FileProgress
 from loaders.report import FileResult, LoadReport, utc_now
 
@@ -43,6 +49,8 @@ def load_directory(
     progress: bool = False,
     raise_on_error: bool = True,
     contract: Contract | None = None,
+    prune: bool = False,
+    add_landing_dir: bool = False,
 ) -> LoadReport:
     """Land every file of the contract's feeds found under ``source_dir``.
 
@@ -59,6 +67,15 @@ def load_directory(
         raise_on_error: raise the first file's error after the whole run (with ``.report`` set);
             with False, failures are only in the returned report (``report.ok`` is False).
         contract: the data contract; default ``loaders/contract.yml``.
+        prune: afterwards, remove the rows of the covered tables' files that are no longer in
+            ``source_dir`` (``pruned`` results); also lets ``source_dir`` replace another landing
+            directory the warehouse was loaded from.
+        add_landing_dir: load even when the warehouse holds another landing directory's files
+            (directories per day or per source, on purpose).
+
+    One warehouse holds one landing directory by default (where the backend tracks them, the
+    local DuckDB): loading a second directory into it is refused before anything is loaded,
+    since its files would mix with the first one's, unless ``prune`` or ``add_landing_dir``.
 
     Returns:
         The run's ``LoadReport`` (one ``FileResult`` per file).
@@ -68,6 +85,9 @@ def load_directory(
         UnknownTableError: a name in ``tables`` is not in the contract (nothing touched).
         MissingRequiredFeedError: no file for a ``required: true`` feed and ``tables`` not given
             (nothing touched).
+        LandingDirectoryConflictError: the warehouse holds another landing directory's files
+            (nothing loaded; the message names the remedies).
+        UnknownTargetError: ``prune`` on a backend that cannot prune.
         LoaderError: with ``raise_on_error``, the first failed file's error (``EmptyFileError``,
             ``UnreadableFileError``, ``SchemaMismatchError``...) once every other file is loaded.
     """
@@ -85,7 +105,11 @@ def load_directory(
                 file=root,
             )
     with get_backend(target, database=database) as backend:
+        if prune and not backend.tracks_landing_dirs:
+            raise UnknownTargetError(f"--prune is not available for the {backend.name} target")
         backend.ensure_raw_tables(contract.tables)
+        if backend.tracks_landing_dirs and not (prune or add_landing_dir):
+            _check_one_landing_dir(backend, root, contract)
         report = LoadReport(
             target=backend.name,
             database=backend.location,
@@ -109,6 +133,14 @@ def load_directory(
                     if error.kind == "warehouse":
                         log.error("the warehouse refused a write: the run stops before the remaining files")
                         break
+        if backend.tracks_landing_dirs and not any(e.kind == "warehouse" for e in errors):
+            if prune:
+                present = {p.relative_to(root).as_posix() for _, p in plan}
+                for table in selected:
+                    for source_file in backend.held_files(table):
+                        if source_file not in present:
+                            report.files.append(backend.prune(table, source_file, started_at=utc_now()))
+            backend.record_landing_dir(str(root), at=utc_now(), only=prune)
     if errors and raise_on_error:
         first = errors[0]
         first.report = report
@@ -161,6 +193,25 @@ def load_file(
         error.report = report
         raise error
     return report
+
+
+def _check_one_landing_dir(backend: Backend, root: Path, contract: Contract) -> None:
+    """Refuse to load ``root`` into a warehouse that holds files of another landing directory
+    (a directory the warehouse already counts as its own, or an empty warehouse, is fine)."""
+    dirs = backend.landing_dirs()
+    others = [d for d in dirs if d != str(root)]
+    if not others or str(root) in dirs:
+        return
+    held = sum(len(backend.held_files(t)) for t in contract.tables)
+    if not held:
+        return
+    raise LandingDirectoryConflictError(
+        f"this warehouse ({backend.location}) holds {held} file(s) landed from {', '.join(others)}; loading {root} "
+        "into it would mix the two sets of data. Use a warehouse of its own (--database PATH, or DUCKDB_PATH=PATH; "
+        "with make: DUCKDB_PATH=build/mine.duckdb), or pass --prune to replace the earlier directory's files with "
+        "this one's, or --add-landing-dir if both directories belong together (one per day, say)",
+        file=root,
+    )
 
 
 def _size(path: Path) -> int:

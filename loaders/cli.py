@@ -12,7 +12,7 @@ Exit codes of ``load`` (``EXIT_CODES``), the most serious one wins:
   missing warehouse settings;
 - 3: data: a file or the landing directory was refused (unreadable, corrupt, wrong
   header, missing required feed, a link leaving the directory, a warehouse holding
-  another landing directory); the other files still landed;
+  another landing directory: ``--prune`` or ``--add-landing-dir``); the other files still landed;
 - 4: more rows were quarantined than ``--fail-on-reject`` allows (everything landed);
 - 5: warehouse: it cannot be opened or written (locked by another process, disk full,
   raw tables built for another contract).
@@ -131,6 +131,19 @@ def _parser() -> argparse.ArgumentParser:
         help=f"exit {EXIT_REJECTED} when more rows than N (0: any row), or more than P%% of the rows read, "
         "are quarantined (the rows still land)",
     )
+    landing = load.add_mutually_exclusive_group()
+    landing.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the rows of files no longer in the landing directory (tables loaded by this run); "
+        "also replaces another landing directory the warehouse was loaded from with this one",
+    )
+    landing.add_argument(
+        "--add-landing-dir",
+        action="store_true",
+        help="load even though the warehouse holds another landing directory's files "
+        "(directories that belong together, one per day say); by default that is refused",
+    )
     load.add_argument("--json", action="store_true", help="print a JSON summary on stdout instead of the table")
     load.add_argument("--quiet", action="store_true", help="no progress bar or summary; warnings and errors only")
     load.add_argument("-v", "--verbose", action="store_true", help="log each file")
@@ -217,6 +230,8 @@ def _load(args: argparse.Namespace) -> int:
             tables=tables,
             progress=not (args.quiet or args.json),
             raise_on_error=False,
+            prune=args.prune,
+            add_landing_dir=args.add_landing_dir,
         )
     except LoaderError as e:
         code = _EXIT_OF_KIND.get(e.kind, EXIT_DATA)
@@ -285,6 +300,7 @@ def summary_json(report: LoadReport, code: int) -> dict:
             "duration_ms": f.duration_ms,
             "error": f.error,
             "warnings": list(f.warnings),
+            "rows_removed": f.rows_removed,
         }
         for f in report.files
     ]
@@ -301,7 +317,13 @@ def summary_json(report: LoadReport, code: int) -> dict:
     }
 
 
-_STATUS_WORDS = {"loaded": "new", "replaced": "replaced", "unchanged": "same", "failed": "[red]failed[/red]"}
+_STATUS_WORDS = {
+    "loaded": "new",
+    "replaced": "replaced",
+    "unchanged": "same",
+    "failed": "[red]failed[/red]",
+    "pruned": "pruned",
+}
 
 
 def print_summary(report: LoadReport, console: Console) -> None:
@@ -319,7 +341,7 @@ def print_summary(report: LoadReport, console: Console) -> None:
     totals = report.totals()
     for name, tot in totals.items():
         fs = [f for f in report.files if f.table == name]
-        counts = {s: sum(f.status == s for f in fs) for s in ("loaded", "replaced", "unchanged", "failed")}
+        counts = {s: sum(f.status == s for f in fs) for s in _STATUS_WORDS}
         files = ", ".join(f"{n} {_STATUS_WORDS[s]}" for s, n in counts.items() if n) or "[dim]none: empty[/dim]"
         secs = tot.duration_ms / 1000
         t.add_row(
@@ -332,6 +354,13 @@ def print_summary(report: LoadReport, console: Console) -> None:
             f"{tot.rows_read / secs:,.0f}" if secs and tot.rows_read else "",
         )
     console.print(t)
+    removed = [f for f in report.files if f.status == "pruned"]
+    if removed:
+        console.print(
+            f"pruned {len(removed)} file(s) no longer in the landing directory: "
+            f"{sum(f.rows_removed for f in removed):,} row(s) removed from the raw layer.",
+            soft_wrap=True,
+        )
     rejected = sum(x.rows_rejected for x in totals.values())
     if rejected:
         console.print(

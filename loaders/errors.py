@@ -96,6 +96,11 @@ class MissingRequiredFeedError(LoaderError):
     """A feed the contract marks ``required: true`` has no file in the source directory."""
 
 
+class LandingDirectoryConflictError(LoaderError):
+    """The warehouse holds files of another landing directory; loading this one too would mix
+    two sets of data (the message gives the remedies). Nothing was loaded."""
+
+
 class WarehouseUnavailableError(LoaderError):
     """The warehouse cannot be opened for writing (e.g. another process holds the DuckDB file)."""
 

@@ -19,7 +19,7 @@ def utc_now() -> datetime:
 
 
 #: Status of a file attempt, as written to ``raw._load_audit.status``.
-STATUSES = ("loaded", "unchanged", "replaced", "failed")
+STATUSES = ("loaded", "unchanged", "replaced", "failed", "pruned")
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,15 @@ class FileResult:
         bytes: file size in bytes (0 when unknown).
         status: ``loaded`` (first time), ``unchanged`` (same content already landed: nothing
             read or written), ``replaced`` (new content of a file landed before: its earlier rows
-            and quarantine rows were swapped atomically) or ``failed`` (nothing changed).
+            and quarantine rows were swapped atomically), ``failed`` (nothing changed) or
+            ``pruned`` (the file left the landing directory and ``--prune`` removed its rows).
         rows_read: data records read (CSV: excluding the header and blank lines).
         rows_loaded: rows landed in ``raw.<table>``.
         rows_rejected: rows sent to ``raw._quarantine`` (a row counts once however many columns failed).
         started_at, finished_at: UTC, naive.
         error: the error message for ``failed``; None otherwise.
         error_kind: for ``failed``, the error's ``LoaderError.kind`` (``data``, ``warehouse``...).
+        rows_removed: for ``pruned``, the rows removed from ``raw.<table>``.
         warnings: non-fatal findings, e.g. values outside a column's ``accepted_values``.
     """
 
@@ -57,6 +59,7 @@ class FileResult:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     error_kind: str | None = None
+    rows_removed: int = 0
 
     @classmethod
     def without_rows(

@@ -26,6 +26,7 @@ from loaders.report import FileResult
 RAW_SCHEMA = "raw"
 AUDIT_TABLE = "_load_audit"
 QUARANTINE_TABLE = "_quarantine"
+LANDING_TABLE = "_landing"
 
 #: Appended to the contract columns of every raw table: file identity (relative POSIX path),
 #: 1-based physical line where the record starts (CSV header = line 1), UTC load time of the file.
@@ -77,6 +78,14 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("raw_line", "string"),
     ("quarantined_at", "timestamp"),
     ("sha256", "string"),
+)
+
+
+#: ``raw._landing``: the landing directories whose files the warehouse holds (absolute paths), one row each.
+LANDING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("landing_dir", "string"),
+    ("first_loaded_at", "timestamp"),
+    ("last_loaded_at", "timestamp"),
 )
 
 
@@ -148,6 +157,26 @@ class Backend(ABC):
     @abstractmethod
     def record_attempt(self, result: FileResult) -> None:
         """Write the audit row of an attempt that landed nothing (``unchanged`` or ``failed``)."""
+
+    #: Whether the backend remembers its landing directories and can prune (``landing_dirs``...).
+    tracks_landing_dirs: bool = False
+
+    def landing_dirs(self) -> list[str]:
+        """The landing directories whose files the warehouse holds (none when not tracked)."""
+        return []
+
+    def record_landing_dir(self, landing_dir: str, *, at: datetime, only: bool) -> None:
+        """Remember that the warehouse holds files of ``landing_dir`` (``only``: and of no other)."""
+        raise NotImplementedError(f"the {self.name} backend does not track landing directories")
+
+    def held_files(self, table: Table) -> list[str]:
+        """The files whose rows ``raw.<table>`` holds: last landed, not pruned since."""
+        raise NotImplementedError(f"the {self.name} backend does not prune")
+
+    def prune(self, table: Table, source_file: str, *, started_at: datetime) -> FileResult:
+        """Remove a file's rows from ``raw.<table>`` and ``raw._quarantine`` in one transaction,
+        with a ``pruned`` audit row; returns that attempt (``rows_removed`` set)."""
+        raise NotImplementedError(f"the {self.name} backend does not prune")
 
     @abstractmethod
     def close(self) -> None:

@@ -9,6 +9,7 @@ writes the audit row.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -19,6 +20,8 @@ import duckdb
 from loaders.backends.base import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    LANDING_COLUMNS,
+    LANDING_TABLE,
     QUARANTINE_COLUMNS,
     QUARANTINE_TABLE,
     RAW_SCHEMA,
@@ -125,6 +128,7 @@ class DuckDBBackend(Backend):
         wanted = {t.name: raw_table_columns(t) for t in tables}
         wanted[AUDIT_TABLE] = AUDIT_COLUMNS
         wanted[QUARANTINE_TABLE] = QUARANTINE_COLUMNS
+        wanted[LANDING_TABLE] = LANDING_COLUMNS
         for name, cols in wanted.items():
             existing = con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
@@ -148,12 +152,12 @@ class DuckDBBackend(Backend):
 
     def _last_landing(self, table: Table, source_file: str) -> Landing | None:
         row = self._con.execute(
-            f"SELECT sha256, rows_loaded FROM {RAW_SCHEMA}.{AUDIT_TABLE} "
-            "WHERE table_name = ? AND source_file = ? AND status IN ('loaded', 'replaced') "
+            f"SELECT sha256, rows_loaded, status FROM {RAW_SCHEMA}.{AUDIT_TABLE} "
+            "WHERE table_name = ? AND source_file = ? AND status IN ('loaded', 'replaced', 'pruned') "
             "ORDER BY finished_at DESC LIMIT 1",
             [table.name, source_file],
         ).fetchone()
-        if row is None:
+        if row is None or row[2] == "pruned":
             return None
         present = self._con.execute(
             f"SELECT count(*) FROM {RAW_SCHEMA}.{ident(table.name)} WHERE _source_file = ?", [source_file]
@@ -163,6 +167,72 @@ class DuckDBBackend(Backend):
     def record_attempt(self, result: FileResult) -> None:
         with self._writing():
             self._insert_audit(result)
+
+    # ------------------------------------------------------------------ landing directories
+    tracks_landing_dirs = True
+
+    def landing_dirs(self) -> list[str]:
+        with self._writing():
+            rows = self._con.execute(
+                f"SELECT landing_dir FROM {RAW_SCHEMA}.{LANDING_TABLE} ORDER BY first_loaded_at, landing_dir"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def record_landing_dir(self, landing_dir: str, *, at: datetime, only: bool) -> None:
+        con = self._con
+        with self._writing():
+            con.execute("BEGIN TRANSACTION")
+            if only:
+                con.execute(f"DELETE FROM {RAW_SCHEMA}.{LANDING_TABLE} WHERE landing_dir <> ?", [landing_dir])
+            con.execute(
+                f"UPDATE {RAW_SCHEMA}.{LANDING_TABLE} SET last_loaded_at = ? WHERE landing_dir = ?", [at, landing_dir]
+            )
+            con.execute(
+                f"INSERT INTO {RAW_SCHEMA}.{LANDING_TABLE} SELECT ?, ?, ? "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {RAW_SCHEMA}.{LANDING_TABLE} WHERE landing_dir = ?)",
+                [landing_dir, at, at, landing_dir],
+            )
+            con.execute("COMMIT")
+
+    def held_files(self, table: Table) -> list[str]:
+        with self._writing():
+            rows = self._con.execute(
+                f"""SELECT source_file FROM (
+                    SELECT source_file, arg_max(status, finished_at) AS last_status
+                    FROM {RAW_SCHEMA}.{AUDIT_TABLE}
+                    WHERE table_name = ? AND status IN ('loaded', 'replaced', 'pruned') GROUP BY source_file)
+                WHERE last_status <> 'pruned' ORDER BY source_file""",
+                [table.name],
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def prune(self, table: Table, source_file: str, *, started_at: datetime) -> FileResult:
+        con = self._con
+        raw = f"{RAW_SCHEMA}.{ident(table.name)}"
+        with self._writing(source_file):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                removed = con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [source_file]).fetchone()[0]
+                con.execute(
+                    f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
+                    [table.name, source_file],
+                )
+                result = FileResult.without_rows(
+                    table=table.name,
+                    source_file=source_file,
+                    sha256=None,
+                    bytes=0,
+                    status="pruned",
+                    started_at=started_at,
+                )
+                result = dataclasses.replace(result, rows_removed=removed)
+                self._insert_audit(result)
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.TransactionException):
+                    con.execute("ROLLBACK")
+                raise
+        return result
 
     def _insert_audit(self, r: FileResult) -> None:
         placeholders = ", ".join("?" for _ in AUDIT_COLUMNS)

@@ -57,8 +57,9 @@ def _env(db: Path, work: Path) -> dict[str, str]:
 
 
 def _load(src: Path, env: dict[str, str]) -> None:
+    # the base and each appended day are landing directories of one warehouse, on purpose
     cmd = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(src), "--quiet"]
-    subprocess.run(cmd, env=env, check=True, cwd=REPO)
+    subprocess.run([*cmd, "--add-landing-dir"], env=env, check=True, cwd=REPO)
 
 
 def _dbt(env: dict[str, str], *args: str) -> None:

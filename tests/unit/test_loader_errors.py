@@ -172,7 +172,7 @@ def test_partial_feeds_create_every_raw_table(source, warehouse):
     assert report.ok
     tables = dict(_q(warehouse, "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'raw'"))
     contract_tables = [t.name for t in load_contract().tables]
-    assert set(tables) == {*contract_tables, "_load_audit", "_quarantine"}
+    assert set(tables) == {*contract_tables, "_load_audit", "_quarantine", "_landing"}
     counts = {t: _q(warehouse, f"SELECT count(*) FROM raw.{t}")[0][0] for t in contract_tables}
     assert counts == {
         "customers": 0,
