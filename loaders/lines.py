@@ -15,7 +15,8 @@ an Arrow table, for ``loaders.reader`` to judge in DuckDB. Decisions made here, 
 - **Encoding** is left to the caller: lines are bytes (DuckDB decodes them and flags the
   invalid UTF-8 ones, see ``decode_exact`` for their quarantine text).
 
-The split is vectorised (numpy over 64 MiB blocks, Arrow arrays); no Python loop over lines.
+The split is vectorised (numpy over 64 MiB blocks, Arrow arrays built from buffers, which
+keeps pandas from being imported); no Python loop over lines.
 """
 
 from __future__ import annotations
@@ -102,8 +103,11 @@ def physical_lines(path: Path, name: str) -> pa.Table:
     carry = b""
     try:
         with _open(path, name) as fh:
+            first = True
             while block := fh.read(BLOCK_BYTES):
                 data = carry + block if carry else block
+                if first:
+                    data, first = data.removeprefix(_BOM), False
                 cut = data.rfind(b"\n")
                 if cut < 0:
                     carry = data
@@ -123,10 +127,10 @@ def physical_lines(path: Path, name: str) -> pa.Table:
             pieces.append(_split_lines(carry.rstrip(b"\r").replace(b"\r", b"\n") + b"\n"))
         else:
             pieces.append(_split_lines(carry + b"\n"))
-    raw = pa.chunked_array(pieces, pa.large_binary()).combine_chunks() if pieces else pa.array([], pa.large_binary())
-    if len(raw) and raw[0].as_py().startswith(_BOM):
-        raw = pa.concat_arrays([pa.array([raw[0].as_py()[len(_BOM) :]], pa.large_binary()), raw[1:]])
-    return pa.table({"line": pa.array(np.arange(1, len(raw) + 1, dtype=np.int64)), "raw": raw})
+    raw = pa.chunked_array(pieces, pa.large_binary()).combine_chunks() if pieces else _split_lines(b"")
+    numbers = np.arange(1, len(raw) + 1, dtype=np.int64)
+    line = pa.Array.from_buffers(pa.int64(), len(raw), [None, pa.py_buffer(numbers)])
+    return pa.table({"line": line, "raw": raw})
 
 
 def _split_lines(data: bytes) -> pa.Array:
@@ -137,6 +141,10 @@ def _split_lines(data: bytes) -> pa.Array:
     """
     buf = np.frombuffer(data, dtype=np.uint8)
     lf = np.flatnonzero(buf == 10)
+    if not len(lf):
+        return pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(), 0, [None, pa.py_buffer(np.zeros(1, dtype=np.int64)), pa.py_buffer(b"")]
+        )
     cr = np.zeros(len(lf), dtype=bool)
     cr[lf > 0] = buf[lf[lf > 0] - 1] == 13
     keep = np.ones(len(buf), dtype=bool)

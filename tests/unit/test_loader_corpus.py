@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -490,6 +491,115 @@ ROW_CASES += [
 ]
 
 
+ROW_CASES += [
+    _items(
+        80,
+        H(),
+        Q("   ", None, "wrong column count: expected 7, found 1"),
+        L(item(8001), 8001),
+        id="a line of spaces is not blank",
+    ),
+    _items(
+        81,
+        H(),
+        Q(
+            ",,,,,,",
+            "order_item_id",
+            "required value is empty",
+            *[(c, "required value is empty") for c in ("discount_amount", "order_id", "product_id", "quantity")],
+            *[(c, "required value is empty") for c in ("unit_price", "updated_at")],
+        ),
+        id="a line of empty fields",
+    ),
+    _items(82, H(), Q(item(8201, qty='"1,000"'), "quantity", INT.format("1,000")), id="thousands separator in quotes"),
+    _items(
+        83,
+        H(),
+        L(item(8301, qty="-2"), 8301),
+        L(item(8302, ts="9999-12-31T23:59:59Z"), 8302),
+        id="negative quantity and far-future date land (business rules are dbt's)",
+    ),
+    _items(
+        84,
+        H(),
+        Q(item(8401, ts="2024-03-05T12:00:00.1234567Z"), "updated_at", TS.format("2024-03-05T12:00:00.1234567Z")),
+        Q(item(8402, ts="2024-06-30T23:59:60Z"), "updated_at", TS.format("2024-06-30T23:59:60Z")),
+        id="sub-microsecond fraction and leap second",
+    ),
+    _items(
+        85,
+        H('"order_item_id","order_id","product_id","quantity","unit_price","discount_amount","updated_at"'),
+        L(item(8501), 8501),
+        id="quoted header names",
+    ),
+    _items(
+        86,
+        H(" order_item_id , order_id,product_id,quantity,unit_price,discount_amount,updated_at "),
+        L(item(8601), 8601),
+        id="blanks around header names",
+    ),  # fmt: skip
+    _items(
+        87,
+        H(),
+        L(item(8701).replace("2001,11", "2001,11") + "\r", 8701),
+        id="CR left at the end of the last line of an LF file",
+        final_eol=False,
+    ),
+    _items(
+        88,
+        H(),
+        L(item(8801), 8801),
+        id="gzip of a CRLF file",
+        path="shop/order_items/case-088.csv.gz",
+        eol="\r\n",
+        encode=lambda t: gzip.compress(t.encode()),
+    ),
+    _products(
+        89,
+        H(PRODUCTS_HEADER),
+        L(product(8901, "Mug\u2028Cup"), 8901),
+        L(product(8902, "Tab\there"), 8902),
+        id="Unicode line separator and a tab inside a field stay in the value",
+    ),
+    _products(
+        90,
+        H(PRODUCTS_HEADER),
+        L(product(9001, '"a ""quoted"" title"'), 9001),
+        L(product(9002, '"Mug"'), 9002),
+        id="quoted field holding escaped quotes",
+    ),
+    _events(
+        91,
+        Q(event("e9101", customer_id=True), "customer_id", INT.format("true")),
+        Q(event("e9102", order_id=[1]), "order_id", "expected a scalar value, got a JSON object or array"),
+        id="JSON boolean and array where an integer is expected",
+    ),
+    _events(
+        92,
+        L("   " + event("e9201"), "e9201"),
+        L(event("e9202")[:-1] + ",}", "e9202"),  # DuckDB's JSON reader tolerates a trailing comma
+        Q("// comment", None, "invalid JSON"),
+        id="JSON with leading blanks, a trailing comma (tolerated), a comment",
+    ),
+    _events(
+        93,
+        L(event("e9301"), "e9301"),
+        id="JSON lines with a byte-order mark",
+        encode=lambda t: b"\xef\xbb\xbf" + t.encode(),
+    ),
+    _events(
+        94,
+        Q(
+            json.dumps({"event_id": "e9401", "event_name": "page_view", "anonymous_id": "a1"}),
+            "event_timestamp",
+            "required value is empty",
+        ),
+        L(event("e9402", session_id=None), "e9402"),
+        id="JSON required key absent; optional key null",
+    ),  # fmt: skip
+]
+
+
 # ------------------------------------------------------------------------------------------ file-level cases
 @dataclass(frozen=True)
 class FileCase:
@@ -575,6 +685,50 @@ FILE_CASES: list[FileCase] = [
         3,
         "web/events/keys.jsonl:1: keys do not match the contract for web.events: unexpected key(s) 'pageUrl'",
         failed=("web/events/keys.jsonl",),
+    ),
+    FileCase(
+        "semicolon-delimited export",
+        {"shop/order_items/semi.csv": ITEMS_TEXT.replace(",", ";").encode()},
+        3,
+        "shop/order_items/semi.csv:1: header does not match the contract for shop.order_items: missing column(s) "
+        "order_item_id, order_id, product_id, quantity, unit_price, discount_amount, updated_at",
+        failed=("shop/order_items/semi.csv",),
+    ),
+    FileCase(
+        "duplicated header column",
+        {"shop/order_items/dup.csv": (ITEMS_HEADER + ",quantity\n").encode()},
+        3,
+        "shop/order_items/dup.csv:1: header does not match the contract for shop.order_items: "
+        "duplicated column(s) quantity",
+        failed=("shop/order_items/dup.csv",),
+    ),
+    FileCase(
+        "header names in another letter case",
+        {"shop/order_items/case.csv": ITEMS_TEXT.replace("order_item_id", "Order_Item_ID", 1).encode()},
+        3,
+        "shop/order_items/case.csv:1: header does not match the contract for shop.order_items: "
+        "missing column(s) order_item_id; unexpected column(s) 'Order_Item_ID'",
+        failed=("shop/order_items/case.csv",),
+    ),
+    FileCase(
+        "stray quote in the header",
+        {"shop/order_items/hq.csv": ('order_item_id,order"_id' + ITEMS_TEXT[len("order_item_id,order_id") :]).encode()},
+        3,
+        "shop/order_items/hq.csv:1: header line: malformed CSV quoting",
+        failed=("shop/order_items/hq.csv",),
+    ),
+    FileCase(
+        "bzip2 archive",
+        {"shop/order_items/b.csv": b"BZh91AY&SY" + b"\x00" * 30},
+        3,
+        "shop/order_items/b.csv: bzip2-compressed content",
+        failed=("shop/order_items/b.csv",),
+    ),
+    FileCase(
+        "file name in upper case is not claimed (warned, not loaded)",
+        {"shop/order_items/UPPER.CSV": ITEMS_TEXT.encode()},
+        0,
+        "",
     ),
     FileCase(
         "glob characters do not pull in other files",
@@ -782,3 +936,45 @@ def test_pii_is_masked_in_the_quarantine_sent_to_bigquery(tmp_path):
     assert lines[0]["raw_line"] == "2,***,***,***,***,FR,Lyon,maybe,2024-01-01,2024-01-02"
     for secret in ("bob@example.com", "O'Neil", "+33600000000", "cy@example.com", "dee@example.com"):
         assert secret not in text
+
+
+# ------------------------------------------------------------------------------------------ more run-level cases
+def test_missing_required_feed_names_it(tmp_path, capsys):
+    root = tmp_path / "landing"
+    _write(root, {"shop/orders/base.csv": ORDERS_BASE.encode()})
+    code, summary, err = _run(["load", "--source-dir", str(root), "--database", str(tmp_path / "w.duckdb")], capsys)
+    assert code == 3 and summary["exit_code"] == 3
+    assert "no file for the required feed(s) shop.order_items (shop/order_items/*.csv*)" in err
+
+
+def test_a_file_the_contract_does_not_claim_is_named(tmp_path, capsys):
+    root, db = _landing_with(tmp_path, {"shop/order_items/UPPER.CSV": ITEMS_TEXT.encode(), "misc/notes.csv": b"a\n"})
+    code, summary, err = _run(["load", "--source-dir", str(root), "--database", str(db)], capsys)
+    assert code == 0
+    assert summary["unmatched_files"] == ["misc/notes.csv", "shop/order_items/UPPER.CSV"]
+    assert "warning: shop/order_items/UPPER.CSV: no contract table claims this file; ignored" in err
+
+
+def test_a_fifo_or_a_directory_named_like_a_feed_is_not_read(tmp_path, capsys):
+    root, db = _landing_with(tmp_path, {})
+    os.mkfifo(root / "shop/order_items/pipe.csv")  # reading it would block for ever
+    (root / "shop/order_items/dir.csv").mkdir()
+    code, summary, _ = _run(["load", "--source-dir", str(root), "--database", str(db)], capsys)
+    assert code == 0
+    assert sorted(f["source_file"] for f in summary["files"]) == ["shop/order_items/base.csv", "shop/orders/base.csv"]
+
+
+def test_a_corrected_file_replaces_its_rows_and_quarantine(tmp_path, capsys):
+    bad = f"{ITEMS_HEADER}\n{item(9801)}\n{item(9802, qty='x')}\n"
+    root, db = _landing_with(tmp_path, {"shop/order_items/fix.csv": bad.encode()})
+    assert _run(["load", "--source-dir", str(root), "--database", str(db)], capsys)[0] == 0
+    (root / "shop/order_items/fix.csv").write_text(f"{ITEMS_HEADER}\n{item(9801)}\n{item(9802)}\n")
+    code, summary, _ = _run(["load", "--source-dir", str(root), "--database", str(db), "--fail-on-reject", "0"], capsys)
+    assert code == 0
+    fixed = next(f for f in summary["files"] if f["source_file"] == "shop/order_items/fix.csv")
+    assert (fixed["status"], fixed["rows_read"], fixed["rows_loaded"], fixed["rows_rejected"]) == ("replaced", 2, 2, 0)
+    assert _rows(db, "SELECT count(*) FROM raw._quarantine") == [(0,)]
+    assert _rows(db, "SELECT order_item_id FROM raw.order_items WHERE order_item_id > 9800 ORDER BY 1") == [
+        (9801,),
+        (9802,),
+    ]
