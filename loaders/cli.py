@@ -15,7 +15,9 @@ Exit codes of ``load`` (``EXIT_CODES``), the most serious one wins:
   another landing directory: ``--prune`` or ``--add-landing-dir``); the other files still landed;
 - 4: more rows were quarantined than ``--fail-on-reject`` allows (everything landed);
 - 5: warehouse: it cannot be opened or written (locked by another process, disk full,
-  raw tables built for another contract).
+  raw tables built for another contract);
+- 130: interrupted (Ctrl-C, SIGTERM): the file being landed was rolled back, the files
+  landed before it stay; the same command resumes (landed files are unchanged).
 
 ``--json`` prints one JSON object on stdout instead of the table (``summary_json``).
 """
@@ -27,10 +29,12 @@ import importlib
 import json
 import logging
 import re
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.table import Table as RichTable
 
@@ -41,6 +45,8 @@ from loaders.errors import LoaderError
 from loaders.report import LoadReport
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_DATA, EXIT_REJECTED, EXIT_WAREHOUSE = 0, 1, 2, 3, 4, 5
+#: Interrupted (Ctrl-C or SIGTERM): 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
 #: Exit code -> what it means, for ``--help`` and the JSON summary.
 EXIT_CODES = {
     EXIT_OK: "ok",
@@ -49,6 +55,7 @@ EXIT_CODES = {
     EXIT_DATA: "data error: file(s) refused",
     EXIT_REJECTED: "rows rejected over --fail-on-reject",
     EXIT_WAREHOUSE: "warehouse error",
+    EXIT_INTERRUPTED: "interrupted",
 }
 _EXIT_OF_KIND = {"usage": EXIT_USAGE, "data": EXIT_DATA, "warehouse": EXIT_WAREHOUSE}
 
@@ -191,6 +198,11 @@ def _warning(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends a load like Ctrl-C: the current file's transaction is rolled back."""
+    raise KeyboardInterrupt
+
+
 def exit_code(report: LoadReport, threshold: RejectThreshold | None) -> int:
     """The exit code of a finished run (see module docstring).
 
@@ -222,6 +234,7 @@ def _load(args: argparse.Namespace) -> int:
         # The summary below reports warnings and errors; keep the log for --verbose and Airflow.
         logging.getLogger("loaders").setLevel(logging.CRITICAL)
     tables = [t for t in args.tables.split(",") if t.strip()] if args.tables else None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         report = load_directory(
             args.source_dir,
@@ -233,12 +246,20 @@ def _load(args: argparse.Namespace) -> int:
             prune=args.prune,
             add_landing_dir=args.add_landing_dir,
         )
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        _error(
+            "interrupted: the file being landed was rolled back, the files landed before it stay; "
+            "run the same command again to finish"
+        )
+        return EXIT_INTERRUPTED
     except LoaderError as e:
         code = _EXIT_OF_KIND.get(e.kind, EXIT_DATA)
         _error(str(e))
         if args.json:
             print(json.dumps({"version": __version__, "exit_code": code, "outcome": EXIT_CODES[code], "error": str(e)}))
         return code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     code = exit_code(report, args.fail_on_reject)
     if args.json:
         print(json.dumps(summary_json(report, code), indent=2))
