@@ -146,4 +146,4 @@ def test_help_lists_the_exit_codes(capsys):
     assert cli.main(["load", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "Exit codes: 0 ok; 1 unexpected error; 2 usage error; 3 data error" in text
-    assert "4 rows rejected over --fail-on-reject; 5 warehouse error." in text
+    assert "4 rows rejected over --fail-on-reject; 5 warehouse error; 130 interrupted." in text
