@@ -127,7 +127,7 @@ def physical_lines(path: Path, name: str) -> pa.Table:
             pieces.append(_split_lines(carry.rstrip(b"\r").replace(b"\r", b"\n") + b"\n"))
         else:
             pieces.append(_split_lines(carry + b"\n"))
-    raw = pa.chunked_array(pieces, pa.large_binary()).combine_chunks() if pieces else _split_lines(b"")
+    raw = pa.chunked_array(pieces or [_split_lines(b"")], pa.large_binary())
     numbers = np.arange(1, len(raw) + 1, dtype=np.int64)
     line = pa.Array.from_buffers(pa.int64(), len(raw), [None, pa.py_buffer(numbers)])
     return pa.table({"line": line, "raw": raw})
