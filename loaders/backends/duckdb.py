@@ -117,6 +117,20 @@ class DuckDBBackend(Backend):
             self._failed_write = True
             raise WarehouseWriteError(_write_failure(e, source_file), file=self.database) from e
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            # A COMMIT that failed (disk full) has already ended the transaction.
+            with contextlib.suppress(duckdb.TransactionException):
+                con.execute("ROLLBACK")
+            raise
+
     # ------------------------------------------------------------------ tables
     def ensure_raw_tables(self, tables: Sequence[Table]) -> None:
         with self._writing():
@@ -179,9 +193,7 @@ class DuckDBBackend(Backend):
         return [r[0] for r in rows]
 
     def record_landing_dir(self, landing_dir: str, *, at: datetime, only: bool) -> None:
-        con = self._con
-        with self._writing():
-            con.execute("BEGIN TRANSACTION")
+        with self._writing(), self._transaction() as con:
             if only:
                 con.execute(f"DELETE FROM {RAW_SCHEMA}.{LANDING_TABLE} WHERE landing_dir <> ?", [landing_dir])
             con.execute(
@@ -192,7 +204,6 @@ class DuckDBBackend(Backend):
                 f"WHERE NOT EXISTS (SELECT 1 FROM {RAW_SCHEMA}.{LANDING_TABLE} WHERE landing_dir = ?)",
                 [landing_dir, at, at, landing_dir],
             )
-            con.execute("COMMIT")
 
     def held_files(self, table: Table) -> list[str]:
         with self._writing():
@@ -207,31 +218,18 @@ class DuckDBBackend(Backend):
         return [r[0] for r in rows]
 
     def prune(self, table: Table, source_file: str, *, started_at: datetime) -> FileResult:
-        con = self._con
         raw = f"{RAW_SCHEMA}.{ident(table.name)}"
-        with self._writing(source_file):
-            con.execute("BEGIN TRANSACTION")
-            try:
-                removed = con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [source_file]).fetchone()[0]
-                con.execute(
-                    f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
-                    [table.name, source_file],
-                )
-                result = FileResult.without_rows(
-                    table=table.name,
-                    source_file=source_file,
-                    sha256=None,
-                    bytes=0,
-                    status="pruned",
-                    started_at=started_at,
-                )
-                result = dataclasses.replace(result, rows_removed=removed)
-                self._insert_audit(result)
-                con.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(duckdb.TransactionException):
-                    con.execute("ROLLBACK")
-                raise
+        with self._writing(source_file), self._transaction() as con:
+            removed = con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [source_file]).fetchone()[0]
+            con.execute(
+                f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
+                [table.name, source_file],
+            )
+            result = FileResult.without_rows(
+                table=table.name, source_file=source_file, sha256=None, bytes=0, status="pruned", started_at=started_at
+            )
+            result = dataclasses.replace(result, rows_removed=removed)
+            self._insert_audit(result)
         return result
 
     def _insert_audit(self, r: FileResult) -> None:
@@ -256,8 +254,7 @@ class DuckDBBackend(Backend):
         raw = f"{RAW_SCHEMA}.{ident(t.name)}"
         cols = ", ".join(ident(c) for c in t.column_names)
         rows_read = validated.rows_read
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with self._transaction():
             con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [file.source_file])
             con.execute(
                 f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
@@ -295,10 +292,4 @@ class DuckDBBackend(Backend):
                 warnings=validated.warnings,
             )
             self._insert_audit(result)
-            con.execute("COMMIT")
-        except BaseException:
-            # A COMMIT that failed (disk full) has already ended the transaction.
-            with contextlib.suppress(duckdb.TransactionException):
-                con.execute("ROLLBACK")
-            raise
         return result
