@@ -5,20 +5,22 @@ temp views there, returned as relations: the rows that fit the contract, typed, 
 quarantine rows of those that do not. The DuckDB backend inserts them into its raw tables
 in the same connection; the BigQuery backend validates in an in-memory DuckDB and exports
 them for its load jobs. Both targets so get the same rows, physical line numbers and
-reasons for a file. All in DuckDB SQL, no Python loop over rows:
+reasons for a file. All in DuckDB SQL, no Python loop over rows (the one sequential pass,
+over lines holding quotes, runs only when a line has an odd number of quotes):
 
 1. Physical lines: ``loaders.lines`` gives every line with its exact 1-based number
    (literal path, gzip checked whole, LF/CRLF/mixed line breaks, byte-order mark); DuckDB
    decodes them, and lines that are not UTF-8, longer than ``MAX_LINE_BYTES`` or holding
    U+001F (the field splitter's separator) are kept with a problem, for quarantine.
-2. Records: a CSV record is a line, or several lines when a quoted field contains line
-   breaks (found from the parity of quote characters); blank lines are skipped. A JSON
-   record is a non-blank line.
+2. Records: a CSV record is a line, or several lines when a quoted field that really
+   opens holds line breaks (``_csv_records``); a stray or unterminated quote affects only
+   its own line; blank lines are skipped. A JSON record is a non-blank line. Every
+   physical line is then accounted for exactly once (``_reconcile_lines``).
 3. Fields: CSV fields are split by RFC 4180 rules (commas outside double quotes; ``""``
-   inside quotes is a quote), records with stray quotes are refused; JSON values are
-   extracted with DuckDB's JSON functions.
+   inside quotes is a quote), records with malformed quoting are quarantined with the
+   field and column where the quote is; JSON values are extracted with DuckDB's JSON functions.
 4. Validation: the rules of ``loaders.validation`` give each record its typed values and
-   its list of (column, reason) problems.
+   its list of (column, reason) problems; PII values are masked in the quarantined line.
 """
 
 from __future__ import annotations
