@@ -31,6 +31,7 @@ import logging
 import re
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,7 +235,8 @@ def _load(args: argparse.Namespace) -> int:
         # The summary below reports warnings and errors; keep the log for --verbose and Airflow.
         logging.getLogger("loaders").setLevel(logging.CRITICAL)
     tables = [t for t in args.tables.split(",") if t.strip()] if args.tables else None
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be handled
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
         report = load_directory(
             args.source_dir,
@@ -259,7 +261,8 @@ def _load(args: argparse.Namespace) -> int:
             print(json.dumps({"version": __version__, "exit_code": code, "outcome": EXIT_CODES[code], "error": str(e)}))
         return code
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     code = exit_code(report, args.fail_on_reject)
     if args.json:
         print(json.dumps(summary_json(report, code), indent=2))
