@@ -294,8 +294,8 @@ def summary_json(report: LoadReport, code: int) -> dict:
         A JSON-ready dict: ``version``, ``exit_code``, ``outcome``, ``target``, ``database``,
         ``totals`` (files, files_failed, rows_read, rows_loaded, rows_rejected), ``tables``
         (the same per table), ``files`` (one object per file attempt: table, source_file,
-        status, rows_read, rows_loaded, rows_rejected, bytes, sha256, duration_ms, error,
-        warnings), and ``unmatched_files``.
+        status, lines_read, rows_read, rows_loaded, rows_rejected, bytes, sha256, duration_ms,
+        error, warnings, rows_removed), and ``unmatched_files``.
     """
     tables = {
         name: {
@@ -316,6 +316,7 @@ def summary_json(report: LoadReport, code: int) -> dict:
             "table": f.table,
             "source_file": f.source_file,
             "status": f.status,
+            "lines_read": f.lines_read,
             "rows_read": f.rows_read,
             "rows_loaded": f.rows_loaded,
             "rows_rejected": f.rows_rejected,

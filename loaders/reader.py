@@ -157,6 +157,9 @@ class ValidatedFile:
         rows_rejected: records refused (a record counts once however many problems it has).
         quarantine_rows: rows of ``rejects``.
         warnings: values outside a column's ``accepted_values`` (landed; see ``loaders.validation``).
+        lines_read: physical lines of the file: the CSV header, ``blank_lines`` and the lines
+            of the records read (a multi-line record counts all its lines).
+        blank_lines: blank lines outside records.
     """
 
     rows: duckdb.DuckDBPyRelation
@@ -165,6 +168,8 @@ class ValidatedFile:
     rows_rejected: int
     quarantine_rows: int
     warnings: tuple[str, ...]
+    lines_read: int = 0
+    blank_lines: int = 0
 
     @property
     def rows_valid(self) -> int:
@@ -201,7 +206,7 @@ def validate_file(
         _jsonl_records(con, file)
         _check_jsonl(con, file)
         raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
-    _reconcile_lines(con, file)
+    lines_read, blank_lines = _reconcile_lines(con, file)
     warnings = _accepted_values_warnings(con, file)
     cols = ", ".join(ident(c) for c in file.table.column_names)
     con.execute(
@@ -223,12 +228,17 @@ def validate_file(
         rows_rejected=rows_rejected,
         quarantine_rows=int(quarantine_rows),
         warnings=warnings,
+        lines_read=lines_read,
+        blank_lines=blank_lines,
     )
 
 
-def _reconcile_lines(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
+def _reconcile_lines(con: duckdb.DuckDBPyConnection, file: SourceFile) -> tuple[int, int]:
     """Check that every physical line is accounted for exactly once: the CSV header (and blank
     lines before it), a blank line, or one line of exactly one record (loaded or quarantined).
+
+    Returns:
+        (physical lines in the file, blank lines outside records).
 
     Raises:
         ReconciliationError: a line is in no record or in two (nothing is landed).
@@ -249,6 +259,7 @@ def _reconcile_lines(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
             "nothing was landed",
             file=file.source_file,
         )
+    return total, blank
 
 
 def discard(con: duckdb.DuckDBPyConnection) -> None:

@@ -43,6 +43,8 @@ class FileResult:
         error: the error message for ``failed``; None otherwise.
         error_kind: for ``failed``, the error's ``LoaderError.kind`` (``data``, ``warehouse``...).
         rows_removed: for ``pruned``, the rows removed from ``raw.<table>``.
+        lines_read: physical lines of the file (header, blank lines and every line of every
+            record), checked to reconcile with the records before landing; 0 when not read.
         warnings: non-fatal findings, e.g. values outside a column's ``accepted_values``.
     """
 
@@ -60,6 +62,7 @@ class FileResult:
     warnings: tuple[str, ...] = ()
     error_kind: str | None = None
     rows_removed: int = 0
+    lines_read: int = 0
 
     @classmethod
     def without_rows(
@@ -101,6 +104,7 @@ class FileResult:
         rows_rejected: int,
         started_at: datetime,
         warnings: tuple[str, ...] = (),
+        lines_read: int = 0,
     ) -> FileResult:
         """A landing of ``file`` that succeeded, finished now: status ``replaced`` if an earlier
         version had landed, else ``loaded``."""
@@ -116,6 +120,7 @@ class FileResult:
             started_at=started_at,
             finished_at=utc_now(),
             warnings=warnings,
+            lines_read=lines_read,
         )
 
     @property

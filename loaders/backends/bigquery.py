@@ -590,6 +590,7 @@ class BigQueryBackend(Backend):
                     rows_rejected=validated.rows_rejected,
                     started_at=started_at,
                     warnings=validated.warnings,
+                    lines_read=validated.lines_read,
                 )
                 script = replace_file_script(
                     s, table, file.source_file, rows_staging=rows_stage, quarantine_staging=q_stage, result=result

@@ -290,6 +290,7 @@ class DuckDBBackend(Backend):
                 rows_rejected=rejected,
                 started_at=started_at,
                 warnings=validated.warnings,
+                lines_read=validated.lines_read,
             )
             self._insert_audit(result)
         return result

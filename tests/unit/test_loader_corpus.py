@@ -14,7 +14,9 @@ refused whole, a landing directory refused) run alone and assert the exit code a
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -332,7 +334,7 @@ ROW_CASES += [
     _products(
         47,
         H(PRODUCTS_HEADER),
-        L('4701,SKU-4701,"a\n', 4701),
+        L('4701,SKU-4701,"a', 4701),
         C(""),
         C('b",home,,Acme,9.99,4.00,EUR,true,2024-01-01,2024-01-01'),
         id="blank line inside a quoted field",
@@ -762,19 +764,21 @@ def _rows(db: Path, sql: str, params: Sequence = ()) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def row_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, Path]:
-    """All row-level cases in one landing directory, loaded once."""
+def row_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, dict]:
+    """All row-level cases in one landing directory, loaded once: (exit code, warehouse, JSON summary)."""
     root = tmp_path_factory.mktemp("corpus") / "landing"
     _write(root, BASE_FILES)
     _write(root, {case.path: case.content() for case in ROW_CASES})
     db = root.parent / "warehouse.duckdb"
-    code = cli.main(["load", "--source-dir", str(root), "--database", str(db), "--json"])
-    return code, db, root
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(["load", "--source-dir", str(root), "--database", str(db), "--json"])
+    return code, db, json.loads(out.getvalue())
 
 
-def test_row_level_run_exits_0_and_reconciles(row_run, capsys):
-    code, db, _ = row_run
-    assert code == 0
+def test_row_level_run_exits_0_and_reconciles(row_run):
+    code, db, summary = row_run
+    assert code == 0 and summary["exit_code"] == 0
     # the base files and every case file, each once; keys never duplicated
     for table, key in KEY_COLUMN.items():
         assert _rows(db, f"SELECT count(*) - count(DISTINCT {key}) FROM raw.{table}") == [(0,)]
@@ -785,7 +789,9 @@ def test_row_level_run_exits_0_and_reconciles(row_run, capsys):
 
 @pytest.mark.parametrize("case", ROW_CASES, ids=[c.id for c in ROW_CASES])
 def test_row_case(case: Case, row_run):
-    _, db, _ = row_run
+    _, db, summary = row_run
+    (result,) = [f for f in summary["files"] if f["source_file"] == case.path]
+    assert result["lines_read"] == len(case.lines)  # every physical line: header, blank, or a record's
     audit = _rows(
         db,
         "SELECT status, rows_read, rows_loaded, rows_rejected FROM raw._load_audit WHERE source_file = ?",
