@@ -356,7 +356,7 @@ def _csv_records(con: duckdb.DuckDBPyConnection, header_line: int, n_fields: int
     out_commas = _commas_outside_sql("text", first_piece_outside=True)
     in_commas = _commas_outside_sql("text", first_piece_outside=False)
     con.execute(
-        f"""CREATE TEMP TABLE _ld_csvlines AS
+        f"""CREATE TEMP VIEW _ld_csvlines AS
         SELECT line, text, problem,
                coalesce(length(text) - length(replace(text, '"', '')), 0) AS quotes,
                coalesce((length(text) - length(replace(text, '"', ''))) % 2 = 1, false) AS odd
@@ -385,6 +385,12 @@ def _csv_records(con: duckdb.DuckDBPyConnection, header_line: int, n_fields: int
             ORDER BY line"""
         ).fetchall()
         spans, unterminated = _quote_spans(quoted, n_fields)
+    if not spans and not unterminated:  # every record is one line: no copy of the file's text
+        con.execute(
+            "CREATE TEMP VIEW _ld_records AS SELECT line, line AS last_line, text, problem, false AS unterminated "
+            "FROM _ld_csvlines WHERE NOT (coalesce(text, '') = '' AND problem IS NULL)"
+        )
+        return
     con.execute(
         "CREATE TEMP TABLE _ld_spans AS SELECT unnest(?::BIGINT[]) AS start, unnest(?::BIGINT[]) AS stop",
         [[a for a, _ in spans], [b for _, b in spans]],
