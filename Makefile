@@ -28,6 +28,8 @@ export DUCKDB_PATH ?= $(BUILD)/warehouse.duckdb
 export DBT_PROFILES_DIR := $(ROOT)/dbt
 export DBT_PROJECT_DIR := $(ROOT)/dbt
 SEEDS_DIR ?= $(ROOT)/seeds
+# Extra loader options, e.g. LOAD_ARGS=--prune (see `python -m loaders load --help`).
+LOAD_ARGS ?=
 
 .PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse lint-evaluator clean
 
@@ -56,14 +58,14 @@ lock: | $(UV) ## re-resolve requirements/*.in into the lock files
 # ---------------------------------------------------------------- the main job
 run: setup ## load seeds/ into DuckDB, dbt build, docs, KPI summary
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
 	cd dbt && $(DBT) build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
 	cd dbt && $(DBT) docs generate --quiet
 	$(PY) -m serving kpis
 
 load: setup ## load seeds/ into the raw layer only
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
 
 build: setup ## dbt build on the current raw layer
 	cd dbt && $(DBT) build
@@ -72,8 +74,8 @@ docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	cd dbt && $(DBT) docs generate && $(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser
 
 readme: setup ## regenerate README's contract table and the dbt sources YAML from loaders/contract.yml
-	$(PY) -m loaders contract readme
-	$(PY) -m loaders contract dbt-sources
+	$(PY) -m tools.contract_docs readme
+	$(PY) -m tools.contract_docs dbt-sources
 
 kpis: setup ## print the KPI summary of the built warehouse (saved queries of the semantic layer)
 	$(PY) -m serving kpis
@@ -95,8 +97,8 @@ pytest: setup
 lint: ruff sqlfluff ## ruff + sqlfluff
 
 ruff: setup
-	$(VENV)/bin/ruff check loaders tests airflow terraform/scripts dbt/scripts
-	$(VENV)/bin/ruff format --check loaders tests airflow terraform/scripts dbt/scripts
+	$(VENV)/bin/ruff check loaders generator tools tests airflow terraform/scripts dbt/scripts
+	$(VENV)/bin/ruff format --check loaders generator tools tests airflow terraform/scripts dbt/scripts
 
 # The dbt templater compiles the project and may open the DuckDB file: lint against a throwaway
 # warehouse and target dir so it never contends for the lock of a running build.
@@ -136,10 +138,10 @@ PIPELINE_ORDERS ?= 200000
 .PHONY: generate seeds bench
 
 generate: setup ## generate a landing tree: make generate ORDERS=1000000 GEN_OUT=/tmp/x [GEN_ARGS=--events-months 1]
-	$(PY) -m loaders.generator --out $(GEN_OUT) --orders $(ORDERS) --seed $(SEED) $(GEN_ARGS)
+	$(PY) -m generator --out $(GEN_OUT) --orders $(ORDERS) --seed $(SEED) $(GEN_ARGS)
 
 seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when nothing changed)
-	$(PY) -m loaders.generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
+	$(PY) -m generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
 
 bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS; metrics API latency
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
