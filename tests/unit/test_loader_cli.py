@@ -1,12 +1,10 @@
-"""The command line: summary, exit codes and dispatch to other modules' commands."""
+"""The command line: summary, exit codes, options and their help."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tomllib
-import types
 
 import pytest
 
@@ -45,24 +43,6 @@ def test_bad_usage_exits_2(capsys):
     assert cli.main(["load"]) == 2
     assert "--source-dir" in capsys.readouterr().err
     assert cli.main(["load", "--source-dir", ".", "--target", "oracle"]) == 2
-
-
-def test_dispatch_passes_arguments_to_the_owning_module(monkeypatch):
-    seen = {}
-    fake = types.ModuleType("loaders._fake_kpis")
-    fake.main = lambda argv: seen.setdefault("argv", argv) and 0
-    monkeypatch.setitem(sys.modules, "loaders._fake_kpis", fake)
-    monkeypatch.setitem(cli.DISPATCH, "kpis", ("loaders._fake_kpis", "help"))
-    assert cli.main(["kpis", "--top", "5"]) == 0
-    assert seen["argv"] == ["--top", "5"]
-
-
-def test_dispatch_to_a_missing_module_is_a_clear_error(monkeypatch, capsys):
-    monkeypatch.setitem(cli.DISPATCH, "report", ("loaders._not_written_yet", "help"))
-    assert cli.main(["report", "--rows", "10"]) == 2
-    assert capsys.readouterr().err.strip() == (
-        "error: `report` is not available in this version (loaders._not_written_yet is missing)"
-    )
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["load", "--help"]])
@@ -128,9 +108,8 @@ def _all_actions(parser: argparse.ArgumentParser):
     for action in parser._actions:
         yield parser.prog, action
         if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                if name not in cli.DISPATCH:  # those parse their own arguments
-                    yield from _all_actions(sub)
+            for sub in action.choices.values():
+                yield from _all_actions(sub)
 
 
 def test_every_option_has_help():
