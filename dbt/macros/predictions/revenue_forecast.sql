@@ -13,8 +13,13 @@
 {%- endmacro %}
 
 {% macro revenue_forecast_model_relation() -%}
-    {#- The BigQuery ML model: revenue_forecast_arima_plus, in the dataset of the forecast mart. -#}
-    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier='revenue_forecast_arima_plus')) }}
+    {#- The BigQuery ML model: revenue_forecast_arima_plus, in the marts dataset (the schema the
+        marts folder is configured with, through generate_schema_name). -#}
+    {{ return(api.Relation.create(
+        database=target.database,
+        schema=generate_schema_name('marts', none) | trim,
+        identifier='revenue_forecast_arima_plus',
+    )) }}
 {%- endmacro %}
 
 {% macro bigquery_revenue_forecast_model_ddl() -%}
