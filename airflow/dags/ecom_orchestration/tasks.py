@@ -1,4 +1,4 @@
-"""The Python callables behind the DAGs' non-dbt tasks: land, source freshness, alerts.
+"""The Python callables behind the DAGs' non-dbt tasks: land, source freshness, predictions, alerts.
 
 They are thin: landing is ``loaders.api`` (validation, quarantine, audit, per-file
 idempotence live there) or ``loaders.streaming`` (Pub/Sub), freshness and alert reads are dbt
@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,6 +178,62 @@ class AlertModel:
     severity: str
     event_time: str | None
     key_columns: tuple[str, ...]
+
+
+#: Upper bound of the prediction step (CLV + forecast fits).
+PREDICT_TIMEOUT = timedelta(minutes=30)
+
+
+def prediction_models(manifest_path: Path) -> list[str]:
+    """Names of the prediction marts (models under ``models/marts/predictions/``), from the manifest."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and "marts/predictions/" in node.get("original_file_path", "").replace("\\", "/")
+    )
+
+
+def run_predictions(settings: Settings) -> dict[str, Any]:
+    """Run ``python -m predictions run`` in the predictions environment (its own interpreter).
+
+    DuckDB: the step reads the marts and writes ``predictions.*``, which the prediction marts
+    select. BigQuery: the forecast is BigQuery ML inside dbt and the CLV step has no BigQuery
+    writer yet (README, predictions): nothing to run.
+
+    Args:
+        settings: the DAG configuration (``predictions_python``, ``duckdb_path``, the dbt project).
+
+    Returns:
+        ``{"target": ..., "ran": bool, "summary": <the step's printed lines>}``.
+
+    Raises:
+        FileNotFoundError: no predictions interpreter (set ``ECOM_PREDICTIONS_PYTHON``).
+        RuntimeError: the step failed (its output is in the message).
+    """
+    if not settings.is_duckdb:
+        log.warning("predictions: target %s forecasts with BigQuery ML in dbt; no step to run", settings.target)
+        return {"target": settings.target, "ran": False, "summary": []}
+    python = settings.predictions_python
+    if python is None or not python.exists():
+        raise FileNotFoundError(
+            f"no predictions interpreter at {python}: run `make predictions-setup` or set ECOM_PREDICTIONS_PYTHON"
+        )
+    _warehouse_env(settings)
+    cmd = [str(python), "-m", "predictions", "run", "--target", "duckdb", "--duckdb-path", str(settings.duckdb_path)]
+    cmd += ["--dbt-project", str(settings.dbt_project_dir / "dbt_project.yml")]
+    env = {**os.environ, "NIXTLA_NUMBA_CACHE": "1"}
+    root = settings.dbt_project_dir.parent
+    if (root / "predictions").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=PREDICT_TIMEOUT.total_seconds())
+    if proc.returncode != 0:
+        raise RuntimeError(f"predictions failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    lines = proc.stdout.strip().splitlines()
+    for line in lines:
+        log.info("%s", line)
+    return {"target": settings.target, "ran": True, "summary": lines}
 
 
 def alert_models(manifest_path: Path) -> list[AlertModel]:
