@@ -33,3 +33,16 @@ def test_sources_yaml_declares_the_tables_the_step_writes():
 def test_duckdb_type_reads_the_duckdb_branch():
     assert _duckdb_type("{{ 'float64' if target.type == 'bigquery' else 'double' }}") == "double"
     assert _duckdb_type("date") == "date"
+
+
+def test_step_settings_default_to_the_dbt_vars_the_marts_publish(tmp_path):
+    from predictions.__main__ import DBT_VARS, settings_from_dbt_project
+
+    project = yaml.safe_load((SOURCES.parents[3] / "dbt_project.yml").read_text())["vars"]
+    settings = settings_from_dbt_project(SOURCES.parents[3] / "dbt_project.yml")
+    assert {var: getattr(settings, field) for var, field in DBT_VARS.items()} == {var: project[var] for var in DBT_VARS}
+    # A var left out keeps the step's default; a var set elsewhere wins.
+    other = tmp_path / "dbt_project.yml"
+    other.write_text("vars:\n  clv_horizon_months: 24\n  clv_monthly_discount_rate: null\n")
+    changed = settings_from_dbt_project(other)
+    assert changed.clv_horizon_months == 24 and changed.clv_monthly_discount_rate == settings.clv_monthly_discount_rate
