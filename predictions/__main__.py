@@ -1,5 +1,9 @@
 """``python -m predictions run``: the prediction step between the marts and the prediction marts.
 
+``run`` reads the DuckDB warehouse and writes ``predictions.*`` itself; ``fit`` works on files
+exported by ``predictions.warehouse.export_inputs`` and leaves the loading to the caller (the
+Airflow task, whose process holds the warehouse).
+
 Settings default to the dbt vars of the same names in ``dbt/dbt_project.yml`` (one place for
 the CLV horizon and discount rate that the marts also publish); options override them.
 """
@@ -14,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from predictions.pipeline import Settings, run
+from predictions.pipeline import Settings, fit_files, run
 
 REPO = Path(__file__).resolve().parents[1]
 #: dbt vars read as defaults: var name -> Settings field.
@@ -58,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--dbt-project", type=Path, default=REPO / "dbt" / "dbt_project.yml")
     p_run.add_argument("--seed", type=int, help="random seed (default: var prediction_seed)")
     p_run.add_argument("-v", "--verbose", action="store_true")
+    p_fit = sub.add_parser("fit", help="fit from exported input files, write the output files (no warehouse)")
+    p_fit.add_argument("--inputs", type=Path, required=True, help="directory of warehouse.export_inputs files")
+    p_fit.add_argument("--outputs", type=Path, required=True, help="directory for the predictions.* Parquet files")
+    p_fit.add_argument("--dbt-project", type=Path, default=REPO / "dbt" / "dbt_project.yml")
+    p_fit.add_argument("--seed", type=int, help="random seed (default: var prediction_seed)")
+    p_fit.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
 
@@ -65,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is not None:
         settings = Settings(**{**settings.__dict__, "seed": args.seed})
     try:
-        report = run(args.duckdb_path, settings)
+        if args.command == "fit":
+            args.outputs.mkdir(parents=True, exist_ok=True)
+            report = fit_files(args.inputs, args.outputs, settings)
+        else:
+            report = run(args.duckdb_path, settings)
     except (FileNotFoundError, ValueError) as exc:
         print(f"predictions: {exc}", file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,8 +123,47 @@ def revenue_forecast(
     return out, backtests
 
 
+def fit_files(input_dir: Path, output_dir: Path, settings: Settings, *, fitted_at: datetime | None = None) -> Report:
+    """Fit and score from ``warehouse.export_inputs`` files; write one Parquet file per ``warehouse.TABLES`` table.
+
+    Args:
+        input_dir: holds ``btyd_summary.parquet`` and ``daily_sales.parquet``.
+        output_dir: receives ``customer_clv_scores.parquet`` and ``revenue_forecast_daily.parquet``.
+        settings: horizons, discount rate, backtest shape, seed.
+        fitted_at: timestamp written on every row (default: now, UTC, to the second).
+
+    Returns:
+        A ``Report`` (row counts are the rows written).
+
+    Raises:
+        FileNotFoundError: an input file is missing.
+        ValueError: inputs the models cannot be fitted on (see ``clv.fit``, ``forecast.forecast``).
+    """
+    fitted_at = fitted_at or datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    report = Report()
+    start = time.perf_counter()
+    summary = pd.read_parquet(Path(input_dir) / "btyd_summary.parquet")
+    daily = pd.read_parquet(Path(input_dir) / "daily_sales.parquet")
+    report.seconds["read"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    scores, fitted = clv_scores(summary, settings, fitted_at)
+    report.seconds["clv"] = time.perf_counter() - start
+    report.bgnbd, report.gamma_gamma = fitted.bgnbd, fitted.gamma_gamma
+
+    start = time.perf_counter()
+    rows, backtests = revenue_forecast(daily, settings, fitted_at)
+    report.seconds["forecast"] = time.perf_counter() - start
+    report.mase = {b.series_id: b.mase for b in backtests}
+
+    for name, frame in (("customer_clv_scores", scores), ("revenue_forecast_daily", rows)):
+        frame[list(warehouse.TABLES[name])].to_parquet(Path(output_dir) / f"{name}.parquet", index=False)
+    report.clv_rows, report.forecast_rows = len(scores), len(rows)
+    return report
+
+
 def run(duckdb_path: Path, settings: Settings, *, fitted_at: datetime | None = None) -> Report:
-    """The whole step on a DuckDB warehouse whose marts are built.
+    """The whole step on a DuckDB warehouse whose marts are built: export, fit, load.
 
     Args:
         duckdb_path: the warehouse file.
@@ -137,27 +177,15 @@ def run(duckdb_path: Path, settings: Settings, *, fitted_at: datetime | None = N
         FileNotFoundError: no warehouse file.
         ValueError: inputs the models cannot be fitted on (see ``clv.fit``, ``forecast.forecast``).
     """
-    fitted_at = fitted_at or datetime.now(UTC).replace(microsecond=0, tzinfo=None)
-    report = Report()
-    start = time.perf_counter()
-    with warehouse.connect(duckdb_path, read_only=True) as con:
-        summary = warehouse.read_btyd_summary(con)
-        daily = warehouse.read_daily_sales(con)
-    report.seconds["read"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    scores, fitted = clv_scores(summary, settings, fitted_at)
-    report.seconds["clv"] = time.perf_counter() - start
-    report.bgnbd, report.gamma_gamma = fitted.bgnbd, fitted.gamma_gamma
-
-    start = time.perf_counter()
-    rows, backtests = revenue_forecast(daily, settings, fitted_at)
-    report.seconds["forecast"] = time.perf_counter() - start
-    report.mase = {b.series_id: b.mase for b in backtests}
-
-    start = time.perf_counter()
-    with warehouse.connect(duckdb_path) as con:
-        report.clv_rows = warehouse.write_table(con, "customer_clv_scores", scores)
-        report.forecast_rows = warehouse.write_table(con, "revenue_forecast_daily", rows)
-    report.seconds["write"] = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="predictions-") as tmp:
+        inputs, outputs = Path(tmp) / "inputs", Path(tmp) / "outputs"
+        inputs.mkdir()
+        outputs.mkdir()
+        with warehouse.connect(duckdb_path, read_only=True) as con:
+            warehouse.export_inputs(con, inputs)
+        report = fit_files(inputs, outputs, settings, fitted_at=fitted_at)
+        start = time.perf_counter()
+        with warehouse.connect(duckdb_path) as con:
+            warehouse.import_outputs(con, outputs)
+        report.seconds["write"] = time.perf_counter() - start
     return report

@@ -1,8 +1,10 @@
-"""Reading the marts and writing the ``predictions`` schema of the DuckDB warehouse.
+"""Reading the marts and writing the ``predictions`` schema of the DuckDB warehouse, through Parquet files.
 
-The prediction marts (``dbt/models/marts/predictions/``) select from the tables written here;
-their column names and types are declared once more in ``_predictions__sources.yml`` and a test
-keeps the two in step.
+The inputs are exported to Parquet and the outputs loaded from Parquet, so the fits never hold the
+warehouse open (DuckDB allows one writer process: the Airflow worker that runs dbt in-process keeps
+it). Needs only ``duckdb``: the Airflow environment calls these functions in-process. The prediction
+marts (``dbt/models/marts/predictions/``) select from the tables written here; their column names and
+types are declared once more in ``_predictions__sources.yml`` and a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 SCHEMA = "predictions"
 
@@ -53,59 +54,63 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 
-def read_btyd_summary(con: duckdb.DuckDBPyConnection, relation: str = "marts.customer_btyd_summary") -> pd.DataFrame:
-    """The BTYD inputs per customer (days), as the CLV fit expects them.
+#: The marts the step reads, as the fits expect them (file name -> query).
+INPUTS: dict[str, str] = {
+    "btyd_summary": """select customer_id, currency, frequency, recency, t as "T",
+                              cast(monetary_value as double) as monetary_value, first_purchase_date, observation_date
+                       from marts.customer_btyd_summary order by customer_id""",
+    "daily_sales": """select currency, order_date, cast(net_sales_amount as double) as net_sales_amount
+                      from marts.fct_sales_daily order by currency, order_date""",
+}
+
+
+def export_inputs(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:
+    """Write the step's inputs as Parquet files: ``<directory>/btyd_summary.parquet`` (one row per
+    customer: customer_id, currency, frequency, recency, T in days, monetary_value, first_purchase_date,
+    observation_date) and ``daily_sales.parquet`` (currency, order_date, net_sales_amount).
+
+    The fits then run without the warehouse open (``pipeline.fit_files``), e.g. in another process
+    while the orchestrator's process holds DuckDB's single write lock.
 
     Args:
-        con: an open DuckDB connection to the warehouse.
-        relation: the BTYD summary mart.
+        con: an open connection to the warehouse.
+        directory: an existing directory.
 
     Returns:
-        ``customer_id``, ``currency``, ``frequency``, ``recency``, ``T``, ``monetary_value``
-        (float), ``first_purchase_date``, ``observation_date``, ordered by customer_id.
+        Input name -> file written.
     """
-    return con.sql(
-        f"""select customer_id, currency, frequency, recency, t as "T",
-                   cast(monetary_value as double) as monetary_value, first_purchase_date, observation_date
-            from {relation} order by customer_id"""
-    ).df()
+    paths = {}
+    for name, query in INPUTS.items():
+        path = Path(directory) / f"{name}.parquet"
+        con.execute(f"copy ({query}) to '{path}' (format parquet)")
+        paths[name] = path
+    return paths
 
 
-def read_daily_sales(con: duckdb.DuckDBPyConnection, relation: str = "marts.fct_sales_daily") -> pd.DataFrame:
-    """Daily net sales per currency: ``currency``, ``order_date``, ``net_sales_amount`` (float)."""
-    return con.sql(
-        f"""select currency, order_date, cast(net_sales_amount as double) as net_sales_amount
-            from {relation} order by currency, order_date"""
-    ).df()
-
-
-def write_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:
-    """Replace ``predictions.<name>`` with ``frame``, cast to the declared column types.
+def import_outputs(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, int]:
+    """Replace each ``predictions.<table>`` with ``<directory>/<table>.parquet``, cast to the declared types.
 
     Args:
-        con: an open, writable DuckDB connection.
-        name: a key of ``TABLES``.
-        frame: a DataFrame holding at least the declared columns (others are ignored).
+        con: an open, writable connection to the warehouse.
+        directory: holds one Parquet file per table of ``TABLES`` (``pipeline.fit_files`` output).
 
     Returns:
-        Rows written.
+        Table -> rows written.
 
     Raises:
-        KeyError: ``name`` is not a declared table.
-        ValueError: a declared column is missing from ``frame``.
+        FileNotFoundError: a table's file is missing.
+        duckdb.BinderException: a file lacks a declared column.
     """
-    columns = TABLES[name]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"predictions.{name}: frame lacks column(s) {missing}")
+    counts = {}
     con.execute(f"create schema if not exists {SCHEMA}")
-    con.register("_frame", frame[list(columns)])
-    try:
+    for name, columns in TABLES.items():
+        path = Path(directory) / f"{name}.parquet"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no {name} output to load")
         select = ", ".join(f"cast({c} as {t}) as {c}" for c, t in columns.items())
-        con.execute(f"create or replace table {SCHEMA}.{name} as select {select} from _frame")
-    finally:
-        con.unregister("_frame")
-    return len(frame)
+        con.execute(f"create or replace table {SCHEMA}.{name} as select {select} from read_parquet('{path}')")
+        counts[name] = con.execute(f"select count(*) from {SCHEMA}.{name}").fetchone()[0]
+    return counts
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

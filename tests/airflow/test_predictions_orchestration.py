@@ -41,7 +41,7 @@ def test_predict_runs_after_the_inputs_and_before_the_prediction_marts(dagbag, m
 
 def test_bigquery_target_has_no_step_to_run() -> None:
     result = run_predictions(load_settings({"ECOM_DBT_TARGET": "bigquery"}))
-    assert result == {"target": "bigquery", "ran": False, "summary": []}
+    assert result == {"target": "bigquery", "ran": False, "summary": [], "rows": {}}
 
 
 def test_a_missing_interpreter_is_named(tmp_path: Path) -> None:
