@@ -56,10 +56,12 @@ lock: | $(UV) ## re-resolve requirements/*.in into the lock files
 	$(UV) pip compile --quiet --python-version 3.11 requirements/main.in -o requirements/main.txt
 
 # ---------------------------------------------------------------- the main job
-run: setup ## load seeds/ into DuckDB, dbt build, docs, KPI summary
+run: setup predictions-setup ## load seeds/ into DuckDB, dbt build, predictions, docs, KPI summary
 	@mkdir -p $(BUILD)
 	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
-	cd dbt && $(DBT) build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
+	cd dbt && $(DBT) build --quiet --exclude $(PRED_MODELS) --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
+	$(PRED_ENV) $(PRED_PY) -m predictions run --target duckdb
+	cd dbt && $(DBT) build --quiet --select $(PRED_MODELS)
 	cd dbt && $(DBT) docs generate --quiet
 	$(PY) -m serving kpis
 
@@ -306,3 +308,50 @@ gcpemu-lock: | $(UV) ## re-resolve requirements/gcp-emulators.in into requiremen
 
 gcp-test: setup $(GCPEMU_VENV)/.installed ## BigQuery/GCS tests only: offline compile check, config units, emulated runs
 	$(PY) -m pytest -q tests/unit/test_bigquery_*.py tests/integration/test_bigquery_compile.py tests/integration/test_emulated_*.py
+
+# ---------------------------------------------------------------- predictions: CLV and revenue forecast
+# A prediction step between two dbt stages (DECISIONLOG.md, predictions): `python -m predictions`
+# in its own env (.venv-predictions, requirements/predictions.in: PyMC-Marketing, statsforecast)
+# reads the marts, writes predictions.* and dbt then builds the contracted prediction marts.
+# PyTensor caches the C it compiles in ~/.pytensor (its default, shared by every checkout) and
+# statsforecast's numba JIT is cached beside its sources in the env (NIXTLA_NUMBA_CACHE): the
+# first run on a machine compiles (~30 s more), later runs reuse both.
+PRED_VENV := $(ROOT)/.venv-predictions
+PRED_PY := $(PRED_VENV)/bin/python
+PRED_TEST_VENV := $(ROOT)/.venv-predictions-test
+PRED_ENV := NIXTLA_NUMBA_CACHE=1
+PRED_MODELS := path:models/marts/predictions
+
+.PHONY: predictions-setup predictions-lock predict predictions-lint predictions-test
+
+$(PRED_VENV)/.installed: requirements/predictions.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(PRED_VENV)
+	$(UV) pip sync --quiet --python $(PRED_PY) requirements/predictions.txt
+	touch $@
+
+$(PRED_TEST_VENV)/.installed: requirements/predictions-test.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(PRED_TEST_VENV)
+	$(UV) pip sync --quiet --python $(PRED_TEST_VENV)/bin/python requirements/predictions-test.txt
+	touch $@
+
+predictions-setup: $(PRED_VENV)/.installed ## create the predictions environment (.venv-predictions)
+
+setup-extra:: $(PRED_VENV)/.installed $(PRED_TEST_VENV)/.installed
+test-extra:: predictions-test
+
+predictions-lock: | $(UV) ## re-resolve requirements/predictions*.in against main.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements/predictions.in -c requirements/main.txt -o requirements/predictions.txt
+	$(UV) pip compile --quiet --python-version 3.11 requirements/predictions-test.in -c requirements/main.txt -o requirements/predictions-test.txt
+
+predict: setup $(PRED_VENV)/.installed ## fit CLV + revenue forecast on the DuckDB marts, then build the prediction marts
+	$(PRED_ENV) $(PRED_PY) -m predictions run --target duckdb
+	cd dbt && $(DBT) build --quiet --select $(PRED_MODELS)
+
+predictions-lint: setup
+	$(VENV)/bin/ruff check predictions
+	$(VENV)/bin/ruff format --check predictions
+
+test-extra:: predictions-lint
+
+predictions-test: $(PRED_TEST_VENV)/.installed ## CDNOW parameter check, holdout, forecast backtest, determinism
+	$(PRED_ENV) $(PRED_TEST_VENV)/bin/python -m pytest -p no:cacheprovider -o addopts='-ra --strict-markers' tests/predictions

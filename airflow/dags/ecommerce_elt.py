@@ -8,6 +8,10 @@
 2. **dbt** - the whole dbt graph rendered by Astronomer Cosmos: one ``run`` task and one ``test``
    task per model (seed, snapshot) in the manifest's lineage order; tests that read several
    models get their own task after all of them.
+   **predict** - ``python -m predictions`` in its own environment (``ECOM_PREDICTIONS_PYTHON``),
+   inside the dbt graph: after the marts it reads (dim_customer_btyd_summary, fct_sales_daily) and
+   their tests, before the prediction marts (``models/marts/predictions/``). On BigQuery the
+   forecast mart retrains BigQuery ML itself and the task has nothing to run.
 3. **source_freshness** - ``dbt source freshness`` against the contract's thresholds.
 4. **marts_ready** - publishes the ``ecommerce_warehouse/marts`` asset when every dbt task
    succeeded (data-aware scheduling for downstream consumers: dashboard extracts, exports).
@@ -51,7 +55,15 @@ from cosmos import DbtTaskGroup
 from ecom_orchestration import dbt_graph
 from ecom_orchestration.config import load_settings
 from ecom_orchestration.notify import TaskFailureNotifier
-from ecom_orchestration.tasks import LAND_TIMEOUT, check_source_freshness, collect_and_send_alerts, land_table
+from ecom_orchestration.tasks import (
+    LAND_TIMEOUT,
+    PREDICT_TIMEOUT,
+    check_source_freshness,
+    collect_and_send_alerts,
+    land_table,
+    prediction_models,
+    run_predictions,
+)
 
 from loaders.contract import load_contract
 
@@ -108,6 +120,22 @@ with DAG(
         render_config=dbt_graph.render_config(),
         operator_args={**dbt_graph.operator_args(settings), "full_refresh": "{{ params.full_refresh }}"},
     )
+
+    # The prediction step sits inside the dbt graph: after every parent of the prediction marts
+    # (their test tasks), before the marts' run tasks.
+    predict = PythonOperator(
+        task_id="predict",
+        python_callable=run_predictions,
+        op_kwargs={"settings": settings},
+        execution_timeout=PREDICT_TIMEOUT,
+    )
+    for model in prediction_models(settings.manifest_path) if settings.manifest_path.exists() else []:
+        mart_run = dag.task_dict.get(f"dbt.{model}.run") or dag.task_dict.get(f"dbt.{model}_run")
+        if mart_run is None:
+            continue
+        for parent in list(mart_run.upstream_list):
+            parent >> predict
+        predict >> mart_run
 
     freshness = PythonOperator(
         task_id="source_freshness",

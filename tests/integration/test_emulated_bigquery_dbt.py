@@ -11,6 +11,8 @@ What bqemulator 1.4.0 cannot do, and so is not exercised here (each covered else
   compiled for BigQuery (test_bigquery_compile.py).
 - ``EXTRACT(ISOWEEK ...)``: ``fct_sales_weekly`` (valid BigQuery, checked by the offline compile)
   and its tests are excluded.
+- BigQuery ML (``CREATE MODEL``, ``ML.FORECAST``): the prediction marts are excluded (compiled
+  offline by test_predictions_bigquery_compile.py).
 - Dynamic ``insert_overwrite`` (its ``array_agg(distinct ... ignore nulls)`` script fails in the
   emulator's SQL translation): the second run uses the same strategy with *static* partitions
   (``incremental_partitions``, the project's backfill path); the dynamic window is checked by
@@ -45,7 +47,7 @@ DBT = str(Path(sys.executable).parent / "dbt")
 PROJECT = "emulated-project"
 LAST_DAY = date(2025, 12, 31)
 #: Valid BigQuery that bqemulator cannot run (see module docstring).
-EMULATOR_EXCLUDES = ["fct_sales_weekly+", "resource_type:unit_test"]
+EMULATOR_EXCLUDES = ["fct_sales_weekly+", "path:models/marts/predictions", "resource_type:unit_test"]
 EMULATION_VARS = "{enforce_contracts: false}"
 
 PROFILE = """

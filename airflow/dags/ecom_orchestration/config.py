@@ -37,6 +37,9 @@ Variables (all optional; defaults are the local set-up):
 ``ECOM_CLICKSTREAM_SELECT``        dbt selection of the micro-batch; default ``tag:clickstream`` (the
                                    event-driven sessions, conversion, hourly activity and spike alerts);
                                    ``source:web.events+`` also refreshes attribution and customer 360
+``ECOM_PREDICTIONS_PYTHON``        interpreter of the predictions environment (requirements/predictions.txt)
+                                   that runs ``python -m predictions`` between the marts and the
+                                   prediction marts; default the checkout's ``.venv-predictions``
 ``ECOM_DAILY_SCHEDULE``            cron of the daily DAG (default ``0 4 * * *``, UTC)
 ``ECOM_MICROBATCH_SCHEDULE``       cron of the micro-batch DAG (default ``*/15 * * * *``)
 =================================  ==============================================================
@@ -118,6 +121,7 @@ class Settings:
         clickstream_select: dbt selectors of the micro-batch's models.
         daily_schedule: cron expression of the daily DAG.
         microbatch_schedule: cron expression of the micro-batch DAG.
+        predictions_python: interpreter of the predictions environment, or None (none configured).
     """
 
     target: str
@@ -136,6 +140,7 @@ class Settings:
     clickstream_select: tuple[str, ...]
     daily_schedule: str
     microbatch_schedule: str
+    predictions_python: Path | None = None
 
     @property
     def is_duckdb(self) -> bool:
@@ -177,6 +182,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     landing_default = root / "seeds" if root is not None else Path("/home/airflow/gcs/data/landing")
     duckdb_default = (root / "build" / "warehouse.duckdb") if root is not None else Path("warehouse.duckdb")
+    predictions_default = root / ".venv-predictions" / "bin" / "python" if root is not None else None
+    predictions_python = env.get("ECOM_PREDICTIONS_PYTHON") or predictions_default
 
     retries = _int(env, "ECOM_TASK_RETRIES", 2)
     lookback = _int(env, "ECOM_ALERT_LOOKBACK_HOURS", 48)
@@ -199,4 +206,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         clickstream_select=select,
         daily_schedule=env.get("ECOM_DAILY_SCHEDULE", "0 4 * * *"),
         microbatch_schedule=env.get("ECOM_MICROBATCH_SCHEDULE", "*/15 * * * *"),
+        predictions_python=Path(predictions_python) if predictions_python else None,
     )

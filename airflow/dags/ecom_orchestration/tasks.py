@@ -1,4 +1,4 @@
-"""The Python callables behind the DAGs' non-dbt tasks: land, source freshness, alerts.
+"""The Python callables behind the DAGs' non-dbt tasks: land, source freshness, predictions, alerts.
 
 They are thin: landing is ``loaders.api`` (validation, quarantine, audit, per-file
 idempotence live there) or ``loaders.streaming`` (Pub/Sub), freshness and alert reads are dbt
@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -177,6 +178,76 @@ class AlertModel:
     severity: str
     event_time: str | None
     key_columns: tuple[str, ...]
+
+
+#: Upper bound of the prediction step (CLV + forecast fits).
+PREDICT_TIMEOUT = timedelta(minutes=30)
+
+
+def prediction_models(manifest_path: Path) -> list[str]:
+    """Names of the prediction marts (models under ``models/marts/predictions/``), from the manifest."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and "marts/predictions/" in node.get("original_file_path", "").replace("\\", "/")
+    )
+
+
+def run_predictions(settings: Settings) -> dict[str, Any]:
+    """The prediction step: export its inputs, fit in the predictions environment, load the outputs.
+
+    DuckDB: this process (which holds the warehouse: in-process dbt keeps DuckDB's one write
+    lock) exports the marts the step reads to Parquet, ``python -m predictions fit`` runs in the
+    predictions environment's own interpreter on those files, and this process loads its output
+    files into ``predictions.*``, which the prediction marts select. BigQuery: the forecast is
+    BigQuery ML inside dbt and the CLV step has no BigQuery writer yet (README, predictions):
+    nothing to run.
+
+    Args:
+        settings: the DAG configuration (``predictions_python``, ``duckdb_path``, the dbt project).
+
+    Returns:
+        ``{"target": ..., "ran": bool, "summary": <the step's printed lines>, "rows": {table: rows}}``.
+
+    Raises:
+        FileNotFoundError: no predictions interpreter (set ``ECOM_PREDICTIONS_PYTHON``).
+        RuntimeError: the step failed (its output is in the message).
+    """
+    if not settings.is_duckdb:
+        log.warning("predictions: target %s forecasts with BigQuery ML in dbt; no step to run", settings.target)
+        return {"target": settings.target, "ran": False, "summary": [], "rows": {}}
+    python = settings.predictions_python
+    if python is None or not python.exists():
+        raise FileNotFoundError(
+            f"no predictions interpreter at {python}: run `make predictions-setup` or set ECOM_PREDICTIONS_PYTHON"
+        )
+    import duckdb
+
+    from predictions.warehouse import export_inputs, import_outputs
+
+    _warehouse_env(settings)
+    env = {**os.environ, "NIXTLA_NUMBA_CACHE": "1"}
+    root = settings.dbt_project_dir.parent
+    if (root / "predictions").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    with scratch_dir("predictions-") as tmp:
+        inputs, outputs = Path(tmp) / "inputs", Path(tmp) / "outputs"
+        inputs.mkdir()
+        with duckdb.connect(str(settings.duckdb_path)) as con:
+            export_inputs(con, inputs)
+        cmd = [str(python), "-m", "predictions", "fit", "--inputs", str(inputs), "--outputs", str(outputs)]
+        cmd += ["--dbt-project", str(settings.dbt_project_dir / "dbt_project.yml")]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=PREDICT_TIMEOUT.total_seconds())
+        if proc.returncode != 0:
+            raise RuntimeError(f"predictions failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        with duckdb.connect(str(settings.duckdb_path)) as con:
+            rows = import_outputs(con, outputs)
+    lines = proc.stdout.strip().splitlines()
+    for line in lines:
+        log.info("%s", line)
+    return {"target": settings.target, "ran": True, "summary": lines, "rows": rows}
 
 
 def alert_models(manifest_path: Path) -> list[AlertModel]:
