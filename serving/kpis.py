@@ -2,9 +2,10 @@
 
 Every figure comes from the semantic layer: the saved query ``sales_kpis_by_currency`` (gross and net
 revenue, orders, net orders, customers, new customers, AOV per currency) and ``sales_daily_by_currency``
-(first and last day with orders); definitions live in the metrics (dbt/models/semantic) and in
-DECISIONLOG.md, never here. The top category is the first row of the category performance mart, whose
-ranking the mart defines.
+(first and last day with orders), and the prediction metrics ``forecast_revenue``, ``predicted_clv`` and
+``clv_customers`` when the prediction marts are built; definitions live in the metrics (beside each mart's
+YAML) and in DECISIONLOG.md, never here. The top category is the first row of the category performance
+mart, whose ranking the mart defines.
 
 CLI: ``python -m serving kpis [--database PATH] [--manifest PATH] [--docs PATH]``.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from serving.marts import Marts
 from serving.semantic import (
     ROOT,
+    MissingMartError,
     SemanticLayer,
     SemanticLayerError,
     default_database_path,
@@ -31,6 +33,11 @@ from serving.semantic import (
 #: Saved queries the summary reads (dbt/models/marts/_marts__saved_queries.yml).
 KPI_QUERY = "sales_kpis_by_currency"
 DAILY_QUERY = "sales_daily_by_currency"
+#: Prediction metrics and their currency dimensions (dbt/models/marts/predictions/).
+FORECAST_METRIC = "forecast_revenue"
+FORECAST_CURRENCY = "revenue_forecast_day__forecast_currency"
+CLV_METRICS = ("predicted_clv", "clv_customers")
+CLV_CURRENCY = "customer_clv__clv_currency"
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,68 @@ class KpiSummary:
     average_order_value_amount: Decimal | None
     top_category: str | None
     top_category_net_sales_amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class PredictionSummary:
+    """What the prediction marts publish for one currency.
+
+    Attributes:
+        currency: ISO 4217 code.
+        forecast_first_date / forecast_last_date: ISO dates of the forecast horizon; None without a forecast.
+        forecast_net_sales_amount: metric ``forecast_revenue`` summed over the horizon (published model only).
+        clv_customer_count: metric ``clv_customers``; predicted_clv_amount: metric ``predicted_clv``.
+    """
+
+    currency: str
+    forecast_first_date: str | None
+    forecast_last_date: str | None
+    forecast_net_sales_amount: Decimal | None
+    clv_customer_count: int
+    predicted_clv_amount: Decimal | None
+
+
+def compute_predictions(layer: SemanticLayer) -> list[PredictionSummary]:
+    """The forecast and CLV totals per currency, from the prediction metrics of the semantic layer.
+
+    Args:
+        layer: an open semantic layer over a built warehouse.
+
+    Returns:
+        One ``PredictionSummary`` per currency with a forecast or scored customers, sorted by currency;
+        empty when the manifest has no prediction metrics, the marts are not built, or they are empty.
+    """
+    if not (layer.has_metric(FORECAST_METRIC) and all(layer.has_metric(m) for m in CLV_METRICS)):
+        return []
+    try:
+        days = layer.query([FORECAST_METRIC], group_by=[FORECAST_CURRENCY], grain="day").records()
+        clv = layer.query(list(CLV_METRICS), group_by=[CLV_CURRENCY]).records()
+    except MissingMartError:
+        return []
+    forecast: dict[str, list] = {}
+    for row in days:
+        if row[FORECAST_METRIC] is not None:
+            forecast.setdefault(row[FORECAST_CURRENCY], []).append(row)
+    scored = {row[CLV_CURRENCY]: row for row in clv if row["clv_customers"]}
+    summaries = []
+    for currency in sorted(set(forecast) | set(scored)):
+        rows = forecast.get(currency, [])
+        customers = scored.get(currency, {})
+        summaries.append(
+            PredictionSummary(
+                currency=currency,
+                forecast_first_date=min(r["metric_time__day"] for r in rows).isoformat() if rows else None,
+                forecast_last_date=max(r["metric_time__day"] for r in rows).isoformat() if rows else None,
+                forecast_net_sales_amount=sum((Decimal(r[FORECAST_METRIC]) for r in rows), Decimal(0))
+                if rows
+                else None,
+                clv_customer_count=int(customers.get("clv_customers") or 0),
+                predicted_clv_amount=None
+                if customers.get("predicted_clv") is None
+                else Decimal(customers["predicted_clv"]),
+            )
+        )
+    return summaries
 
 
 def compute_kpis(layer: SemanticLayer) -> list[KpiSummary]:
@@ -115,11 +184,17 @@ def _money(value: Decimal | None, currency: str) -> str:
     return "n/a" if value is None else f"{value:,.2f} {currency}"
 
 
-def format_summary(summaries: Sequence[KpiSummary], database: Path, docs_index: Path) -> str:
+def format_summary(
+    summaries: Sequence[KpiSummary],
+    database: Path,
+    docs_index: Path,
+    predictions: Sequence[PredictionSummary] = (),
+) -> str:
     """Render the KPI summary as the text ``make run`` prints.
 
     Args:
         summaries: output of ``compute_kpis``.
+        predictions: output of ``compute_predictions`` (a line "not built" when empty).
         database: the warehouse file (shown to the user).
         docs_index: the dbt docs site's ``index.html`` (shown, with a note if not generated).
 
@@ -141,6 +216,19 @@ def format_summary(summaries: Sequence[KpiSummary], database: Path, docs_index: 
             f"    top category     {s.top_category or 'n/a'} "
             f"({_money(s.top_category_net_sales_amount, s.currency)} net sales)",
         ]
+    if not predictions:
+        lines.append("  predictions      not built (`make run` fits them after the marts)")
+    for p in predictions:
+        if p.forecast_net_sales_amount is not None:
+            lines.append(
+                f"  [{p.currency}] forecast net sales {p.forecast_first_date} .. {p.forecast_last_date}: "
+                f"{_money(p.forecast_net_sales_amount, p.currency)}"
+            )
+        if p.clv_customer_count:
+            lines.append(
+                f"  [{p.currency}] predicted CLV      {_money(p.predicted_clv_amount, p.currency)} "
+                f"over {p.clv_customer_count:,} customers"
+            )
     docs_note = "" if docs_index.is_file() else "  (not generated yet: `dbt docs generate`)"
     lines += [
         "",
@@ -184,10 +272,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         layer = SemanticLayer(args.manifest or default_manifest_path(), database)
         try:
             summaries = compute_kpis(layer)
+            predictions = compute_predictions(layer)
         finally:
             layer.close()
     except SemanticLayerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.write(format_summary(summaries, database, docs_index))
+    sys.stdout.write(format_summary(summaries, database, docs_index, predictions))
     return 0

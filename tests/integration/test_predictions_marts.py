@@ -137,3 +137,28 @@ def test_the_model_beats_the_seasonal_naive_baseline_in_the_backtest(con):
     assert set(mase) == {"MSTL", "SeasonalNaive"}
     assert mase["MSTL"] < mase["SeasonalNaive"]
     print(f"\nbacktest MASE on the sample: {mase}")
+
+
+def test_kpi_summary_predictions_equal_sql_over_the_marts(warehouse, con):
+    from serving import kpis
+    from serving.semantic import SemanticLayer
+
+    expected_forecast = con.execute(
+        """select currency, cast(min(forecast_date) as varchar), cast(max(forecast_date) as varchar),
+                  sum(forecast_net_sales_amount)
+           from marts.fct_revenue_forecast_daily where not is_baseline group by currency order by currency"""
+    ).fetchall()
+    expected_clv = con.execute(
+        "select currency, count(*), sum(predicted_clv_amount) from marts.dim_customer_clv group by currency"
+    ).fetchall()
+    layer = SemanticLayer(warehouse.parent / "target" / "semantic_manifest.json", warehouse)
+    try:
+        summaries = kpis.compute_predictions(layer)
+    finally:
+        layer.close()
+    assert [
+        (p.currency, p.forecast_first_date, p.forecast_last_date, p.forecast_net_sales_amount) for p in summaries
+    ] == [tuple(row) for row in expected_forecast]
+    assert [(p.currency, p.clv_customer_count, p.predicted_clv_amount) for p in summaries] == [
+        tuple(row) for row in sorted(expected_clv)
+    ]

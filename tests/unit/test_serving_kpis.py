@@ -55,6 +55,19 @@ def test_format_summary_without_orders_or_aov(tmp_path):
     assert "AOV              n/a" in text and "top category     n/a (n/a net sales)" in text
 
 
+def test_format_summary_shows_the_predictions_or_says_they_are_not_built(tmp_path):
+    predictions = [
+        kpis.PredictionSummary("EUR", "2026-01-01", "2026-03-31", Decimal("1043977.691"), 3214, Decimal("3138020.2")),
+        kpis.PredictionSummary("USD", None, None, None, 12, Decimal("99.5")),
+    ]
+    text = kpis.format_summary([_summary()], tmp_path / "w", tmp_path / "i.html", predictions)
+    assert "  [EUR] forecast net sales 2026-01-01 .. 2026-03-31: 1,043,977.69 EUR" in text
+    assert "  [EUR] predicted CLV      3,138,020.20 EUR over 3,214 customers" in text
+    assert "  [USD] predicted CLV      99.50 USD over 12 customers" in text
+    assert "[USD] forecast" not in text and "not built" not in text
+    assert "predictions      not built" in kpis.format_summary([_summary()], tmp_path / "w", tmp_path / "i.html")
+
+
 def test_main_missing_warehouse_exits_2(tmp_path, capsys):
     manifest = tmp_path / "semantic_manifest.json"
     manifest.write_text('{"semantic_models": [{"node_relation": {"database": "w"}}]}')
