@@ -218,8 +218,19 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path, monk
             # 3. One more day arrives; the incremental models' second run replaces that day's partition.
             assert load_directory(landing["last_day"], target="bigquery").ok
             vars_ = json.dumps({"enforce_contracts": False, "incremental_partitions": [LAST_DAY.isoformat()]})
+            # Cautious indirect selection: a test runs only when every model it reads was rebuilt, so the
+            # cross-mart reconciliations wait for the full run instead of comparing fresh facts with stale marts.
             out = _dbt(
-                env, "build", "--target", "bigquery", "--select", "config.materialized:incremental", "--vars", vars_
+                env,
+                "build",
+                "--target",
+                "bigquery",
+                "--select",
+                "config.materialized:incremental",
+                "--indirect-selection",
+                "cautious",
+                "--vars",
+                vars_,
             )
             assert "ERROR=0" in out
             run_sql = (tmp_path / "target" / "run" / "ecommerce_warehouse" / "models" / "marts" / "core").joinpath(
