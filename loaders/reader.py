@@ -44,6 +44,7 @@ from loaders.validation import (
     REASON_TEXT_AFTER_QUOTE,
     REASON_UNTERMINATED_QUOTE,
     check_json_keys,
+    fits_sql,
     ident,
     match_header,
     normalized_sql,
@@ -544,10 +545,17 @@ def _validate(
     norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
     typed = [f"{typed_sql(c, f'__v{i}')} AS __t{i}" for i, c in enumerate(table.columns)]
     errors = ["{'column_name': struct_column, 'reason': struct}"]
+    fits = ["struct IS NULL"]
     for i, c in enumerate(table.columns):
         ns = nonscalar[c.name] if nonscalar else None
         reason = reason_sql(c, f"__v{i}", f"__t{i}", ns)
         errors.append(f"{{'column_name': {sql_string(c.name)}, 'reason': CASE WHEN struct IS NULL THEN {reason} END}}")
+        fits.append(fits_sql(c, f"__v{i}", f"__t{i}", ns))
+    # The reasons' text is built only for the records that do not fit (most records fit).
+    error_list = (
+        f"CASE WHEN {' AND '.join(fits)} THEN []::STRUCT(column_name VARCHAR, reason VARCHAR)[] "
+        f"ELSE list_filter([{', '.join(errors)}], lambda e: e.reason IS NOT NULL) END"
+    )
     outputs = [f"__t{i} AS {ident(c.name)}" for i, c in enumerate(table.columns)]
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _ld_checked AS
@@ -556,7 +564,7 @@ def _validate(
         t AS (SELECT *, {", ".join(typed)} FROM v)
         SELECT line, CASE WHEN len(errors) > 0 THEN text END AS raw_line, * EXCLUDE (line, text)
         FROM (SELECT line, last_line, text, {", ".join(outputs)},
-                     list_filter([{", ".join(errors)}], lambda e: e.reason IS NOT NULL) AS errors
+                     {error_list} AS errors
               FROM t)"""
     )
 
