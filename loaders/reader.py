@@ -579,15 +579,29 @@ def _parquet_batches(file: SourceFile) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(schema, batches())
 
 
-def _parquet_text_sql(col: str, arrow_type: pa.DataType) -> tuple[str, str | None, str | None]:
+def _parquet_text_sql(col: str, arrow_type: pa.DataType, logical: str) -> tuple[str, str | None, str | None]:
     """How a Parquet column's value is judged: as the text a CSV field would hold.
+
+    Args:
+        col: SQL of the column.
+        arrow_type: its Parquet (Arrow) type.
+        logical: the contract column's logical type.
 
     Returns:
         (SQL of the value as text, SQL predicate true when the value is a nested object or
         list (or None), SQL predicate true when the value is bytes that are not UTF-8 (or None)).
         Decimals lose trailing zeros after the point (``12.5000`` is ``12.5``); timestamps in
-        nanoseconds are read at microsecond precision, as the warehouse holds them.
+        nanoseconds are read at microsecond precision, as the warehouse holds them; a float
+        holding a whole number is that integer for an integer column (``3.0`` is ``3``: a
+        nullable integer column written by pandas is float).
     """
+    if pa.types.is_floating(arrow_type) and logical == "integer":
+        whole = f"({col} = trunc({col}) AND abs({col}) < 9007199254740992)"
+        return (
+            f"CASE WHEN {whole} THEN CAST(CAST({col} AS BIGINT) AS VARCHAR) ELSE CAST({col} AS VARCHAR) END",
+            None,
+            None,
+        )
     if pa.types.is_nested(arrow_type):
         return f"CAST({col} AS VARCHAR)", f"({col} IS NOT NULL)", None
     if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
@@ -621,7 +635,7 @@ def _check_parquet(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
         texts, values, nonscalar, not_utf8 = [], {}, {}, []
         for c, p in zip(table.columns, positions, strict=True):
             field = reader.schema.field(p + 1)
-            text, nested, invalid = _parquet_text_sql(ident(field.name), field.type)
+            text, nested, invalid = _parquet_text_sql(ident(field.name), field.type, c.type)
             texts.append(f"__p{p} := {text}")
             values[c.name] = f"p.__p{p}"
             nonscalar[c.name] = f"coalesce({nested}, false)" if nested else "false"
