@@ -236,4 +236,5 @@ def load_contract(path: Path = CONTRACT_PATH) -> Contract:
         FileNotFoundError: ``path`` does not exist.
     """
     with Path(path).open(encoding="utf-8") as fh:
-        return _parse(yaml.safe_load(fh))
+        # libyaml's safe loader when PyYAML was built with it (same result, several times faster)
+        return _parse(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))

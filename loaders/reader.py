@@ -32,7 +32,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from loaders.contract import Table
 from loaders.discovery import SourceFile
@@ -557,6 +556,8 @@ def _parquet_batches(file: SourceFile) -> pa.RecordBatchReader:
     Raises:
         UnreadableFileError: the file is not a readable Parquet file.
     """
+    import pyarrow.parquet as pq  # only when a Parquet file lands
+
     try:
         pf = pq.ParquetFile(file.path)
     except (OSError, pa.ArrowException) as e:
