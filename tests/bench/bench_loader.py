@@ -69,7 +69,8 @@ def bench(source_dir: Path, work: Path) -> list[dict]:
     Returns:
         One dict per table: ``table``, ``bytes`` (size of its files), ``rows``, ``bare_s``,
         ``loader_s`` (wall seconds), ``bare_cpu_s``, ``loader_cpu_s``, ``ratio`` (bare_s /
-        loader_s), ``bare_rss_mb``, ``loader_rss_mb`` (peak RSS, MiB).
+        loader_s), ``cpu_ratio`` (bare_cpu_s / loader_cpu_s: steadier than wall time on a shared
+        machine), ``bare_rss_mb``, ``loader_rss_mb`` (peak RSS, MiB).
 
     Raises:
         RuntimeError: a child process failed (its stderr is in the message).
@@ -96,6 +97,7 @@ def bench(source_dir: Path, work: Path) -> list[dict]:
                 "bare_cpu_s": round(bare.cpu_s, 3),
                 "loader_cpu_s": round(loader.cpu_s, 3),
                 "ratio": round(bare.wall_s / loader.wall_s, 3),
+                "cpu_ratio": round(bare.cpu_s / loader.cpu_s, 3),
                 "bare_rss_mb": round(bare.peak_rss_mb, 1),
                 "loader_rss_mb": round(loader.peak_rss_mb, 1),
             }
@@ -106,15 +108,20 @@ def bench(source_dir: Path, work: Path) -> list[dict]:
 
 
 def _table(results: list[dict]) -> str:
-    head = f"{'table':<14}{'rows':>10}{'bare s':>9}{'loader s':>10}{'ratio':>7}{'bare MiB':>10}{'loader MiB':>12}"
+    head = (
+        f"{'table':<14}{'rows':>11}{'bare s':>9}{'loader s':>10}{'ratio':>7}{'cpu ratio':>10}"
+        f"{'bare MiB':>10}{'loader MiB':>12}"
+    )
     lines = [head, "-" * len(head)]
     for r in results:
         lines.append(
-            f"{r['table']:<14}{r['rows']:>10,}{r['bare_s']:>9.2f}{r['loader_s']:>10.2f}{r['ratio']:>7.2f}"
-            f"{r['bare_rss_mb']:>10.0f}{r['loader_rss_mb']:>12.0f}"
+            f"{r['table']:<14}{r['rows']:>11,}{r['bare_s']:>9.2f}{r['loader_s']:>10.2f}{r['ratio']:>7.2f}"
+            f"{r['cpu_ratio']:>10.2f}{r['bare_rss_mb']:>10.0f}{r['loader_rss_mb']:>12.0f}"
         )
     bare, load = sum(r["bare_s"] for r in results), sum(r["loader_s"] for r in results)
-    lines.append(f"{'all':<14}{sum(r['rows'] for r in results):>10,}{bare:>9.2f}{load:>10.2f}{bare / load:>7.2f}")
+    cpu = sum(r["bare_cpu_s"] for r in results) / sum(r["loader_cpu_s"] for r in results)
+    rows = sum(r["rows"] for r in results)
+    lines.append(f"{'all':<14}{rows:>11,}{bare:>9.2f}{load:>10.2f}{bare / load:>7.2f}{cpu:>10.2f}")
     return "\n".join(lines)
 
 
