@@ -148,6 +148,7 @@ seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when n
 bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS; metrics API latency
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
 	$(PY) tests/bench/bench_pipeline.py --orders $(PIPELINE_ORDERS)
+	$(PY) tests/bench/bench_loader.py --orders $(or $(LOADER_BENCH_ORDERS),$(PIPELINE_ORDERS)) --json-out $(BUILD)/bench_loader.json
 	$(MAKE) --no-print-directory serving-warehouse
 	SEMANTIC_MANIFEST=$(SEMANTIC_MANIFEST) $(PY) tests/bench/bench_api.py --clients 8
 

@@ -23,7 +23,7 @@ from loaders.errors import (
 )
 
 #: File name endings that look like feed data; others (README, .DS_Store) are ignored silently.
-DATA_SUFFIXES = (".csv", ".jsonl", ".json", ".ndjson", ".gz", ".tsv")
+DATA_SUFFIXES = (".csv", ".jsonl", ".json", ".ndjson", ".gz", ".tsv", ".parquet")
 
 _HASH_CHUNK = 1 << 20
 
@@ -45,6 +45,11 @@ class SourceFile:
     source_file: str
     bytes: int
     sha256: str
+
+    @property
+    def format(self) -> str:
+        """``parquet`` for a ``.parquet`` file, else the table's text format (``csv`` or ``jsonl``)."""
+        return "parquet" if self.path.name.lower().endswith(".parquet") else self.table.format
 
 
 def resolve_tables(contract: Contract, names: Sequence[str] | None) -> tuple[Table, ...]:
@@ -109,8 +114,10 @@ def check_inside(path: Path, root: Path, source_file: str, others: Sequence[Path
 
 
 def table_files(source_dir: Path, table: Table) -> list[Path]:
-    """Files of ``table`` under ``source_dir`` (the contract's ``files`` glob), sorted by path."""
-    return sorted(p for p in source_dir.glob(table.files) if p.is_file())
+    """Files of ``table`` under ``source_dir`` (the contract's ``files`` glob and the Parquet
+    files beside them, ``Table.parquet_files``), sorted by path."""
+    found = {p for pattern in (table.files, table.parquet_files) for p in source_dir.glob(pattern)}
+    return sorted(p for p in found if p.is_file())
 
 
 def unmatched_files(source_dir: Path, contract: Contract) -> tuple[str, ...]:
@@ -147,7 +154,7 @@ def infer_source_file(path: Path, table: Table, source_dir: Path | None) -> str:
     depth = len(PurePosixPath(table.files).parts)
     if len(path.parts) > depth:
         relative = PurePosixPath(*path.parts[-depth:])
-        if relative.match(table.files):
+        if relative.match(table.files) or relative.match(table.parquet_files):
             return relative.as_posix()
     return path.name
 

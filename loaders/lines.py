@@ -147,16 +147,13 @@ def _split_lines(data: bytes) -> pa.Array:
         )
     cr = np.zeros(len(lf), dtype=bool)
     cr[lf > 0] = buf[lf[lf > 0] - 1] == 13
-    keep = np.ones(len(buf), dtype=bool)
-    keep[lf] = False
-    keep[lf[cr] - 1] = False
-    values = buf[keep]
+    values = np.delete(buf, np.concatenate((lf, lf[cr] - 1)) if cr.any() else lf)
     # line i starts after the i previous LFs and the CRs before them were removed
     starts = np.concatenate(([0], lf[:-1] + 1)).astype(np.int64)
     removed = np.arange(len(lf), dtype=np.int64) + np.concatenate(([0], np.cumsum(cr)[:-1]))
     offsets = np.concatenate((starts - removed, [len(values)])).astype(np.int64)
     return pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(lf), [None, pa.py_buffer(offsets), pa.py_buffer(values.tobytes())]
+        pa.large_binary(), len(lf), [None, pa.py_buffer(offsets), pa.py_buffer(values)]
     )
 
 

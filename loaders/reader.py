@@ -26,13 +26,16 @@ over lines holding quotes, runs only when a line has an odd number of quotes):
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from loaders.contract import Table
 from loaders.discovery import SourceFile
-from loaders.errors import EmptyFileError, ReconciliationError, SchemaMismatchError
+from loaders.errors import EmptyFileError, ReconciliationError, SchemaMismatchError, UnreadableFileError
 from loaders.lines import decode_exact, physical_lines
 from loaders.validation import (
     REASON_CONTROL_CHAR,
@@ -44,6 +47,7 @@ from loaders.validation import (
     REASON_TEXT_AFTER_QUOTE,
     REASON_UNTERMINATED_QUOTE,
     check_json_keys,
+    fits_sql,
     ident,
     match_header,
     normalized_sql,
@@ -183,7 +187,8 @@ def validate_file(
     """Read ``file`` in ``con`` and split its records into typed rows and quarantine rows.
 
     Sets the connection's time zone to UTC (offsets in source timestamps are converted to
-    UTC). Replaces the temp objects of an earlier call; ``discard(con)`` drops them.
+    UTC) and keeps its insertion order (rows come out in line order without a sort).
+    Replaces the temp objects of an earlier call; ``discard(con)`` drops them.
 
     Args:
         con: a DuckDB connection (the warehouse's, or an in-memory one).
@@ -199,18 +204,26 @@ def validate_file(
         SchemaMismatchError: the CSV header or the JSON keys do not match the contract.
     """
     con.execute("SET TimeZone = 'UTC'")
-    _read_lines(con, file, max_line_bytes)
-    if file.table.format == "csv":
-        raw_line = _check_csv(con, file)
-    else:
-        _jsonl_records(con, file)
-        _check_jsonl(con, file)
+    con.execute("SET preserve_insertion_order = true")  # records stay in line order without a sort
+    if file.format == "parquet":
+        discard(con)
+        _check_parquet(con, file)
         raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
-    lines_read, blank_lines = _reconcile_lines(con, file)
+        lines_read, blank_lines = con.execute("SELECT count(*) FROM _ld_checked").fetchone()[0], 0
+    else:
+        _read_lines(con, file, max_line_bytes)
+        if file.format == "csv":
+            raw_line = _check_csv(con, file)
+        else:
+            _jsonl_records(con, file)
+            _check_jsonl(con, file)
+            raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
+        lines_read, blank_lines = _reconcile_lines(con, file)
     warnings = _accepted_values_warnings(con, file)
     cols = ", ".join(ident(c) for c in file.table.column_names)
     con.execute(
-        f"CREATE TEMP VIEW {ROWS_VIEW} AS SELECT line, {cols} FROM _ld_checked WHERE len(errors) = 0 ORDER BY line"
+        # _ld_checked is in line order (records are, and DuckDB keeps insertion order): no sort needed
+        f"CREATE TEMP VIEW {ROWS_VIEW} AS SELECT line, {cols} FROM _ld_checked WHERE len(errors) = 0"
     )
     con.execute(
         f"""CREATE TEMP VIEW {QUARANTINE_VIEW} AS
@@ -251,7 +264,7 @@ def _reconcile_lines(con: duckdb.DuckDBPyConnection, file: SourceFile) -> tuple[
                     AND line NOT IN (SELECT l FROM covered)),
                (SELECT min(line) FROM _ld_lines WHERE coalesce(text, '') <> '' OR problem IS NOT NULL)"""
     ).fetchone()
-    header = 1 if file.table.format == "csv" else 0
+    header = 1 if file.format == "csv" else 0
     if covered != distinct or total != covered + blank + header:
         raise ReconciliationError(
             f"physical lines do not reconcile: {total} line(s) in the file, {covered} in records "
@@ -405,7 +418,8 @@ def _csv_records(con: duckdb.DuckDBPyConnection, header_line: int, n_fields: int
         FROM placed WHERE start IS NULL AND NOT (coalesce(text, '') = '' AND problem IS NULL)
         UNION ALL
         SELECT start, max(line), string_agg(coalesce(text, ''), chr(10) ORDER BY line), min(problem), false
-        FROM placed WHERE start IS NOT NULL GROUP BY start""",
+        FROM placed WHERE start IS NOT NULL GROUP BY start
+        ORDER BY line""",
         [unterminated],
     )
 
@@ -531,6 +545,116 @@ def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
     _validate(con, table, structural, values, nonscalar=nonscalar)
 
 
+#: Rows per Arrow batch read from a Parquet file (the file is streamed, never read whole).
+PARQUET_BATCH_ROWS = 65_536
+
+
+def _parquet_batches(file: SourceFile) -> pa.RecordBatchReader:
+    """The rows of a Parquet file as a stream of Arrow batches with a first column ``__row``
+    (1-based row number), read by pyarrow from the literal path.
+
+    Raises:
+        UnreadableFileError: the file is not a readable Parquet file.
+    """
+    import pyarrow.parquet as pq  # only when a Parquet file lands
+
+    try:
+        pf = pq.ParquetFile(file.path)
+    except (OSError, pa.ArrowException) as e:
+        raise UnreadableFileError(f"not a readable Parquet file ({e})", file=file.source_file) from e
+    schema = pa.schema([pa.field("__row", pa.int64()), *pf.schema_arrow])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        first = 1
+        try:
+            for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                rows = pa.array(np.arange(first, first + batch.num_rows, dtype=np.int64))
+                first += batch.num_rows
+                yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=schema)
+        except (OSError, pa.ArrowException) as e:
+            raise UnreadableFileError(
+                f"corrupt Parquet data after row {first - 1:,} ({e}); nothing of this file was loaded",
+                file=file.source_file,
+            ) from e
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+def _parquet_text_sql(col: str, arrow_type: pa.DataType, logical: str) -> tuple[str, str | None, str | None]:
+    """How a Parquet column's value is judged: as the text a CSV field would hold.
+
+    Args:
+        col: SQL of the column.
+        arrow_type: its Parquet (Arrow) type.
+        logical: the contract column's logical type.
+
+    Returns:
+        (SQL of the value as text, SQL predicate true when the value is a nested object or
+        list (or None), SQL predicate true when the value is bytes that are not UTF-8 (or None)).
+        Decimals lose trailing zeros after the point (``12.5000`` is ``12.5``); timestamps in
+        nanoseconds are read at microsecond precision, as the warehouse holds them; a float
+        holding a whole number is that integer for an integer column (``3.0`` is ``3``: a
+        nullable integer column written by pandas is float).
+    """
+    if pa.types.is_floating(arrow_type) and logical == "integer":
+        whole = f"({col} = trunc({col}) AND abs({col}) < 9007199254740992)"
+        return (
+            f"CASE WHEN {whole} THEN CAST(CAST({col} AS BIGINT) AS VARCHAR) ELSE CAST({col} AS VARCHAR) END",
+            None,
+            None,
+        )
+    if pa.types.is_nested(arrow_type):
+        return f"CAST({col} AS VARCHAR)", f"({col} IS NOT NULL)", None
+    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+        return f"try(decode({col}))", None, f"({col} IS NOT NULL AND try(decode({col})) IS NULL)"
+    if pa.types.is_decimal(arrow_type) and arrow_type.scale > 0:
+        text = f"CAST({col} AS VARCHAR)"
+        return f"rtrim(rtrim({text}, '0'), '.')", None, None
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz is None:
+        return f"CAST(CAST({col} AS TIMESTAMP) AS VARCHAR)", None, None
+    return f"CAST({col} AS VARCHAR)", None, None
+
+
+def _check_parquet(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
+    """Temp table ``_ld_checked`` for a Parquet file, after checking its column names.
+
+    Each row is a record numbered by its 1-based row number (``line``); every value is judged
+    as the text a CSV field would hold (``_parquet_text_sql``), by the same rules, so a Parquet
+    column of the wrong type is quarantined value by value like a CSV field. The quarantined
+    record's text is the row as a JSON object of those texts.
+
+    Raises:
+        UnreadableFileError: not a readable Parquet file.
+        SchemaMismatchError: missing, unknown or duplicated columns.
+    """
+    table = file.table
+    reader = _parquet_batches(file)
+    names = reader.schema.names[1:]
+    positions = match_header(table, names, file.source_file)
+    con.register("_ld_parquet", reader)
+    try:
+        texts, values, nonscalar, not_utf8 = [], {}, {}, []
+        for c, p in zip(table.columns, positions, strict=True):
+            field = reader.schema.field(p + 1)
+            text, nested, invalid = _parquet_text_sql(ident(field.name), field.type, c.type)
+            texts.append(f"__p{p} := {text}")
+            values[c.name] = f"p.__p{p}"
+            nonscalar[c.name] = f"coalesce({nested}, false)" if nested else "false"
+            if invalid:
+                not_utf8.append(invalid)
+        record = "json_object(" + ", ".join(f"{sql_string(c.name)}, {values[c.name]}" for c in table.columns) + ")"
+        problem = "NULL"
+        if not_utf8:
+            problem = f"CASE WHEN {' OR '.join(not_utf8)} THEN {sql_string(REASON_INVALID_UTF8)} END"
+        structural = f"""
+            SELECT line, line AS last_line, CAST({record} AS VARCHAR) AS text, struct,
+                   CAST(NULL AS VARCHAR) AS struct_column, p
+            FROM (SELECT "__row" AS line, {problem} AS struct, struct_pack({", ".join(texts)}) AS p FROM _ld_parquet)"""
+        _validate(con, table, structural, values, nonscalar=nonscalar)
+    finally:
+        con.unregister("_ld_parquet")
+
+
 def _validate(
     con: duckdb.DuckDBPyConnection,
     table: Table,
@@ -544,10 +668,17 @@ def _validate(
     norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
     typed = [f"{typed_sql(c, f'__v{i}')} AS __t{i}" for i, c in enumerate(table.columns)]
     errors = ["{'column_name': struct_column, 'reason': struct}"]
+    fits = ["struct IS NULL"]
     for i, c in enumerate(table.columns):
         ns = nonscalar[c.name] if nonscalar else None
         reason = reason_sql(c, f"__v{i}", f"__t{i}", ns)
         errors.append(f"{{'column_name': {sql_string(c.name)}, 'reason': CASE WHEN struct IS NULL THEN {reason} END}}")
+        fits.append(fits_sql(c, f"__v{i}", f"__t{i}", ns))
+    # The reasons' text is built only for the records that do not fit (most records fit).
+    error_list = (
+        f"CASE WHEN {' AND '.join(fits)} THEN []::STRUCT(column_name VARCHAR, reason VARCHAR)[] "
+        f"ELSE list_filter([{', '.join(errors)}], lambda e: e.reason IS NOT NULL) END"
+    )
     outputs = [f"__t{i} AS {ident(c.name)}" for i, c in enumerate(table.columns)]
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _ld_checked AS
@@ -556,7 +687,7 @@ def _validate(
         t AS (SELECT *, {", ".join(typed)} FROM v)
         SELECT line, CASE WHEN len(errors) > 0 THEN text END AS raw_line, * EXCLUDE (line, text)
         FROM (SELECT line, last_line, text, {", ".join(outputs)},
-                     list_filter([{", ".join(errors)}], lambda e: e.reason IS NOT NULL) AS errors
+                     {error_list} AS errors
               FROM t)"""
     )
 

@@ -207,6 +207,23 @@ def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = N
     return "(CASE " + " ".join(whens) + " END)"
 
 
+def fits_sql(column: Column, value: str, typed: str, nonscalar: str | None = None) -> str:
+    """SQL predicate true exactly when ``reason_sql`` of the same arguments is NULL (the value
+    fits), without building any reason text: no rule of the module docstring is broken.
+
+    Args:
+        column, value, typed, nonscalar: as for ``reason_sql``.
+    """
+    parts = []
+    if column.required:
+        parts.append(f"{value} IS NOT NULL")
+    if nonscalar is not None:
+        parts.append(f"NOT coalesce({nonscalar}, false)")
+    if column.type != "string":
+        parts.append(f"({value} IS NULL OR {typed} IS NOT NULL)")
+    return "(" + " AND ".join(parts) + ")" if parts else "true"
+
+
 def outside_accepted_values_sql(column: Column, typed: str) -> str | None:
     """SQL predicate true when a present value is not in the column's ``accepted_values``;
     None for columns without a closed list. Used for warnings only (see module docstring)."""

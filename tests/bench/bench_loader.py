@@ -1,0 +1,159 @@
+"""Loader speed and memory per feed, next to DuckDB's bare typed read of the same files.
+
+For every contract table with files in the landing directory, two child processes are
+measured (``measure.run_measured``: wall, CPU, peak RSS):
+
+- **bare**: DuckDB reads the table's files with its own typed reader (``read_csv`` /
+  ``read_json`` with the contract's warehouse types) into a table of a fresh database;
+- **loader**: ``python -m loaders load --tables <table>`` into a fresh database.
+
+The ratio ``bare wall / loader wall`` is the loader's share of DuckDB's read rate (the
+target is >= 0.70 for every feed). Writes JSON (``--json-out``) and prints a table.
+
+Usage::
+
+    python tests/bench/bench_loader.py --source-dir /tmp/landing
+    python tests/bench/bench_loader.py --orders 100000   # generates the landing set first
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from measure import run_measured
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from loaders.contract import DUCKDB_TYPES, load_contract  # noqa: E402
+from loaders.discovery import table_files  # noqa: E402
+
+_BARE = """
+import duckdb, json, sys
+files, fmt, columns, db = json.loads(sys.argv[1])
+con = duckdb.connect(db)
+con.execute("SET TimeZone = 'UTC'")
+con.execute("SET enable_progress_bar = false")
+cols = "{" + ", ".join(f"'{n}': '{t}'" for n, t in columns) + "}"
+paths = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+if fmt == "csv":
+    src = f"read_csv({paths}, header = true, columns = {cols})"
+else:
+    src = f"read_json({paths}, format = 'newline_delimited', columns = {cols})"
+con.execute(f"CREATE TABLE t AS SELECT * FROM {src}")
+print(con.execute("SELECT count(*) FROM t").fetchone()[0])
+"""
+
+
+def _files_by_table(source_dir: Path) -> dict[str, tuple[str, list[str], list[tuple[str, str]]]]:
+    """Table name -> (format, file paths, [(column, DuckDB type)]) for the tables with files."""
+    contract = load_contract()
+    out = {}
+    for table in contract.tables:
+        files = sorted(str(f) for f in table_files(source_dir, table))
+        if files:
+            cols = [(c.name, DUCKDB_TYPES[c.type]) for c in table.columns]
+            out[table.name] = (table.format, files, cols)
+    return out
+
+
+def bench(source_dir: Path, work: Path) -> list[dict]:
+    """Measure bare read and loader per table.
+
+    Returns:
+        One dict per table: ``table``, ``bytes`` (size of its files), ``rows``, ``bare_s``,
+        ``loader_s`` (wall seconds), ``bare_cpu_s``, ``loader_cpu_s``, ``ratio`` (bare_s /
+        loader_s), ``cpu_ratio`` (bare_cpu_s / loader_cpu_s: steadier than wall time on a shared
+        machine), ``bare_rss_mb``, ``loader_rss_mb`` (peak RSS, MiB).
+
+    Raises:
+        RuntimeError: a child process failed (its stderr is in the message).
+    """
+    results = []
+    py = sys.executable
+    for name, (fmt, files, cols) in _files_by_table(source_dir).items():
+        bare_db, load_db = work / f"bare-{name}.duckdb", work / f"load-{name}.duckdb"
+        bare = run_measured([py, "-c", _BARE, json.dumps([files, fmt, cols, str(bare_db)])], cwd=REPO)
+        if bare.returncode:
+            raise RuntimeError(f"bare read of {name} failed: {bare.stderr}")
+        env = dict(os.environ, DUCKDB_PATH=str(load_db))
+        cmd = [py, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(source_dir)]
+        loader = run_measured([*cmd, "--tables", name, "--quiet", "--database", str(load_db)], cwd=REPO, env=env)
+        if loader.returncode not in (0, 4):
+            raise RuntimeError(f"loader on {name} failed ({loader.returncode}): {loader.stderr}")
+        results.append(
+            {
+                "table": name,
+                "bytes": sum(Path(f).stat().st_size for f in files),
+                "rows": int(bare.stdout.strip()),
+                "bare_s": round(bare.wall_s, 3),
+                "loader_s": round(loader.wall_s, 3),
+                "bare_cpu_s": round(bare.cpu_s, 3),
+                "loader_cpu_s": round(loader.cpu_s, 3),
+                "ratio": round(bare.wall_s / loader.wall_s, 3),
+                "cpu_ratio": round(bare.cpu_s / loader.cpu_s, 3),
+                "bare_rss_mb": round(bare.peak_rss_mb, 1),
+                "loader_rss_mb": round(loader.peak_rss_mb, 1),
+            }
+        )
+        for db in (bare_db, load_db):
+            db.unlink(missing_ok=True)
+    return results
+
+
+def _table(results: list[dict]) -> str:
+    head = (
+        f"{'table':<14}{'rows':>11}{'bare s':>9}{'loader s':>10}{'ratio':>7}{'cpu ratio':>10}"
+        f"{'bare MiB':>10}{'loader MiB':>12}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        lines.append(
+            f"{r['table']:<14}{r['rows']:>11,}{r['bare_s']:>9.2f}{r['loader_s']:>10.2f}{r['ratio']:>7.2f}"
+            f"{r['cpu_ratio']:>10.2f}{r['bare_rss_mb']:>10.0f}{r['loader_rss_mb']:>12.0f}"
+        )
+    bare, load = sum(r["bare_s"] for r in results), sum(r["loader_s"] for r in results)
+    cpu = sum(r["bare_cpu_s"] for r in results) / sum(r["loader_cpu_s"] for r in results)
+    rows = sum(r["rows"] for r in results)
+    lines.append(f"{'all':<14}{rows:>11,}{bare:>9.2f}{load:>10.2f}{bare / load:>7.2f}{cpu:>10.2f}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Parse arguments, generate a landing set when ``--orders`` is given, measure, print, write JSON."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--source-dir", type=Path, help="an existing landing directory")
+    g.add_argument("--orders", type=int, help="generate a landing set of this many orders (seed 42) first")
+    p.add_argument("--json-out", type=Path, default=REPO / "build" / "bench_loader.json")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-loader-") as tmp:
+        work = Path(tmp)
+        source = args.source_dir
+        if source is None:
+            source = work / "landing"
+            gen = run_measured(
+                [sys.executable, "-m", "generator", "--out", str(source), "--orders", str(args.orders), "--seed", "42"],
+                cwd=REPO,
+            )
+            if gen.returncode:
+                raise RuntimeError(f"generator failed: {gen.stderr}")
+        results = bench(source, work)
+        if args.source_dir is None:
+            shutil.rmtree(source, ignore_errors=True)
+    print(_table(results))
+    args.json_out.parent.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
+    args.json_out.write_text(json.dumps({"load_average": load, "feeds": results}, indent=2) + "\n")
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; JSON in {args.json_out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
