@@ -280,3 +280,10 @@ gcpemu-lock: | $(UV) ## re-resolve requirements/gcp-emulators.in into requiremen
 
 gcp-test: setup $(GCPEMU_VENV)/.installed ## BigQuery/GCS tests only: offline compile check, config units, emulated runs
 	$(PY) -m pytest -q tests/unit/test_bigquery_*.py tests/integration/test_bigquery_compile.py tests/integration/test_emulated_*.py
+
+# The cross-engine comparison against a real project: seeds/ loaded and built in datasets prefixed
+# DBT_SCHEMA_PREFIX (default bq_smoke_), every model compared with the DuckDB build. Needs
+# GCP_PROJECT_ID, LANDING_BUCKET and Google credentials; the test says what is missing and skips.
+.PHONY: bq-smoke
+bq-smoke: setup ## same rows on DuckDB and a real BigQuery project (skipped without credentials)
+	BQ_SMOKE=1 $(PY) -m pytest -q -rs tests/integration/test_cross_engine.py::test_real_bigquery_matches_duckdb
