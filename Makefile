@@ -359,3 +359,10 @@ test-extra:: predictions-lint
 
 predictions-test: $(PRED_TEST_VENV)/.installed ## CDNOW parameter check, holdout, forecast backtest, determinism
 	$(PRED_ENV) $(PRED_TEST_VENV)/bin/python -m pytest -p no:cacheprovider -o addopts='-ra --strict-markers' tests/predictions
+
+# The cross-engine comparison against a real project: seeds/ loaded and built in datasets prefixed
+# DBT_SCHEMA_PREFIX (default bq_smoke_), every model compared with the DuckDB build. Needs
+# GCP_PROJECT_ID, LANDING_BUCKET and Google credentials; the test says what is missing and skips.
+.PHONY: bq-smoke
+bq-smoke: setup ## same rows on DuckDB and a real BigQuery project (skipped without credentials)
+	BQ_SMOKE=1 $(PY) -m pytest -q -rs tests/integration/test_cross_engine.py::test_real_bigquery_matches_duckdb

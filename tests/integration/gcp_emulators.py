@@ -9,6 +9,10 @@ that is always killed on exit:
 - ``bqemulator``: the BigQuery REST API on DuckDB, with ``BQEMU_GCS_LOCAL_ROOT`` pointed at
   the storage emulator's object directory so load jobs read ``gs://`` URIs from it.
 
+``emulated_bigquery_project`` runs both for one project the way the loaders and dbt meet them
+in production: a landing bucket, the loaders' environment variables, a dbt profile whose
+BigQuery target talks to the emulator, and ``raw.events_stream`` as Terraform creates it.
+
 These are emulations: what they cannot show (partition pruning, policy tags, IAM, dynamic
 ``insert_overwrite``) is covered by unit tests of the generated configuration instead.
 """
@@ -20,18 +24,52 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EMU_VENV = REPO_ROOT / ".venv-gcpemu"
 EMU_BIN = EMU_VENV / "bin"
 #: Longest wait for an emulator to answer its first request (seconds).
 START_TIMEOUT_S = 60.0
+#: Project id, landing bucket and raw dataset of an emulated project.
+EMULATED_PROJECT = "emulated-project"
+EMULATED_BUCKET = "landing"
+EMULATED_RAW_DATASET = "raw"
+#: Left out of emulated builds: dbt unit tests (they test model logic and run on DuckDB) and the
+#: prediction marts (BigQuery ML, which the emulator cannot run; compiled offline instead).
+EMULATOR_EXCLUDES = ("resource_type:unit_test", "path:models/marts/predictions")
+#: bqemulator cannot parse contract DDL (CREATE TABLE t (cols ...) AS SELECT).
+EMULATION_VARS = {"enforce_contracts": False}
+DBT_DIR = REPO_ROOT / "dbt"
+#: dbt of the environment running the tests.
+DBT = Path(sys.executable).parent / "dbt"
+
+_PROFILE = """
+ecommerce_warehouse:
+  target: bigquery
+  outputs:
+    bigquery:
+      type: bigquery
+      method: oauth-secrets
+      token: emulated-no-google
+      project: {project}
+      dataset: analytics
+      location: EU
+      threads: 4
+      api_endpoint: {endpoint}
+      job_retries: 0
+      # The emulator runs a query inside the jobs.insert request: wait for it instead of timing
+      # out after dbt's default minute and resubmitting the same query.
+      job_creation_timeout_seconds: 3600
+"""
 
 _SPATIAL = (
     "import duckdb, pathlib, duckdb_extension_spatial as s; "
@@ -195,3 +233,109 @@ def bigquery_emulator(workdir: Path, *, project: str, gcs_root: Path | None = No
     probe = f"/bigquery/v2/projects/{project}/datasets"
     with _run("bqemulator", argv, _clean_env(extra), workdir, port, probe) as emu:
         yield emu
+
+
+@dataclass
+class EmulatedProject:
+    """A BigQuery project on bqemulator with its landing bucket on gcp-storage-emulator.
+
+    ``dbt_env`` is the environment for ``dbt --target bigquery`` against the emulator (its own
+    profiles, target and log directories under ``workdir``); ``gcs_root`` is the directory that
+    ``gs://<bucket>/<object>`` resolves under (exports land there as plain files).
+    """
+
+    project: str
+    bigquery: Emulator
+    storage: Emulator
+    gcs_root: Path
+    workdir: Path
+    dbt_env: dict[str, str] = field(default_factory=dict)
+
+    def client(self):
+        """A ``google.cloud.bigquery.Client`` of the emulator (anonymous credentials)."""
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import bigquery
+
+        return bigquery.Client(
+            project=self.project,
+            credentials=AnonymousCredentials(),
+            client_options=ClientOptions(api_endpoint=self.bigquery.url),
+        )
+
+    def dbt(self, *args: str) -> str:
+        """Run ``dbt <args>`` in dbt/ with ``dbt_env``; fail the test with its output tail unless it exits 0.
+
+        Returns:
+            dbt's stdout.
+        """
+        proc = subprocess.run([str(DBT), *args], env=self.dbt_env, cwd=DBT_DIR, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+        return proc.stdout
+
+
+def create_events_stream_table(client, project: str, dataset: str = EMULATED_RAW_DATASET) -> str:
+    """Create ``<dataset>.events_stream`` with the columns the Pub/Sub BigQuery subscription writes
+    (write-metadata on: subscription_name, message_id, publish_time, data, attributes), as
+    ``terraform/pubsub.tf`` declares it. Returns the table id ``project.dataset.events_stream``."""
+    from google.cloud import bigquery
+
+    schema = [
+        bigquery.SchemaField("subscription_name", "STRING"),
+        bigquery.SchemaField("message_id", "STRING"),
+        bigquery.SchemaField("publish_time", "TIMESTAMP"),
+        bigquery.SchemaField("data", "STRING"),
+        bigquery.SchemaField("attributes", "STRING"),
+    ]
+    table_id = f"{project}.{dataset}.events_stream"
+    client.create_table(bigquery.Table(table_id, schema=schema))
+    return table_id
+
+
+@contextlib.contextmanager
+def emulated_bigquery_project(workdir: Path, project: str = EMULATED_PROJECT) -> Iterator[EmulatedProject]:
+    """Start gcp-storage-emulator and bqemulator for ``project`` with everything the loaders and
+    dbt need, and stop both on exit.
+
+    Inside the block the loaders' variables point at the emulators (``STORAGE_EMULATOR_HOST``,
+    ``BIGQUERY_EMULATOR_HOST``, ``GCP_PROJECT_ID``, ``LANDING_BUCKET``, ``RAW_DATASET``; restored on
+    exit), the landing bucket exists, and ``dbt_env`` holds a profile for the emulator.
+
+    Args:
+        workdir: directory for the emulators' data and logs and dbt's profile, target and logs.
+        project: project id.
+
+    Yields:
+        The running ``EmulatedProject``.
+
+    Raises:
+        EmulatorUnavailable: ``.venv-gcpemu`` is missing or an emulator did not start.
+    """
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    gcs_dir = workdir / "gcs"
+    gcs_root = gcs_dir / ".cloudstorage"
+    gcs_root.mkdir(parents=True, exist_ok=True)
+    with (
+        storage_emulator(gcs_dir) as st,
+        bigquery_emulator(workdir / "bq", project=project, gcs_root=gcs_root) as bq,
+        pytest.MonkeyPatch.context() as mp,
+    ):
+        mp.setenv("STORAGE_EMULATOR_HOST", st.url)
+        mp.setenv("BIGQUERY_EMULATOR_HOST", bq.url)
+        mp.setenv("GCP_PROJECT_ID", project)
+        mp.setenv("LANDING_BUCKET", EMULATED_BUCKET)
+        mp.setenv("RAW_DATASET", EMULATED_RAW_DATASET)
+        storage.Client(project=project, credentials=AnonymousCredentials()).create_bucket(EMULATED_BUCKET)
+        profiles = workdir / "profiles"
+        profiles.mkdir(parents=True, exist_ok=True)
+        (profiles / "profiles.yml").write_text(_PROFILE.format(project=project, endpoint=bq.url))
+        env = {k: v for k, v in os.environ.items() if k not in ("BIGQUERY_EMULATOR_HOST", "DBT_TARGET")}
+        env.update(  # dbt talks to the emulator through the profile's api_endpoint
+            DBT_PROFILES_DIR=str(profiles),
+            DBT_TARGET_PATH=str(workdir / "target"),
+            DBT_LOG_PATH=str(workdir / "logs"),
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        )
+        yield EmulatedProject(project=project, bigquery=bq, storage=st, gcs_root=gcs_root, workdir=workdir, dbt_env=env)

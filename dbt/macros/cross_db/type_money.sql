@@ -1,6 +1,6 @@
 {% macro type_money() -%}
     {#- The SQL type of every *_amount column: exact decimal with 2 places (the contract's
-        `decimal`: DECIMAL(18,2) on DuckDB, NUMERIC on BigQuery). -#}
+        `decimal`): DECIMAL(18,2) on DuckDB, NUMERIC(18,2) on BigQuery. -#}
     {{ return(adapter.dispatch('type_money', 'ecommerce_warehouse')()) }}
 {%- endmacro %}
 
@@ -9,5 +9,6 @@
 {%- endmacro %}
 
 {% macro bigquery__type_money() -%}
-    numeric
+    {#- Parameterised: a cast rounds to 2 places half away from zero, as DECIMAL(18,2) does. -#}
+    numeric(18, 2)
 {%- endmacro %}

@@ -74,10 +74,7 @@ final as (
         cast(discount_amount as {{ type_money() }}) as discount_amount,
         cast(return_amount as {{ type_money() }}) as return_amount,
         cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
-        cast(
-            case when net_order_count > 0 then net_sales_amount / net_order_count end
-            as {{ type_money() }}
-        ) as average_order_value_amount,
+        {{ divide_money('net_sales_amount', 'net_order_count') }} as average_order_value_amount,
         cast(
             {{ dbt.datediff('last_order_date', 'observation_date', 'day') }}
             as {{ dbt.type_bigint() }}

@@ -3,7 +3,9 @@
     stitched to that customer, or the visitor that fired the order's purchase event) that
     started at most `attribution_lookback_days` before the order and not after it.
     Last non-direct click (Google Analytics): the latest candidate whose channel group is not
-    Direct, else the latest Direct one. First touch: the earliest candidate.
+    Direct, else the latest Direct one. First touch: the earliest candidate. Sessions that
+    start at the same time are ordered by visitor id, then session id (business values, not
+    hashes).
     Without any candidate session, both models fall back to the UTM source/medium/campaign the
     shop captured at checkout (classified with the same channel rules); without those either,
     the order is Unattributed. -#}
@@ -87,6 +89,7 @@ candidates as (
         sessions.traffic_source,
         sessions.traffic_medium,
         sessions.utm_campaign,
+        sessions.anonymous_id,
         sessions.session_started_at
 
     from candidate_pairs
@@ -110,11 +113,12 @@ ranked as (
             order by
                 case when channel_group = 'Direct' then 1 else 0 end,
                 session_started_at desc,
+                anonymous_id desc,
                 session_id desc
         ) as last_non_direct_rank,
         row_number() over (
             partition by order_id
-            order by session_started_at asc, session_id asc
+            order by session_started_at asc, anonymous_id asc, session_id asc
         ) as first_touch_rank,
         count(*) over (partition by order_id) as candidate_session_count
 

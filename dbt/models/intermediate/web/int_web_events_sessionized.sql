@@ -3,7 +3,8 @@
     an event carrying the tracker's session_id belongs to that session; events without one
     are grouped per visitor (anonymous_id) and a new session starts after more than
     `web_session_timeout_minutes` (default 30) of inactivity. A derived session's id is a hash of
-    the visitor and the session's first event time, so it does not change when more history
+    the visitor and the session's first event time (ISO 8601 text, the same on every engine),
+    so it does not change when more history
     is processed (an incremental run only has to re-read one timeout window before its start).
     Tracked and untracked events are handled in two branches and unioned (no join back). -#}
 with
@@ -88,7 +89,7 @@ derived_sessions as (
     select
         event_id,
         {{ dbt.hash(dbt.concat([
-            "anonymous_id", "'|'", dbt.cast("session_started_at", dbt.type_string()),
+            "anonymous_id", "'|'", format_timestamp_iso("session_started_at"),
         ])) }} as session_id,
         anonymous_id,
         customer_id,

@@ -109,7 +109,7 @@ final as (
     select
         {{ dbt.hash(dbt.concat([
             dbt.cast('scored.product_id', dbt.type_string()), "'|'", 'scored.metric_name', "'|'",
-            dbt.cast('scored.activity_hour_at', dbt.type_string()),
+            format_timestamp_iso('scored.activity_hour_at'),
         ])) }} as alert_id,
         scored.product_id,
         scored.metric_name,

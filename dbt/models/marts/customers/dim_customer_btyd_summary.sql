@@ -85,7 +85,7 @@ final as (
             as {{ dbt.type_bigint() }}
         ) as t,
         cast(
-            case when frequency > 0 then repeat_net_sales_amount / frequency else 0 end
+            case when frequency > 0 then {{ divide_money('repeat_net_sales_amount', 'frequency') }} else 0 end
             as {{ type_money() }}
         ) as monetary_value,
         first_purchase_date,

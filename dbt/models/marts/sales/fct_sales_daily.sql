@@ -90,12 +90,8 @@ final as (
             daily_sales.net_sales_amount + daily_sales.shipping_amount + daily_sales.tax_amount
             as {{ type_money() }}
         ) as total_sales_amount,
-        cast(
-            case
-                when daily_sales.net_order_count > 0
-                    then daily_sales.net_sales_amount / daily_sales.net_order_count
-            end as {{ type_money() }}
-        ) as average_order_value_amount
+        {{ divide_money('daily_sales.net_sales_amount', 'daily_sales.net_order_count') }}
+            as average_order_value_amount
 
     from daily_sales
     left join daily_customers

@@ -116,7 +116,7 @@ final as (
         cast(discount_amount as {{ type_money() }}) as discount_amount,
         cast(return_amount as {{ type_money() }}) as return_amount,
         cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
-        cast(net_sales_amount / nullif(net_order_count, 0) as {{ type_money() }}) as average_order_value_amount,
+        {{ divide_money('net_sales_amount', 'net_order_count') }} as average_order_value_amount,
         cast(previous_month_net_sales_amount as {{ type_money() }}) as previous_month_net_sales_amount,
         cast(previous_year_net_sales_amount as {{ type_money() }}) as previous_year_net_sales_amount,
         {{ growth_rate('net_sales_amount', 'previous_month_net_sales_amount') }} as net_sales_mom_growth_rate,

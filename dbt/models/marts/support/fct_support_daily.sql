@@ -2,7 +2,9 @@
     from the first ticket to the last ticket activity, for every channel x priority seen, zeros
     included). Volumes are dated on creation; resolutions and CSAT on the solve date; first
     response on the creation date. Backlog = tickets created up to the end of the day and not
-    solved by then. Sums and counts are kept beside the averages so they re-aggregate. -#}
+    solved by then. Sums and counts are kept beside the averages so they re-aggregate.
+    Durations are summed as whole seconds (exact, in any order) and turned into minutes and
+    hours by one division at the end, so every engine gives the same float. -#}
 with
 
 tickets as (
@@ -72,7 +74,7 @@ created as (
         priority,
         count(*) as created_ticket_count,
         sum(case when has_first_response then 1 else 0 end) as first_responded_ticket_count,
-        sum(first_response_minutes) as first_response_minutes_sum
+        sum(cast(round(first_response_minutes * 60) as {{ dbt.type_bigint() }})) as first_response_seconds_sum
 
     from tickets
     group by created_date, channel, priority
@@ -86,7 +88,7 @@ solved as (
         channel,
         priority,
         count(*) as solved_ticket_count,
-        sum(resolution_hours) as resolution_hours_sum,
+        sum(cast(round(resolution_hours * 3600) as {{ dbt.type_bigint() }})) as resolution_seconds_sum,
         sum(case when is_rated then 1 else 0 end) as rated_ticket_count,
         sum(case when is_satisfied then 1 else 0 end) as satisfied_ticket_count,
         sum(satisfaction_score) as satisfaction_score_sum
@@ -118,8 +120,9 @@ joined as (
         coalesce(created.created_ticket_count, 0) as created_ticket_count,
         coalesce(solved.solved_ticket_count, 0) as solved_ticket_count,
         coalesce(created.first_responded_ticket_count, 0) as first_responded_ticket_count,
-        coalesce(created.first_response_minutes_sum, 0) as first_response_minutes_sum,
-        coalesce(solved.resolution_hours_sum, 0) as resolution_hours_sum,
+        cast(coalesce(created.first_response_seconds_sum, 0) as {{ type_double() }}) / 60
+            as first_response_minutes_sum,
+        cast(coalesce(solved.resolution_seconds_sum, 0) as {{ type_double() }}) / 3600 as resolution_hours_sum,
         coalesce(solved.rated_ticket_count, 0) as rated_ticket_count,
         coalesce(solved.satisfied_ticket_count, 0) as satisfied_ticket_count,
         coalesce(solved.satisfaction_score_sum, 0) as satisfaction_score_sum,
