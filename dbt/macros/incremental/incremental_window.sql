@@ -39,6 +39,10 @@
 
 {% macro bigquery__incremental_window_start(column, lookback_days) -%}
     {#- _dbt_max_partition: a script variable dbt-bigquery declares as the table's latest partition
-        (a constant, so the read of the upstream and the MERGE both prune to the window). -#}
+        (a constant, so the read of the upstream and the MERGE both prune to the window).
+        Tables not partitioned (one row per key) use the subquery of the default. -#}
+    {%- if not config.get('partition_by') -%}
+        {{ return(default__incremental_window_start(column, lookback_days)) }}
+    {%- endif -%}
     coalesce(date_sub(_dbt_max_partition, interval {{ lookback_days }} day), date '1900-01-01')
 {%- endmacro %}
