@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path, default=None, help="parent of the temporary directory")
     p.add_argument("--json", type=Path, default=None, help="where to write the figures (JSON)")
     p.add_argument("--keep", action="store_true", help="keep the landing tree and warehouse")
+    p.add_argument("--repo", type=Path, default=REPO, help="checkout whose loaders and dbt project are measured")
     args = p.parse_args(argv)
+    repo = args.repo.resolve()
 
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-", dir=args.workdir))
     landing, base, day = work / "landing", work / "base", work / "day"
@@ -119,16 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     db.parent.mkdir()
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": str(repo),
         "DUCKDB_PATH": str(db),
         "DBT_TARGET_PATH": str(work / "dbt_target"),
         "DBT_LOG_PATH": str(work / "dbt_logs"),
-        "DBT_PROFILES_DIR": str(REPO / "dbt"),
-        "DBT_PROJECT_DIR": str(REPO / "dbt"),
+        "DBT_PROFILES_DIR": str(repo / "dbt"),
+        "DBT_PROJECT_DIR": str(repo / "dbt"),
         "DBT_TARGET": "duckdb",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    py, dbt_dir = sys.executable, REPO / "dbt"
+    py, dbt_dir = sys.executable, repo / "dbt"
     load = [py, "-m", "loaders", "load", "--target", "duckdb", "--quiet", "--source-dir"]
     build = [str(DBT), "build", "--quiet"]
     results: list[dict] = []
@@ -137,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         generate = [py, "-m", "loaders.generator", "--out", str(landing), "--orders", str(args.orders)]
         generate += ["--events-months", str(args.events_months), "--seed", str(args.seed), "--end", str(args.end)]
-        _step(results, "generate", generate, REPO, env)
+        _step(results, "generate", generate, repo, env)
         t0 = time.perf_counter()
         figures["split_rows"] = split_last_day(landing, base, day, args.end)
         figures["split_s"] = round(time.perf_counter() - t0, 1)
@@ -150,11 +152,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         figures["bare_read"] = json.loads(bare.stdout)
         (work / "bare.duckdb").unlink()
-        _step(results, "load base", [*load, str(base)], REPO, env)
+        _step(results, "load base", [*load, str(base)], repo, env)
         audit = _audit_seconds(db)
         _step(results, "full build", build, dbt_dir, env)
         _step(results, "no-op build", build, dbt_dir, env)
-        _step(results, "load one more day", [*load, str(day)], REPO, env)
+        _step(results, "load one more day", [*load, str(day)], repo, env)
         _step(results, "incremental build", build, dbt_dir, env)
         _step(results, "full refresh", [*build, "--full-refresh"], dbt_dir, env)
         replay_db = work / "replay" / db.name

@@ -29,11 +29,18 @@
 
 
 {% macro default__incremental_window_start(column, lookback_days) -%}
-    {#- An empty table (max is null) recomputes everything. -#}
-    (
+    {#- An empty table (max is null) recomputes everything. At run time the day is read first and
+        inlined as a literal, so DuckDB prunes row groups by their min/max on every read of the
+        window (a scalar subquery is not pushed into the scans); when parsing, the subquery. -#}
+    {%- set start_sql -%}
         select coalesce(cast({{ dbt.dateadd('day', -lookback_days, 'max(' ~ column ~ ')') }} as date), cast('1900-01-01' as date))
         from {{ this }}
-    )
+    {%- endset -%}
+    {%- if execute -%}
+        {%- set day = run_query(start_sql).columns[0].values()[0] -%}
+        {{ return("cast('" ~ day ~ "' as date)") }}
+    {%- endif -%}
+    ({{ start_sql }})
 {%- endmacro %}
 
 

@@ -46,7 +46,20 @@ carried_derived_events as (
 
 ),
 
+{%- endif %}
+
 carried_tracker_sessions as (
+
+    {#- empty on a full build: there are no earlier sessions -#}
+    select
+        tracker_session_id as session_id,
+        event_at as session_started_at
+
+    from events
+    where false
+    {%- if is_incremental() %}
+
+    union all
 
     select
         session_id,
@@ -58,10 +71,9 @@ carried_tracker_sessions as (
         and event_date < {{ window_start }}
         and session_id in (select events.tracker_session_id from events)
     group by session_id
+    {%- endif %}
 
 ),
-
-{%- endif %}
 
 tracked_events as (
 
@@ -93,19 +105,12 @@ tracked as (
         tracked_events.country_code,
         false as is_session_id_derived,
         tracked_events.event_date,
-        {%- if is_incremental() %}
-        coalesce(carried_tracker_sessions.session_started_at, tracked_events.first_event_at)
-            as session_started_at,
-        {%- else %}
-        tracked_events.first_event_at as session_started_at,
-        {%- endif %}
+        coalesce(carried_tracker_sessions.session_started_at, tracked_events.first_event_at) as session_started_at,
         tracked_events.event_at
 
     from tracked_events
-    {%- if is_incremental() %}
     left join carried_tracker_sessions
         on tracked_events.tracker_session_id = carried_tracker_sessions.session_id
-    {%- endif %}
 
 ),
 

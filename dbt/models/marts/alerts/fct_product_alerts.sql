@@ -84,14 +84,14 @@ candidates as (
         on activity.metric_name = history_starts.metric_name
     where
         activity.observed_count >= {{ var('alert_min_count') }}
-        and {{ dbt.datediff('history_starts.first_activity_date', 'activity.activity_date', 'day') }}
-        >= {{ baseline_days }}
         {%- if is_incremental() %}
         and (
             activity.activity_date >= {{ incremental_window_from() }}
             or activity.activity_date in (select stale_alert_days.alert_date from stale_alert_days)
         )
         {%- endif %}
+        and {{ dbt.datediff('history_starts.first_activity_date', 'activity.activity_date', 'day') }}
+        >= {{ baseline_days }}
 
 ),
 
