@@ -24,6 +24,17 @@
     {#- First day an incremental run recomputes: latest day in {{ this }} minus the lookback (days). -#}
     {%- set lookback = lookback_days if lookback_days is not none
         else config.get('incremental_lookback_days', var('incremental_lookback_days')) -%}
+    {%- if execute -%}
+        {#- A table built by an earlier version of the model may lack the day column: say so. -#}
+        {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- for name in modules.re.findall('[a-z_][a-z0-9_]*', column | lower) if name not in ('cast', 'as', 'date') -%}
+            {%- if existing and name not in existing -%}
+                {{ exceptions.raise_compiler_error(
+                    this ~ " has no column " ~ name ~ " (built by an earlier version of " ~ model.name
+                    ~ "): rebuild it once with dbt build --full-refresh --select " ~ model.name ~ "+") }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
     {{ return(adapter.dispatch('incremental_window_start', 'ecommerce_warehouse')(column, lookback | int)) }}
 {%- endmacro %}
 
