@@ -265,6 +265,18 @@ def test_identity_stitching_reaches_back(incremental_build):
     ]
 
 
+def test_attribution_windows_reach_days_before_the_window(incremental_build):
+    """Orders of the appended days credited to sessions that started before the first run's window
+    (2025-12-26): the attribution window reaches days that incremental runs do not recompute."""
+    con = duckdb.connect(str(incremental_build["db"]), read_only=True)
+    reaching_back = con.execute(
+        "SELECT count(*) FROM intermediate.int_orders_attributed AS a "
+        "JOIN intermediate.int_web_sessions_aggregated AS s ON a.first_touch_session_id = s.session_id "
+        f"WHERE a.order_date > DATE '{LAST_BASE_DAY}' AND s.session_date < DATE '2025-12-26'"
+    ).fetchone()[0]
+    assert reaching_back > 0
+
+
 def test_control_without_lookback_differs(split, full_build, tmp_path_factory):
     """With both lookbacks at 0 the late events and late order changes are missed: the test can fail."""
     work = tmp_path_factory.mktemp("control")

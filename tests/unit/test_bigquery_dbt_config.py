@@ -32,6 +32,7 @@ FROM_DAY = {
     "fct_web_conversion_daily": ("session_date", ["channel_group"], 3),
     "int_product_activity_hourly": ("activity_date", None, 45),
     "fct_product_alerts": ("alert_date", None, 45),
+    "int_orders_attributed": ("order_date", None, 45),
 }
 #: one row per key (incremental_by_key): model -> key
 BY_KEY = {"int_web_visitors_identified": "anonymous_id"}

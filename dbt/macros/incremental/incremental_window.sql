@@ -24,17 +24,6 @@
     {#- First day an incremental run recomputes: latest day in {{ this }} minus the lookback (days). -#}
     {%- set lookback = lookback_days if lookback_days is not none
         else config.get('incremental_lookback_days', var('incremental_lookback_days')) -%}
-    {%- if execute -%}
-        {#- A table built by an earlier version of the model may lack the day column: say so. -#}
-        {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-        {%- for name in modules.re.findall('[a-z_][a-z0-9_]*', column | lower) if name not in ('cast', 'as', 'date') -%}
-            {%- if existing and name not in existing -%}
-                {{ exceptions.raise_compiler_error(
-                    this ~ " has no column " ~ name ~ " (built by an earlier version of " ~ model.name
-                    ~ "): rebuild it once with dbt build --full-refresh --select " ~ model.name ~ "+") }}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
     {{ return(adapter.dispatch('incremental_window_start', 'ecommerce_warehouse')(column, lookback | int)) }}
 {%- endmacro %}
 
@@ -48,6 +37,15 @@
         from {{ this }}
     {%- endset -%}
     {%- if execute -%}
+        {#- A table built by an earlier version of the model may lack the day column: say so. -#}
+        {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- for name in modules.re.findall('[a-z_][a-z0-9_]*', column | lower) if name not in ('cast', 'as', 'date') -%}
+            {%- if existing and name not in existing -%}
+                {{ exceptions.raise_compiler_error(
+                    this ~ " has no column " ~ name ~ " (built by an earlier version of " ~ model.name
+                    ~ "): rebuild it once with dbt build --full-refresh --select " ~ model.name ~ "+") }}
+            {%- endif -%}
+        {%- endfor -%}
         {%- set day = run_query(start_sql).columns[0].values()[0] -%}
         {{ return("cast('" ~ day ~ "' as date)") }}
     {%- endif -%}
@@ -58,9 +56,13 @@
 {% macro bigquery__incremental_window_start(column, lookback_days) -%}
     {#- _dbt_max_partition: a script variable dbt-bigquery declares as the table's latest partition
         (a constant, so the read of the upstream and the MERGE both prune to the window).
-        Tables not partitioned (one row per key) use the subquery of the default. -#}
+        Tables not partitioned (one row per key) read their latest day in a scalar subquery. -#}
     {%- if not config.get('partition_by') -%}
-        {{ return(default__incremental_window_start(column, lookback_days)) }}
-    {%- endif -%}
+        (
+            select coalesce(date_sub(max({{ column }}), interval {{ lookback_days }} day), date '1900-01-01')
+            from {{ this }}
+        )
+    {%- else -%}
     coalesce(date_sub(_dbt_max_partition, interval {{ lookback_days }} day), date '1900-01-01')
+    {%- endif -%}
 {%- endmacro %}
