@@ -1,117 +1,205 @@
-"""Benchmark of the whole local pipeline: generate N orders -> load into DuckDB -> dbt build.
+"""Benchmark of the whole local pipeline at a given scale, each figure beside its baseline.
 
-Each step runs as a child process against a warehouse, dbt target and log directory of
-its own under a temporary directory (never build/ or dbt/target), and is timed (wall, CPU,
-peak RSS). Steps whose code is not there yet (loader CLI, dbt project) are reported as
-skipped rather than failing.
+Steps, each a child process timed for wall, CPU and peak RSS (``measure.run_measured``), against
+a warehouse, dbt target and log directory of its own under a temporary directory:
+
+1. generate N orders (``generator``); the last day is then split off (``landing_days``);
+2. DuckDB's bare read of the base files (``bare_read.py``): the loader's baseline;
+3. load the base files; 4. full ``dbt build``; 5. no-op build (nothing new: dbt's fixed cost);
+6. load the last day; 7. incremental build; 8. ``dbt build --full-refresh``;
+9. the SQL of that full refresh replayed straight in DuckDB (``replay_compiled.py``): dbt's baseline.
+
+Ratios: load / bare read (wall, CPU, and rows/s per feed from the load audit); the
+data-proportional part of the incremental build, (incremental - no-op) / (full refresh - no-op);
+full refresh / replay; load + full build wall; the largest peak RSS. Writes the figures as JSON
+(``--json``, default ``<workdir>/bench_pipeline.json``) and prints a table, with the load average.
 
 Usage: ``python tests/bench/bench_pipeline.py [--orders N] [--events-months M] [--keep]``
-(``make bench`` runs it with the defaults). Not collected by pytest.
+(``make bench ORDERS=N``). Not collected by pytest.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
 import tempfile
+import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
+from landing_days import split_last_day
 from measure import Measured, run_measured
 
 REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+DBT = REPO / ".venv" / "bin" / "dbt"
 
 
-def _steps(args: argparse.Namespace, work: Path) -> list[tuple[str, list[str], Path, str | None]]:
-    """(name, command, cwd, reason to skip or None) per step."""
-    landing = work / "landing"
-    dbt = REPO / ".venv" / "bin" / "dbt"
-    have_loader = (REPO / "loaders" / "__main__.py").exists()
-    have_dbt = (REPO / "dbt" / "dbt_project.yml").exists() and dbt.exists()
-    generate = [sys.executable, "-m", "generator", "--out", str(landing), "--orders", str(args.orders)]
-    generate += ["--events-months", str(args.events_months), "--seed", str(args.seed)]
-    load = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(landing)]
-    build = [str(dbt), "build", "--quiet"]
-    return [
-        ("generate", generate, REPO, None),
-        ("load (duckdb)", load, REPO, None if have_loader else "no loader CLI (loaders/__main__.py)"),
-        ("dbt build", build, REPO / "dbt", None if have_dbt else "no dbt project or dbt executable"),
-    ]
-
-
-def _raw_rows(db: Path) -> int | None:
-    """Total rows in the warehouse's raw tables, or None when it cannot be read."""
+def _audit_seconds(db: Path) -> dict[str, float]:
+    """Seconds the loader spent per table (raw._load_audit, files loaded or replaced), or {}."""
     try:
         con = duckdb.connect(str(db), read_only=True)
-        tables = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables "
-            "WHERE table_schema LIKE '%raw%' AND table_type = 'BASE TABLE'"
+        rows = con.execute(
+            "SELECT table_name, sum(duration_ms) / 1000.0 FROM raw._load_audit "
+            "WHERE status IN ('loaded', 'replaced') GROUP BY table_name"
         ).fetchall()
-        total = sum(con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0] for s, t in tables)
         con.close()
-        return total
+        return {t: float(s) for t, s in rows}
     except duckdb.Error:
-        return None
+        return {}
+
+
+def _step(results: list[dict], name: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> Measured:
+    """Run one measured step, record it in ``results`` and raise on failure."""
+    load_before = os.getloadavg()[0]
+    m = run_measured(cmd, cwd=cwd, env=env)
+    results.append(
+        {
+            "step": name,
+            "wall_s": round(m.wall_s, 2),
+            "cpu_s": round(m.cpu_s, 2),
+            "peak_rss_mb": round(m.peak_rss_mb),
+            "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "returncode": m.returncode,
+        }
+    )
+    print(f"  {name:<28} {m.wall_s:8.1f} s wall {m.cpu_s:8.1f} s CPU {m.peak_rss_mb:8.0f} MB", file=sys.stderr)
+    if m.returncode:
+        raise RuntimeError(f"{name} failed (exit {m.returncode}):\n{m.stdout[-4000:]}\n{m.stderr[-4000:]}")
+    return m
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
+
+
+def _ratios(steps: dict[str, dict], bare: dict, audit: dict[str, float], replay: dict) -> dict:
+    """The issue's target figures from the measured steps."""
+    load, read = steps["load base"], steps["bare read (duckdb)"]
+    noop, inc, full = steps["no-op build"], steps["incremental build"], steps["full refresh"]
+    per_feed = {
+        t: _ratio(v["seconds"], audit[t]) for t, v in bare.items() if audit.get(t) and v["seconds"] > 0
+    }  # bare seconds / loader seconds = loader rate as a share of DuckDB's
+    return {
+        "load_rate_vs_bare_read_wall": _ratio(read["wall_s"], load["wall_s"]),
+        "load_rate_vs_bare_read_cpu": _ratio(read["cpu_s"], load["cpu_s"]),
+        "load_rate_vs_bare_read_per_feed": per_feed,
+        "incremental_data_part_wall": _ratio(inc["wall_s"] - noop["wall_s"], full["wall_s"] - noop["wall_s"]),
+        "incremental_data_part_cpu": _ratio(inc["cpu_s"] - noop["cpu_s"], full["cpu_s"] - noop["cpu_s"]),
+        "incremental_vs_full_refresh_wall": _ratio(inc["wall_s"], full["wall_s"]),
+        "full_refresh_vs_replay_wall": _ratio(full["wall_s"], steps["replay compiled SQL"]["wall_s"]),
+        "full_refresh_vs_replay_cpu": _ratio(full["cpu_s"], steps["replay compiled SQL"]["cpu_s"]),
+        "replay_model_s": round(replay.get("model_seconds", 0), 2),
+        "replay_test_s": round(replay.get("test_seconds", 0), 2),
+        "load_plus_full_build_wall_s": round(load["wall_s"] + steps["full build"]["wall_s"], 1),
+        "noop_build_wall_s": noop["wall_s"],
+        "peak_rss_mb_max": max(s["peak_rss_mb"] for s in steps.values() if s["step"] != "generate"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the steps in order, stop at the first failure, print a table; exit 1 on failure."""
+    """Run the steps in order, print the table and ratios, write the JSON; exit 1 on failure."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--orders", type=int, default=200_000)
-    p.add_argument("--events-months", type=int, default=1)
+    p.add_argument("--orders", type=int, default=100_000)
+    p.add_argument("--events-months", type=int, default=3)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--end", type=date.fromisoformat, default=date(2025, 12, 31), help="last day; split off")
     p.add_argument("--workdir", type=Path, default=None, help="parent of the temporary directory")
+    p.add_argument("--json", type=Path, default=None, help="where to write the figures (JSON)")
     p.add_argument("--keep", action="store_true", help="keep the landing tree and warehouse")
+    p.add_argument("--repo", type=Path, default=REPO, help="checkout whose loaders and dbt project are measured")
     args = p.parse_args(argv)
+    repo = args.repo.resolve()
 
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-", dir=args.workdir))
-    db = work / "warehouse.duckdb"
+    landing, base, day = work / "landing", work / "base", work / "day"
+    db = work / "warehouse" / "warehouse.duckdb"
+    db.parent.mkdir()
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": str(repo),
         "DUCKDB_PATH": str(db),
         "DBT_TARGET_PATH": str(work / "dbt_target"),
         "DBT_LOG_PATH": str(work / "dbt_logs"),
-        "DBT_PROFILES_DIR": str(REPO / "dbt"),
-        "DBT_PROJECT_DIR": str(REPO / "dbt"),
+        "DBT_PROFILES_DIR": str(repo / "dbt"),
+        "DBT_PROJECT_DIR": str(repo / "dbt"),
+        "DBT_TARGET": "duckdb",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    results: list[tuple[str, Measured | None, str]] = []
-    failed = False
+    py, dbt_dir = sys.executable, repo / "dbt"
+    load = [py, "-m", "loaders", "load", "--target", "duckdb", "--quiet", "--source-dir"]
+    build = [str(DBT), "build", "--quiet"]
+    results: list[dict] = []
+    figures: dict = {"orders": args.orders, "events_months": args.events_months, "cpus": os.cpu_count()}
+    status = 0
     try:
-        for name, cmd, cwd, skip in _steps(args, work):
-            if skip or failed:
-                results.append((name, None, skip or "skipped after a failure"))
-                continue
-            m = run_measured(cmd, cwd=cwd, env=env)
-            note = "ok" if m.returncode == 0 else f"FAILED (exit {m.returncode})"
-            if name.startswith("load") and m.returncode == 0:
-                raw = _raw_rows(db)
-                note += f", {raw:,} raw rows" if raw is not None else ""
-            results.append((name, m, note))
-            if m.returncode:
-                failed = True
-                print(f"--- {name} output ---\n{m.stdout[-4000:]}\n{m.stderr[-4000:]}", file=sys.stderr)
-
-        scale = f"{args.orders:,} orders, {args.events_months} month(s) of events"
-        print(f"\npipeline benchmark: {scale}, {os.cpu_count()} CPUs")
-        print(f"{'step':<16} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12}  result")
-        total = 0.0
-        for name, m, note in results:
-            if m is None:
-                print(f"{name:<16} {'-':>8} {'-':>8} {'-':>12}  skipped: {note}")
-            else:
-                total += m.wall_s
-                print(f"{name:<16} {m.wall_s:>8.1f} {m.cpu_s:>8.1f} {m.peak_rss_mb:>12.0f}  {note}")
-        print(f"{'total':<16} {total:>8.1f}")
+        generate = [py, "-m", "generator", "--out", str(landing), "--orders", str(args.orders)]
+        generate += ["--events-months", str(args.events_months), "--seed", str(args.seed), "--end", str(args.end)]
+        _step(results, "generate", generate, repo, env)
+        t0 = time.perf_counter()
+        figures["split_rows"] = split_last_day(landing, base, day, args.end)
+        figures["split_s"] = round(time.perf_counter() - t0, 1)
+        bare = _step(
+            results,
+            "bare read (duckdb)",
+            [py, str(HERE / "bare_read.py"), str(base), str(work / "bare.duckdb")],
+            REPO,
+            env,
+        )
+        figures["bare_read"] = json.loads(bare.stdout)
+        (work / "bare.duckdb").unlink()
+        _step(results, "load base", [*load, str(base)], repo, env)
+        audit = _audit_seconds(db)
+        _step(results, "full build", build, dbt_dir, env)
+        _step(results, "no-op build", build, dbt_dir, env)
+        _step(results, "load one more day", [*load, str(day), "--add-landing-dir"], repo, env)
+        _step(results, "incremental build", build, dbt_dir, env)
+        _step(results, "full refresh", [*build, "--full-refresh"], dbt_dir, env)
+        replay_db = work / "replay" / db.name
+        replay_db.parent.mkdir()
+        shutil.copyfile(db, replay_db)
+        manifest = work / "dbt_target" / "manifest.json"
+        replayed = _step(
+            results,
+            "replay compiled SQL",
+            [py, str(HERE / "replay_compiled.py"), str(manifest), str(replay_db)],
+            REPO,
+            env,
+        )
+        figures["replay"] = json.loads(replayed.stdout)
+        replay_db.unlink()
+        figures["ratios"] = _ratios({r["step"]: r for r in results}, figures["bare_read"], audit, figures["replay"])
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
+        status = 1
+    finally:
+        figures["steps"] = results
+        out = args.json or (args.workdir or Path(tempfile.gettempdir())) / "bench_pipeline.json"
+        out.write_text(json.dumps(figures, indent=2, default=str))
+        _print(figures, out)
         if args.keep:
             print(f"kept: {work}")
-    finally:
-        if not args.keep:
+        else:
             shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return status
+
+
+def _print(figures: dict, out: Path) -> None:
+    """The steps as a table, then the ratios."""
+    print(
+        f"\npipeline benchmark: {figures['orders']:,} orders, {figures['events_months']} month(s) of events, "
+        f"{figures['cpus']} CPUs"
+    )
+    print(f"{'step':<22} {'wall s':>8} {'cpu s':>8} {'peak RSS MB':>12}  load avg (1 min, before/after)")
+    for r in figures["steps"]:
+        print(f"{r['step']:<22} {r['wall_s']:>8.1f} {r['cpu_s']:>8.1f} {r['peak_rss_mb']:>12}  {r['load_avg_1m']}")
+    for name, value in figures.get("ratios", {}).items():
+        print(f"  {name}: {value}")
+    print(f"figures: {out}")
 
 
 if __name__ == "__main__":

@@ -22,9 +22,20 @@ INCREMENTAL = {
     "fct_order_items": ("order_date", ["product_id", "customer_id"], 45, True),
     "fct_orders": ("order_date", ["customer_id"], 45, False),
     "fct_sales_daily": ("order_date", ["currency"], 45, False),
-    "fct_web_sessions": ("session_date", ["channel_group", "customer_id"], 3, False),
-    "fct_web_conversion_daily": ("session_date", ["channel_group"], 3, False),
 }
+#: models recomputed from a start day onwards (incremental_from_day): model -> (day column, clustering, lookback)
+FROM_DAY = {
+    "stg_web__events": ("event_date", ["anonymous_id"], 3),
+    "int_web_events_sessionized": ("event_date", ["anonymous_id"], 3),
+    "int_web_sessions_aggregated": ("session_date", ["channel_group"], 3),
+    "fct_web_sessions": ("session_date", ["channel_group", "customer_id"], 3),
+    "fct_web_conversion_daily": ("session_date", ["channel_group"], 3),
+    "int_product_activity_hourly": ("activity_date", None, 45),
+    "fct_product_alerts": ("alert_date", None, 45),
+    "int_orders_attributed": ("order_date", None, 45),
+}
+#: one row per key (incremental_by_key): model -> key
+BY_KEY = {"int_web_visitors_identified": "anonymous_id"}
 
 
 def _parse(tmp_path: Path, target: str, *extra: str, env: dict[str, str] | None = None) -> dict:
@@ -47,7 +58,16 @@ def bigquery_models(tmp_path_factory) -> dict:
 
 def test_incremental_facts_on_bigquery(bigquery_models):
     incremental = {n for n, m in bigquery_models.items() if m["config"]["materialized"] == "incremental"}
-    assert incremental == set(INCREMENTAL)
+    assert incremental == set(INCREMENTAL) | set(FROM_DAY) | set(BY_KEY)
+    for name, (column, cluster, lookback) in FROM_DAY.items():
+        c = bigquery_models[name]["config"]
+        assert c["incremental_strategy"] == "insert_overwrite", name
+        assert c["partition_by"] == {"field": column, "data_type": "date", "granularity": "day"}, name
+        assert (c["cluster_by"], c["incremental_lookback_days"], c["on_schema_change"]) == (cluster, lookback, "fail")
+        assert c.get("partitions") is None, name
+    for name, key in BY_KEY.items():
+        c = bigquery_models[name]["config"]
+        assert (c["incremental_strategy"], c["unique_key"], c.get("partition_by")) == ("merge", key, None), name
     for name, (column, cluster, lookback, rpf) in INCREMENTAL.items():
         c = bigquery_models[name]["config"]
         assert c["incremental_strategy"] == "insert_overwrite", name
@@ -82,6 +102,12 @@ def test_pii_policy_tag_only_on_pii_hash_columns(bigquery_models):
 def test_backfill_uses_static_partitions(tmp_path):
     models = _parse(tmp_path, "bigquery", "--vars", "{incremental_partitions: [2025-03-01, 2025-03-02]}")
     assert models["fct_order_items"]["config"]["partitions"] == ["date '2025-03-01'", "date '2025-03-02'"]
+    # recomputed from the earliest named day on: every partition from that day is replaced
+    assert models["fct_web_sessions"]["config"]["partitions"][:3] == [
+        "date '2025-03-01'",
+        "date '2025-03-02'",
+        "date '2025-03-03'",
+    ]
 
 
 def test_backfill_rejects_non_dates(tmp_path):
@@ -105,3 +131,5 @@ def test_same_models_are_incremental_on_duckdb(tmp_path):
             column,
         ), name
         assert c.get("partition_by") is None, name  # dbt-duckdb refuses BigQuery's partition_by dict
+    for name in FROM_DAY:
+        assert models[name]["config"]["incremental_strategy"] == "days_onwards", name

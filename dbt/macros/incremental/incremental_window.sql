@@ -29,16 +29,40 @@
 
 
 {% macro default__incremental_window_start(column, lookback_days) -%}
-    {#- An empty table (max is null) recomputes everything. -#}
-    (
+    {#- An empty table (max is null) recomputes everything. At run time the day is read first and
+        inlined as a literal, so DuckDB prunes row groups by their min/max on every read of the
+        window (a scalar subquery is not pushed into the scans); when parsing, the subquery. -#}
+    {%- set start_sql -%}
         select coalesce(cast({{ dbt.dateadd('day', -lookback_days, 'max(' ~ column ~ ')') }} as date), cast('1900-01-01' as date))
         from {{ this }}
-    )
+    {%- endset -%}
+    {%- if execute -%}
+        {#- A table built by an earlier version of the model may lack the day column: say so. -#}
+        {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+        {%- for name in modules.re.findall('[a-z_][a-z0-9_]*', column | lower) if name not in ('cast', 'as', 'date') -%}
+            {%- if existing and name not in existing -%}
+                {{ exceptions.raise_compiler_error(
+                    this ~ " has no column " ~ name ~ " (built by an earlier version of " ~ model.name
+                    ~ "): rebuild it once with dbt build --full-refresh --select " ~ model.name ~ "+") }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set day = run_query(start_sql).columns[0].values()[0] -%}
+        {{ return("cast('" ~ day ~ "' as date)") }}
+    {%- endif -%}
+    ({{ start_sql }})
 {%- endmacro %}
 
 
 {% macro bigquery__incremental_window_start(column, lookback_days) -%}
     {#- _dbt_max_partition: a script variable dbt-bigquery declares as the table's latest partition
-        (a constant, so the read of the upstream and the MERGE both prune to the window). -#}
+        (a constant, so the read of the upstream and the MERGE both prune to the window).
+        Tables not partitioned (one row per key) read their latest day in a scalar subquery. -#}
+    {%- if not config.get('partition_by') -%}
+        (
+            select coalesce(date_sub(max({{ column }}), interval {{ lookback_days }} day), date '1900-01-01')
+            from {{ this }}
+        )
+    {%- else -%}
     coalesce(date_sub(_dbt_max_partition, interval {{ lookback_days }} day), date '1900-01-01')
+    {%- endif -%}
 {%- endmacro %}

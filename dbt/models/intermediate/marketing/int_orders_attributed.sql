@@ -8,18 +8,81 @@
     hashes).
     Without any candidate session, both models fall back to the UTM source/medium/campaign the
     shop captured at checkout (classified with the same channel rules); without those either,
-    the order is Unattributed. -#}
+    the order is Unattributed.
+    Incremental runs recompute whole order days: from the window start W on (the order lookback:
+    orders change up to 45 days after they are placed), and every order day of the customers
+    that a visitor logged in from the last `incremental_lookback_days` on was ever identified as
+    (identity stitching changes their candidate sessions, however old the order). Sessions and
+    purchase events are read from `attribution_lookback_days` before the first recomputed day. -#}
+{{ config(**incremental_from_day('order_date', lookback_days=var('order_incremental_lookback_days'))) }}
+-- depends_on: {{ ref('stg_web__events') }}
+
 with
+
+all_orders as (
+
+    select * from {{ ref('int_orders_enriched') }}
+
+),
+
+{%- if is_incremental() %}
+
+stitched_customers as (
+
+    {#- every customer a visitor with a login in the event window was ever identified as -#}
+    select distinct identified.customer_id
+    from {{ ref('stg_web__events') }} as identified
+    where
+        identified.customer_id is not null
+        and identified.anonymous_id in (
+            select visitors.anonymous_id
+            from {{ ref('int_web_visitors_identified') }} as visitors
+            where
+                visitors.identified_at >= cast(
+                    {{ incremental_window_start('order_date', var('incremental_lookback_days')) }}
+                    as {{ dbt.type_timestamp() }}
+                )
+        )
+
+),
+
+recomputed_days as (
+
+    select distinct all_orders.order_date
+    from all_orders
+    where
+        all_orders.order_date >= {{ incremental_window_from() }}
+        or all_orders.customer_id in (select stitched_customers.customer_id from stitched_customers)
+
+),
+
+reads_start as (
+
+    select
+        {{ dbt.dateadd('day', -(var('attribution_lookback_days') + 1), 'min(recomputed_days.order_date)') }}
+            as first_day
+
+    from recomputed_days
+
+),
+
+{%- endif %}
 
 orders as (
 
-    select * from {{ ref('int_orders_enriched') }}
+    select * from all_orders
+    {%- if is_incremental() %}
+    where all_orders.order_date in (select recomputed_days.order_date from recomputed_days)
+    {%- endif %}
 
 ),
 
 sessions as (
 
     select * from {{ ref('int_web_sessions_aggregated') }}
+    {%- if is_incremental() %}
+    where session_date >= (select reads_start.first_day from reads_start)
+    {%- endif %}
 
 ),
 
@@ -32,6 +95,9 @@ visitors as (
 events as (
 
     select * from {{ ref('int_web_events_sessionized') }}
+    {%- if is_incremental() %}
+    where event_date >= (select reads_start.first_day from reads_start)
+    {%- endif %}
 
 ),
 
@@ -210,6 +276,7 @@ final as (
         orders.net_sales_amount,
         orders.is_cancelled,
         orders.is_new_customer_order,
+        orders.order_date,
         orders.ordered_at
 
     from orders

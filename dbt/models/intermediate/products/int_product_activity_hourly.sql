@@ -1,17 +1,28 @@
 {#- Product demand signals per product and UTC hour: item views (view_item events) and units
     ordered (order lines of every status: the demand signal is the order itself, whatever
-    happens to it later). Sparse: hours without activity have no row. -#}
+    happens to it later). Sparse: hours without activity have no row.
+    Incremental runs recompute the days from the window start on; the lookback is the order
+    lookback (`order_incremental_lookback_days`), since an order can first arrive that long
+    after it was placed. -#}
+{{ config(**incremental_from_day('activity_date', lookback_days=var('order_incremental_lookback_days'))) }}
+
 with
 
 events as (
 
     select * from {{ ref('stg_web__events') }}
+    {%- if is_incremental() %}
+    where event_date >= {{ incremental_window_from() }}
+    {%- endif %}
 
 ),
 
 order_items as (
 
     select * from {{ ref('int_order_items_priced') }}
+    {%- if is_incremental() %}
+    where ordered_at >= cast({{ incremental_window_from() }} as {{ dbt.type_timestamp() }})
+    {%- endif %}
 
 ),
 

@@ -3,23 +3,121 @@
     an event carrying the tracker's session_id belongs to that session; events without one
     are grouped per visitor (anonymous_id) and a new session starts after more than
     `web_session_timeout_minutes` (default 30) of inactivity. A derived session's id is a hash of
-    the visitor and the session's first event time (ISO 8601 text, the same on every engine),
-    so it does not change when more history
-    is processed (an incremental run only has to re-read one timeout window before its start).
-    Tracked and untracked events are handled in two branches and unioned (no join back). -#}
+    the visitor and the session's first event time (ISO 8601 text, the same on every engine), so
+    it does not change when more history is processed. Tracked and untracked events are handled in two branches and unioned.
+    Incremental runs recompute the event days from the window start W on. An event's session
+    depends only on the events before it, so the state carried over from before W is:
+    for a derived session, the visitor's events stored within one timeout before W (an older
+    event cannot continue into W); for a tracker session, its start stored before W. -#}
+{{ config(**incremental_from_day('event_date', cluster_by=['anonymous_id'])) }}
+{%- set timeout_seconds = var('web_session_timeout_minutes') * 60 %}
+{%- if is_incremental() %}
+    {%- set window_start = incremental_window_from() %}
+    {%- set window_start_at = 'cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+{%- endif %}
 with
 
 events as (
 
     select * from {{ ref('stg_web__events') }}
+    {%- if is_incremental() %}
+    where event_date >= {{ window_start }}
+    {%- endif %}
+
+),
+
+{%- if is_incremental() %}
+
+carried_derived_events as (
+
+    select
+        event_id,
+        anonymous_id,
+        event_at,
+        event_date,
+        session_started_at
+
+    from {{ this }}
+    where
+        is_session_id_derived
+        and event_date >= {{ dbt.dateadd('day', -(timeout_seconds // 86400 + 1), window_start) }}
+        and event_at >= {{ dbt.dateadd('second', -timeout_seconds, window_start_at) }}
+        and event_at < {{ window_start_at }}
+
+),
+
+{%- endif %}
+
+carried_tracker_sessions as (
+
+    {#- empty on a full build: there are no earlier sessions -#}
+    select
+        tracker_session_id as session_id,
+        event_at as session_started_at
+
+    from events
+    where false
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        session_id,
+        min(session_started_at) as session_started_at
+
+    from {{ this }}
+    where
+        not is_session_id_derived
+        and event_date < {{ window_start }}
+        and session_id in (select events.tracker_session_id from events)
+    group by session_id
+    {%- endif %}
+
+),
+
+tracked_events as (
+
+    select
+        *,
+        min(event_at) over (partition by tracker_session_id) as first_event_at
+
+    from events
+    where tracker_session_id is not null
 
 ),
 
 tracked as (
 
     select
+        tracked_events.event_id,
+        tracked_events.tracker_session_id as session_id,
+        tracked_events.anonymous_id,
+        tracked_events.customer_id,
+        tracked_events.product_id,
+        tracked_events.order_id,
+        tracked_events.event_name,
+        tracked_events.page_url,
+        tracked_events.referrer,
+        tracked_events.utm_source,
+        tracked_events.utm_medium,
+        tracked_events.utm_campaign,
+        tracked_events.device_type,
+        tracked_events.country_code,
+        false as is_session_id_derived,
+        tracked_events.event_date,
+        coalesce(carried_tracker_sessions.session_started_at, tracked_events.first_event_at) as session_started_at,
+        tracked_events.event_at
+
+    from tracked_events
+    left join carried_tracker_sessions
+        on tracked_events.tracker_session_id = carried_tracker_sessions.session_id
+
+),
+
+untracked as (
+
+    select
         event_id,
-        tracker_session_id as session_id,
         anonymous_id,
         customer_id,
         product_id,
@@ -32,16 +130,41 @@ tracked as (
         utm_campaign,
         device_type,
         country_code,
-        false as is_session_id_derived,
-        min(event_at) over (partition by tracker_session_id) as session_started_at,
-        event_at
+        event_date,
+        event_at,
+        cast(null as {{ dbt.type_timestamp() }}) as carried_session_started_at
 
     from events
-    where tracker_session_id is not null
+    where tracker_session_id is null
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        event_id,
+        anonymous_id,
+        cast(null as {{ dbt.type_bigint() }}) as customer_id,
+        cast(null as {{ dbt.type_bigint() }}) as product_id,
+        cast(null as {{ dbt.type_bigint() }}) as order_id,
+        cast(null as {{ dbt.type_string() }}) as event_name,
+        cast(null as {{ dbt.type_string() }}) as page_url,
+        cast(null as {{ dbt.type_string() }}) as referrer,
+        cast(null as {{ dbt.type_string() }}) as utm_source,
+        cast(null as {{ dbt.type_string() }}) as utm_medium,
+        cast(null as {{ dbt.type_string() }}) as utm_campaign,
+        cast(null as {{ dbt.type_string() }}) as device_type,
+        cast(null as {{ dbt.type_string() }}) as country_code,
+        event_date,
+        event_at,
+        session_started_at as carried_session_started_at
+
+    from carried_derived_events
+    where anonymous_id in (select events.anonymous_id from events where events.tracker_session_id is null)
+    {%- endif %}
 
 ),
 
-untracked as (
+sequenced as (
 
     select
         *,
@@ -49,8 +172,7 @@ untracked as (
             partition by anonymous_id order by event_at, event_id
         ) as previous_event_at
 
-    from events
-    where tracker_session_id is null
+    from untracked
 
 ),
 
@@ -59,14 +181,15 @@ gaps_flagged as (
     select
         *,
         case
+            when carried_session_started_at is not null then carried_session_started_at
             when previous_event_at is null then event_at
             when
                 {{ dbt.datediff('previous_event_at', 'event_at', 'second') }}
-                > {{ var('web_session_timeout_minutes') }} * 60
+                > {{ timeout_seconds }}
                 then event_at
         end as new_session_started_at
 
-    from untracked
+    from sequenced
 
 ),
 
@@ -104,10 +227,12 @@ derived_sessions as (
         device_type,
         country_code,
         true as is_session_id_derived,
+        event_date,
         session_started_at,
         event_at
 
     from derived
+    where carried_session_started_at is null
 
 ),
 

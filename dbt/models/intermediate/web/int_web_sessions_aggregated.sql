@@ -3,12 +3,34 @@
     Traffic source (GA4 session source/medium): the landing event's UTM source/medium; without
     UTMs, a known search/social referrer (seed `referrer_sources`) or else the referring host
     with medium `referral`; with neither, `(direct)` / `(none)`.
-    Channel group: the `channel_groupings` seed rule of lowest priority matching source/medium. -#}
+    Channel group: the `channel_groupings` seed rule of lowest priority matching source/medium.
+    Incremental runs recompute whole session days: the days from the window start W on, and the
+    start day of every session with an event from W on (a session that crossed midnight into
+    the window, or received a late event), reading all the events of those days' sessions. -#}
+{{ config(**incremental_from_day('session_date', cluster_by=['channel_group'])) }}
+
 with
+
+{%- if is_incremental() %}
+
+changed_session_days as (
+
+    select distinct cast(session_started_at as date) as session_date
+    from {{ ref('int_web_events_sessionized') }}
+    where event_date >= {{ incremental_window_from() }}
+
+),
+
+{%- endif %}
 
 events as (
 
     select * from {{ ref('int_web_events_sessionized') }}
+    {%- if is_incremental() %}
+    where
+        event_date >= (select min(changed_session_days.session_date) from changed_session_days)
+        and cast(session_started_at as date) in (select changed_session_days.session_date from changed_session_days)
+    {%- endif %}
 
 ),
 

@@ -4,12 +4,16 @@
     observed >= alert_min_count; z = (observed - baseline mean) / max(baseline sample standard
     deviation, alert_min_stddev) >= alert_z_score_threshold; observed >= alert_min_ratio x
     baseline mean. Hours whose baseline window starts before the metric's first data are not
-    evaluated. Incremental-ready: alert_hour_at is the event-time column; a run for hours from
-    H needs activity from H - alert_baseline_days. -#}
+    evaluated. Incremental runs recompute whole alert days from the window start W on (the
+    order lookback, as for the hourly activity they read) with `alert_baseline_days` of activity
+    before W as baseline, plus the days of stored alerts whose product title or category has
+    changed since. -#}
 {%- set baseline_days = var('alert_baseline_days') %}
+{{ config(**incremental_from_day('alert_date', lookback_days=var('order_incremental_lookback_days'))) }}
+
 with
 
-activity as (
+all_activity as (
 
     select * from {{ ref('int_product_activity_hourly') }}
 
@@ -21,13 +25,53 @@ products as (
 
 ),
 
+{%- if is_incremental() %}
+
+stale_alert_days as (
+
+    select distinct stored.alert_date
+    from {{ this }} as stored
+    left join products
+        on stored.product_id = products.product_id
+    where
+        stored.product_title is distinct from products.product_title
+        or stored.category is distinct from products.category
+
+),
+
+recomputed_days_start as (
+
+    select
+        coalesce(
+            least(min(stale_alert_days.alert_date), {{ incremental_window_from() }}),
+            {{ incremental_window_from() }}
+        ) as first_day
+
+    from stale_alert_days
+
+),
+
+{%- endif %}
+
+activity as (
+
+    select * from all_activity
+    {%- if is_incremental() %}
+    where all_activity.activity_date >= (
+        select {{ dbt.dateadd('day', -baseline_days, 'recomputed_days_start.first_day') }}
+        from recomputed_days_start
+    )
+    {%- endif %}
+
+),
+
 history_starts as (
 
     select
         metric_name,
         min(activity_date) as first_activity_date
 
-    from activity
+    from all_activity
     group by metric_name
 
 ),
@@ -40,6 +84,12 @@ candidates as (
         on activity.metric_name = history_starts.metric_name
     where
         activity.observed_count >= {{ var('alert_min_count') }}
+        {%- if is_incremental() %}
+        and (
+            activity.activity_date >= {{ incremental_window_from() }}
+            or activity.activity_date in (select stale_alert_days.alert_date from stale_alert_days)
+        )
+        {%- endif %}
         and {{ dbt.datediff('history_starts.first_activity_date', 'activity.activity_date', 'day') }}
         >= {{ baseline_days }}
 

@@ -1,5 +1,7 @@
+{#- Incremental runs recompute whole days: from the window start W on, and the start days of
+    sessions that reached into the window (their funnel may have changed). -#}
 {{
-    config(**incremental_by_day(
+    config(**incremental_from_day(
         'session_date',
         cluster_by=['channel_group'],
     ))
@@ -7,9 +9,22 @@
 
 with
 
-sessions as (
+all_sessions as (
 
     select * from {{ ref('fct_web_sessions') }}
+
+),
+
+sessions as (
+
+    select * from all_sessions
+    {%- if is_incremental() %}
+    where all_sessions.session_date in (
+        select distinct changed.session_date
+        from all_sessions as changed
+        where cast(changed.session_ended_at as date) >= {{ incremental_window_from() }}
+    )
+    {%- endif %}
 
 ),
 
@@ -58,4 +73,3 @@ final as (
 )
 
 select * from final
-{{ incremental_window_filter() }}

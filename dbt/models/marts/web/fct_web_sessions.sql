@@ -1,5 +1,9 @@
+{#- Incremental runs recompute whole session days: from the window start W on; the start days of
+    sessions that reached into the window (crossed midnight, late events); and, identity
+    stitching being retroactive, the days of every session of a visitor whose latest login is
+    from W on (they get that customer on all their earlier sessions). -#}
 {{
-    config(**incremental_by_day(
+    config(**incremental_from_day(
         'session_date',
         cluster_by=['channel_group', 'customer_id'],
     ))
@@ -7,7 +11,7 @@
 
 with
 
-sessions as (
+all_sessions as (
 
     select * from {{ ref('int_web_sessions_aggregated') }}
 
@@ -16,6 +20,35 @@ sessions as (
 visitors as (
 
     select * from {{ ref('int_web_visitors_identified') }}
+
+),
+
+{%- if is_incremental() %}
+
+changed_session_days as (
+
+    select all_sessions.session_date
+    from all_sessions
+    where cast(all_sessions.session_ended_at as date) >= {{ incremental_window_from() }}
+
+    union distinct
+
+    select all_sessions.session_date
+    from all_sessions
+    inner join visitors
+        on all_sessions.anonymous_id = visitors.anonymous_id
+    where cast(visitors.identified_at as date) >= {{ incremental_window_from() }}
+
+),
+
+{%- endif %}
+
+sessions as (
+
+    select * from all_sessions
+    {%- if is_incremental() %}
+    where all_sessions.session_date in (select changed_session_days.session_date from changed_session_days)
+    {%- endif %}
 
 ),
 
@@ -56,15 +89,4 @@ final as (
 
 )
 
-{# Identity stitching is retroactive: a visitor who logs in within the window gets that customer
-   on all their earlier sessions too, so the days of those sessions are recomputed as well. #}
 select * from final
-{{ incremental_window_filter(also_days="
-    select sessions.session_date
-    from sessions
-    where sessions.anonymous_id in (
-        select identified.anonymous_id
-        from sessions as identified
-        where identified.customer_id is not null
-            and cast(identified.session_ended_at as date) >= " ~ incremental_window_start('session_date') ~ "
-    )") }}

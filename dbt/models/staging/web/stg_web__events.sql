@@ -1,3 +1,11 @@
+{#- Stored once (an incremental table): every run reads only the raw events from the window
+    start on (latest event day already staged - `incremental_lookback_days`, so events up to
+    that many days late are taken in) and replaces those days. An event_id's copies share its
+    event_timestamp (events are immutable), so deduplicating within the window equals
+    deduplicating all history. -#}
+{#- Tagged clickstream: the micro-batch DAG refreshes this table before the models that read it. -#}
+{{ config(tags=['clickstream'], **incremental_from_day('event_date', cluster_by=['anonymous_id'])) }}
+
 with
 
 source as (
@@ -27,11 +35,20 @@ source as (
 
 ),
 
+windowed as (
+
+    select * from source
+    {%- if is_incremental() %}
+    where event_timestamp >= cast({{ incremental_window_from() }} as {{ dbt.type_timestamp() }})
+    {%- endif %}
+
+),
+
 deduplicated as (
 
     {#- Events are immutable: a re-sent event_id is the same event; keep the latest landing. -#}
     {{ deduplicate(
-        'source',
+        'windowed',
         partition_by=['event_id'],
         order_by=['_loaded_at desc', '_source_file desc', '_source_line desc'],
     ) }}
@@ -55,6 +72,7 @@ renamed as (
         trim(utm_campaign) as utm_campaign,
         lower(trim(device_type)) as device_type,
         upper(trim(country_code)) as country_code,
+        cast(cast(event_timestamp as {{ dbt.type_timestamp() }}) as date) as event_date,
         cast(event_timestamp as {{ dbt.type_timestamp() }}) as event_at,
         _source_file,
         cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at
