@@ -54,19 +54,25 @@ lock: | $(UV) ## re-resolve requirements/*.in into the lock files
 	$(UV) pip compile --quiet --python-version 3.11 requirements/main.in -o requirements/main.txt
 
 # ---------------------------------------------------------------- the main job
-run: setup ## load seeds/ into DuckDB, dbt build, docs, KPI summary
+# make run DBT_VARS='{date_spine_start: "1997-01-01"}' TABLES=orders,order_items
+#   DBT_VARS: dbt --vars (YAML) for the build and the docs; TABLES: load only these contract tables.
+DBT_VARS ?=
+TABLES ?=
+export DBT_VARS TABLES
+
+run: setup ## load seeds/ into DuckDB, dbt build, docs, KPI summary (DBT_VARS='{...}' TABLES=a,b)
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
-	cd dbt && $(DBT) build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'
-	cd dbt && $(DBT) docs generate --quiet
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $${TABLES:+--tables "$$TABLES"}
+	cd dbt && $(DBT) build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}' $${DBT_VARS:+--vars "$$DBT_VARS"}
+	cd dbt && $(DBT) docs generate --quiet $${DBT_VARS:+--vars "$$DBT_VARS"}
 	$(PY) -m loaders kpis
 
 load: setup ## load seeds/ into the raw layer only
 	@mkdir -p $(BUILD)
 	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
 
-build: setup ## dbt build on the current raw layer
-	cd dbt && $(DBT) build
+build: setup ## dbt build on the current raw layer (DBT_VARS='{...}')
+	cd dbt && $(DBT) build $${DBT_VARS:+--vars "$$DBT_VARS"}
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	cd dbt && $(DBT) docs generate && $(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser
