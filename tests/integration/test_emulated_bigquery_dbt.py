@@ -176,6 +176,7 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path, monk
                 DBT_PROFILES_DIR=str(profiles),
                 DBT_TARGET_PATH=str(tmp_path / "target"),
                 DBT_LOG_PATH=str(tmp_path / "logs"),
+                PII_SALT="emulated-bigquery-salt",
             )
             env.pop("BIGQUERY_EMULATOR_HOST", None)  # dbt talks to the emulator through api_endpoint
 
