@@ -95,9 +95,11 @@ def test_business_rule_violations_are_flagged_and_every_model_builds(dbt_project
         row["quantity"] = "-2"
 
     def future_order(rows):
-        row = _exported_once(rows, "order_id")[20]
-        future.update(row)
-        row["created_at"] = "2030-06-01 10:00:00"
+        once = _exported_once(rows, "order_id")
+        future.update(once[20])
+        once[20]["created_at"] = "2030-06-01 10:00:00"
+        once[30]["channel"] = "phone"
+        once[40]["status"] = "refunded"
 
     def bad_ticket(rows):
         rows[0]["priority"] = "critical"
@@ -124,6 +126,8 @@ def test_business_rule_violations_are_flagged_and_every_model_builds(dbt_project
         "accepted_values_stg_support__tickets_priority__low__normal__high__urgent",
         "accepted_values_stg_support__tickets_ticket_status__new__open__pending__solved__closed",
         "accepted_values_stg_marketing__ad_spend_platform__google_ads__meta_ads__tiktok_ads",
+        "accepted_values_stg_shop__orders_channel__web__mobile_app__marketplace__pos",
+        "accepted_values_stg_shop__orders_order_status__placed__paid__shipped__delivered__cancelled__returned",
     }
     assert expected <= warned
     # the run summary counts the rows and says where each rule's rows are stored
@@ -151,7 +155,6 @@ def test_business_rule_violations_are_flagged_and_every_model_builds(dbt_project
 # ------------------------------------------------------------------ a calendar that follows the data
 
 
-@pytest.mark.xfail(strict=True, reason="dim_date still spans the date_spine_* vars only")
 def test_a_transaction_log_starting_in_1997_builds_with_the_defaults(dbt_project, recent_build, tmp_path):
     landing = generate(tmp_path / "landing", start="1997-01-01", end="1997-03-31")
     database = tmp_path / "warehouse.duckdb"
@@ -174,7 +177,6 @@ def test_a_transaction_log_starting_in_1997_builds_with_the_defaults(dbt_project
 # ------------------------------------------------------------------ late-arriving dimension members
 
 
-@pytest.mark.xfail(strict=True, reason="product_category_performance.category is contracted not null")
 def test_an_order_line_for_a_product_missing_from_the_catalogue(dbt_project, recent_landing, tmp_path):
     landing = _copy(recent_landing, tmp_path / "landing")
     items = read_csv(feed_csv(landing, "order_items"))
@@ -199,16 +201,41 @@ def test_an_order_line_for_a_product_missing_from_the_catalogue(dbt_project, rec
             "select sum(gross_sales_amount) from marts.fct_order_items where product_id = ?", [int(missing_id)]
         ).fetchone()[0]
         member = con.execute(
-            "select is_in_product_feed from marts.dim_products where product_id = ?", [int(missing_id)]
+            "select is_in_product_feed, category from marts.dim_products where product_id = ?", [int(missing_id)]
         ).fetchall()
+        unknown = con.execute(
+            "select product_count from marts.product_category_performance where category = 'Unknown'"
+        ).fetchall()
+    assert unknown == [(1,)]
     assert got == gross  # the lines keep their revenue
-    assert member == [(False,)]  # an explicit unknown member, not a dropped row
+    assert member == [(False, "Unknown")]  # an explicit unknown member, not a dropped row
+    line = next(x for x in result.printed.splitlines() if "inferred_members_dim_products_is_in_product_feed" in x)
+    assert line.strip().startswith("1 row(s) in dim_products")
+
+    # the catalogue catches up: a later export delivers the product, the member resolves
+    late_export = feed_csv(landing, "products").with_name("products_late.csv")
+    late_export.write_text(feed_csv(recent_landing, "products").read_text(encoding="utf-8"), encoding="utf-8")
+    load(landing, database)  # the same landing directory, one new file
+    result = dbt_project.build(database)
+    assert result.success and result.problems() == {}, result.problems() or result.exception
+    with connect(database) as con:
+        member = con.execute(
+            "select is_in_product_feed, category from marts.dim_products where product_id = ?", [int(missing_id)]
+        ).fetchall()
+        resolved = con.execute(
+            "select sum(gross_sales_amount) from marts.fct_order_items where product_id = ?", [int(missing_id)]
+        ).fetchone()[0]
+        unknown = con.execute(
+            "select count(*) from marts.product_category_performance where category = 'Unknown'"
+        ).fetchone()[0]
+    assert member == [(True, removed[-1]["category"])]
+    assert resolved == gross and unknown == 0
+    assert "inferred_members_dim_products" not in result.printed
 
 
 # ------------------------------------------------------------------ partial feeds
 
 
-@pytest.mark.xfail(strict=True, reason="product_category_performance.category is contracted not null")
 def test_a_shop_with_only_orders_lines_and_customers_builds_fully(dbt_project, recent_landing, tmp_path):
     landing = copy_feeds(recent_landing, tmp_path / "landing", ["orders", "order_items", "customers"])
     database = tmp_path / "warehouse.duckdb"

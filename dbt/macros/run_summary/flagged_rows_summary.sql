@@ -1,7 +1,8 @@
 {% macro flagged_rows_summary(results) -%}
     {#- on-run-end: prints how many rows each warn-severity data test flagged and where they
         are stored, so a run that built every mart still says which rows broke a business rule
-        (print() shows even under --quiet). Returns no SQL. -#}
+        and which dimension members are inferred (print() shows even under --quiet). Returns no
+        SQL. -#}
     {%- if execute -%}
         {%- set flagged = [] -%}
         {%- for result in results
@@ -10,8 +11,8 @@
         {%- endfor -%}
         {%- if flagged -%}
             {%- set total = flagged | sum(attribute='failures') -%}
-            {%- do print('Flagged rows: ' ~ total ~ ' row(s) broke ' ~ flagged | length
-                ~ ' check(s) at warn severity; every mart was built with them.') -%}
+            {%- do print('Flagged rows: ' ~ total ~ ' row(s) in ' ~ flagged | length
+                ~ ' warn-severity check(s) (business rules, late-arriving members); nothing was skipped for them.') -%}
             {%- for result in flagged | sort(attribute='node.name') -%}
                 {%- set checked = [result.node.attached_node] if result.node.attached_node
                     else result.node.depends_on.nodes -%}

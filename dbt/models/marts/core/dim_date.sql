@@ -1,9 +1,136 @@
-{#- Calendar from the var date_spine_start (inclusive) to date_spine_end (exclusive). -#}
+{#- Calendar that follows the data: every day from 1 January of the earliest year with an order,
+    a cancellation or return, a web event, an ad spend day or a support ticket, to 31 December of
+    the year after the latest one (whole years, and a year ahead for future-dated rows). The
+    vars date_spine_start (inclusive) and date_spine_end (exclusive), ISO dates, default null,
+    only widen it: no var can leave a fact day outside the calendar. -#}
 with
+
+orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+events as (
+
+    select * from {{ ref('stg_web__events') }}
+
+),
+
+ad_spend as (
+
+    select * from {{ ref('stg_marketing__ad_spend') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('stg_support__tickets') }}
+
+),
+
+data_days as (
+
+    select
+        cast(ordered_at as date) as first_day,
+        cast(coalesce(returned_at, cancelled_at, ordered_at) as date) as last_day
+    from orders
+
+    union all
+
+    select
+        cast(ordered_at as date) as first_day,
+        cast(coalesce(cancelled_at, ordered_at) as date) as last_day
+    from orders
+
+    union all
+
+    select
+        cast(event_at as date) as first_day,
+        cast(event_at as date) as last_day
+    from events
+
+    union all
+
+    select
+        spend_date as first_day,
+        spend_date as last_day
+    from ad_spend
+
+    union all
+
+    select
+        cast(created_at as date) as first_day,
+        cast(coalesce(solved_at, first_responded_at, created_at) as date) as last_day
+    from tickets
+    {%- if var('date_spine_start', none) %}
+
+    union all
+
+    select
+        cast('{{ var("date_spine_start") }}' as date) as first_day,
+        cast('{{ var("date_spine_start") }}' as date) as last_day
+    {%- endif %}
+    {%- if var('date_spine_end', none) %}
+
+    union all
+
+    select
+        cast({{ dbt.dateadd('day', -1, "cast('" ~ var('date_spine_end') ~ "' as date)") }} as date) as first_day,
+        cast({{ dbt.dateadd('day', -1, "cast('" ~ var('date_spine_end') ~ "' as date)") }} as date) as last_day
+    {%- endif %}
+
+),
+
+data_range as (
+
+    select
+        coalesce(min(first_day), cast({{ dbt.current_timestamp() }} as date)) as first_day,
+        coalesce(max(last_day), cast({{ dbt.current_timestamp() }} as date)) as last_day
+    from data_days
+
+),
+
+bounds as (
+
+    select
+        cast({{ dbt.date_trunc('year', 'first_day') }} as date) as spine_start,
+        cast({{ dbt.dateadd('year', 2, dbt.date_trunc('year', 'last_day')) }} as date) as spine_end
+    from data_range
+
+),
+
+digits as (
+
+    {% for d in range(10) -%}
+        select {{ d }} as digit{{ ' union all' if not loop.last }}
+    {% endfor %}
+
+),
+
+numbers as (
+
+    {#- 0 to 99,999: a calendar of up to 273 years. -#}
+    select
+        ones.digit
+        + 10 * tens.digit
+        + 100 * hundreds.digit
+        + 1000 * thousands.digit
+        + 10000 * ten_thousands.digit as day_offset
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+    cross join digits as ten_thousands
+
+),
 
 date_spine as (
 
-    {{ date_spine(var('date_spine_start'), var('date_spine_end')) }}
+    select cast({{ dbt.dateadd('day', 'numbers.day_offset', 'bounds.spine_start') }} as date) as date_day
+    from numbers
+    cross join bounds
+    where numbers.day_offset < {{ dbt.datediff('bounds.spine_start', 'bounds.spine_end', 'day') }}
 
 ),
 
