@@ -29,7 +29,7 @@ export DBT_PROFILES_DIR := $(ROOT)/dbt
 export DBT_PROJECT_DIR := $(ROOT)/dbt
 SEEDS_DIR ?= $(ROOT)/seeds
 
-.PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse clean
+.PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse lint-evaluator clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -101,8 +101,8 @@ pytest: setup
 lint: ruff sqlfluff ## ruff + sqlfluff
 
 ruff: setup
-	$(VENV)/bin/ruff check loaders tests airflow terraform/scripts
-	$(VENV)/bin/ruff format --check loaders tests airflow terraform/scripts
+	$(VENV)/bin/ruff check loaders tests airflow terraform/scripts dbt/scripts
+	$(VENV)/bin/ruff format --check loaders tests airflow terraform/scripts dbt/scripts
 
 # The dbt templater compiles the project and may open the DuckDB file: lint against a throwaway
 # warehouse and target dir so it never contends for the lock of a running build.
@@ -110,6 +110,11 @@ sqlfluff: setup
 	@lint_dir=$$(mktemp -d); trap 'rm -rf "$$lint_dir"' EXIT; \
 	cd dbt && DUCKDB_PATH=$$lint_dir/lint.duckdb DBT_TARGET_PATH=$$lint_dir/target DBT_LOG_PATH=$$lint_dir/logs \
 		$(VENV)/bin/sqlfluff lint $(notdir $(wildcard $(ROOT)/dbt/models $(ROOT)/dbt/tests $(ROOT)/dbt/analyses $(ROOT)/dbt/snapshots)) --processes 2
+
+# dbt-project-evaluator on a scratch copy of dbt/ (packages from local checkouts, never installed here):
+# DBT_PROJECT_EVALUATOR_PATH=... DBT_UTILS_PATH=... make lint-evaluator; skipped when they are not set.
+lint-evaluator: setup ## dbt-project-evaluator's findings outside the exceptions of dbt_project.yml
+	$(PY) dbt/scripts/lint_evaluator.py
 
 dbt-parse: setup ## parse the dbt project for the duckdb and bigquery targets (offline)
 	cd dbt && $(DBT) parse --quiet --target duckdb
@@ -122,7 +127,6 @@ distclean: clean ## remove build outputs and environments
 	rm -rf $(VENV) $(TOOLS) .venv-*
 
 # ================================================================ sections per area
-# Each area appends its own targets below its banner; keep edits inside your section.
 
 # ---------------------------------------------------------------- generator & benchmarks
 # The committed sample: these settings are also recorded in seeds/_generator.yml, and a test

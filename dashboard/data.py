@@ -19,9 +19,9 @@ REQUIRED_MARTS = (
     "fct_sales_daily_by_country",
     "fct_web_conversion_daily",
     "fct_marketing_channel_daily",
-    "customer_cohorts",
-    "customer_lifetime",
-    "product_performance",
+    "fct_customer_cohorts",
+    "dim_customer_lifetime",
+    "dim_product_performance",
     "fct_product_alerts",
     "fct_support_daily",
 )
@@ -123,13 +123,13 @@ def read_dashboard_data(db_path: Path, schema: str = "marts", top_n: int = 10, a
                 from {s}.fct_sales_monthly where currency = ?""",
             [currency],
         )[0]
-        customers = _rows(con, f"select count(*) from {s}.customer_lifetime where order_count > 0")[0][0]
+        customers = _rows(con, f"select count(*) from {s}.dim_customer_lifetime where order_count > 0")[0][0]
         web = _rows(con, f"select sum(purchase_session_count), sum(session_count) from {s}.fct_web_conversion_daily")[0]
         # ROAS of the paid channels: channels with spend, their attributed net sales over their spend
         paid = _rows(
             con,
             f"""with channels as (
-                    select channel_group, sum(spend_amount) as spend, sum(attributed_net_sales_amount) as sales
+                    select channel_group, sum(spend_amount) as spend, sum(last_non_direct_net_sales_amount) as sales
                     from {s}.fct_marketing_channel_daily group by channel_group
                 )
                 select sum(sales), sum(spend) from channels where spend > 0""",
@@ -171,27 +171,27 @@ def read_dashboard_data(db_path: Path, schema: str = "marts", top_n: int = 10, a
         )
         data.channel_marketing = _rows(
             con,
-            f"""select channel_group, sum(spend_amount), sum(attributed_net_sales_amount),
-                       sum(attributed_new_customer_count),
-                       sum(attributed_net_sales_amount) / nullif(sum(spend_amount), 0),
-                       sum(spend_amount) / nullif(sum(attributed_new_customer_count), 0)
+            f"""select channel_group, sum(spend_amount), sum(last_non_direct_net_sales_amount),
+                       sum(last_non_direct_new_customer_count),
+                       sum(last_non_direct_net_sales_amount) / nullif(sum(spend_amount), 0),
+                       sum(spend_amount) / nullif(sum(last_non_direct_new_customer_count), 0)
                 from {s}.fct_marketing_channel_daily group by channel_group order by 3 desc""",
         )
         data.cohort_retention = _rows(
             con,
             f"""select cohort_month, months_since_first_order, retention_rate, cohort_customer_count
-                from {s}.customer_cohorts order by cohort_month, months_since_first_order""",
+                from {s}.fct_customer_cohorts order by cohort_month, months_since_first_order""",
         )
         data.top_products = _rows(
             con,
             f"""select coalesce(product_title, 'product ' || product_id), category, net_sales_amount,
                        gross_margin_rate, performance_category
-                from {s}.product_performance order by net_sales_amount desc, product_id limit ?""",
+                from {s}.dim_product_performance order by net_sales_amount desc, product_id limit ?""",
             [top_n],
         )
         data.segments = _rows(
             con,
-            f"""select customer_segment, customer_health, count(*) from {s}.customer_lifetime
+            f"""select customer_segment, customer_health, count(*) from {s}.dim_customer_lifetime
                 group by 1, 2 order by 1, 2""",
         )
         data.alerts = _rows(

@@ -204,7 +204,7 @@ def test_an_order_line_for_a_product_missing_from_the_catalogue(dbt_project, rec
             "select is_in_product_feed, category from marts.dim_products where product_id = ?", [int(missing_id)]
         ).fetchall()
         unknown = con.execute(
-            "select product_count from marts.product_category_performance where category = 'Unknown'"
+            "select product_count from marts.dim_product_category_performance where category = 'Unknown'"
         ).fetchall()
     assert unknown == [(1,)]
     assert got == gross  # the lines keep their revenue
@@ -226,7 +226,7 @@ def test_an_order_line_for_a_product_missing_from_the_catalogue(dbt_project, rec
             "select sum(gross_sales_amount) from marts.fct_order_items where product_id = ?", [int(missing_id)]
         ).fetchone()[0]
         unknown = con.execute(
-            "select count(*) from marts.product_category_performance where category = 'Unknown'"
+            "select count(*) from marts.dim_product_category_performance where category = 'Unknown'"
         ).fetchone()[0]
     assert member == [(True, removed[-1]["category"])]
     assert resolved == gross and unknown == 0

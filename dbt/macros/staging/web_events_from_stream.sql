@@ -2,7 +2,7 @@
     (raw.events_stream: Pub/Sub's write-metadata columns, the event as JSON text in `data`),
     as rows shaped like raw.events, to union under the file-landed events in staging. -#}
 {% macro web_events_from_stream() %}
-    {{ return(adapter.dispatch('web_events_from_stream')()) }}
+    {{ return(adapter.dispatch('web_events_from_stream', 'ecommerce_warehouse')()) }}
 {% endmacro %}
 
 {% macro default__web_events_from_stream() %}

@@ -1,4 +1,5 @@
-{#- Customer scoring on the lifetime aggregates (thresholds: dbt vars, rules: DECISIONLOG.md).
+{#- Customer scoring on the lifetime aggregates (thresholds: dbt vars, rules: DECISIONLOG.md),
+    returned with the aggregates they score.
     - segment (value and order count, first matching rule wins): VIP = net sales percent rank
       >= customer_segment_vip_min_revenue_percentile and >= customer_segment_vip_min_orders
       orders; Loyal = >= customer_segment_loyal_min_orders orders; Regular = >=
@@ -59,7 +60,24 @@ scored as (
             when average_days_between_orders is null
                 then days_since_last_order > {{ var('customer_health_active_max_days') }}
             else days_since_last_order > {{ var('churn_risk_interval_multiplier') }} * average_days_between_orders
-        end as is_churn_risk
+        end as is_churn_risk,
+        currency,
+        order_count,
+        net_order_count,
+        purchase_day_count,
+        gross_sales_amount,
+        discount_amount,
+        return_amount,
+        net_sales_amount,
+        average_order_value_amount,
+        days_since_last_order,
+        tenure_days,
+        average_days_between_orders,
+        first_order_date,
+        last_order_date,
+        observation_date,
+        first_ordered_at,
+        last_ordered_at
 
     from ranked
 
@@ -68,20 +86,13 @@ scored as (
 final as (
 
     select
-        customer_id,
-        customer_segment,
-        customer_health,
+        *,
         {{ dbt.concat([
             dbt.cast('recency_score', dbt.type_string()),
             dbt.cast('frequency_score', dbt.type_string()),
             dbt.cast('monetary_score', dbt.type_string()),
         ]) }} as rfm_cell,
-        recency_score,
-        frequency_score,
-        monetary_score,
-        cast(recency_score + frequency_score + monetary_score as {{ dbt.type_bigint() }}) as rfm_total_score,
-        net_sales_percent_rank,
-        is_churn_risk
+        cast(recency_score + frequency_score + monetary_score as {{ dbt.type_bigint() }}) as rfm_total_score
 
     from scored
 

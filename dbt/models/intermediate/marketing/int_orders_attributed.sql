@@ -11,13 +11,7 @@ with
 
 orders as (
 
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-orders_sequenced as (
-
-    select * from {{ ref('int_orders_sequenced') }}
+    select * from {{ ref('int_orders_enriched') }}
 
 ),
 
@@ -211,7 +205,7 @@ final as (
             as candidate_session_count,
         orders.net_sales_amount,
         orders.is_cancelled,
-        coalesce(orders_sequenced.is_new_customer_order, false) as is_new_customer_order,
+        orders.is_new_customer_order,
         orders.ordered_at
 
     from orders
@@ -221,8 +215,6 @@ final as (
         on orders.order_id = first_touch.order_id
     left join order_utms_grouped
         on orders.order_id = order_utms_grouped.order_id
-    left join orders_sequenced
-        on orders.order_id = orders_sequenced.order_id
 
 )
 

@@ -2,7 +2,9 @@
     a cancellation or return, a web event, an ad spend day or a support ticket, to 31 December of
     the year after the latest one (whole years, and a year ahead for future-dated rows). The
     vars date_spine_start (inclusive) and date_spine_end (exclusive), ISO dates, default null,
-    only widen it: no var can leave a fact day outside the calendar. -#}
+    only widen it: no var can leave a fact day outside the calendar. With the ISO 8601 week of
+    every day: weeks start on Monday, and a week belongs to the year of its Thursday (so ISO
+    week 1 holds the year's first Thursday, and some years have 53 weeks). -#}
 with
 
 orders as (
@@ -148,6 +150,36 @@ calendar as (
 
 ),
 
+weeks as (
+
+    select
+        *,
+        cast({{ dbt.dateadd('day', '1 - iso_day_of_week', 'date_day') }} as date) as week_start_date,
+        cast({{ dbt.dateadd('day', '4 - iso_day_of_week', 'date_day') }} as date) as week_thursday_date
+
+    from calendar
+
+),
+
+iso_weeks as (
+
+    select
+        *,
+        cast(extract(year from week_thursday_date) as {{ dbt.type_bigint() }}) as iso_year,
+        cast(
+            floor(
+                {{ dbt.datediff(
+                    'cast(' ~ dbt.date_trunc('year', 'week_thursday_date') ~ ' as date)',
+                    'week_thursday_date',
+                    'day'
+                ) }} / 7
+            ) + 1 as {{ dbt.type_bigint() }}
+        ) as iso_week
+
+    from weeks
+
+),
+
 final as (
 
     select
@@ -180,15 +212,15 @@ final as (
         month_number,
         day_of_month,
         cast(iso_day_of_week as {{ dbt.type_bigint() }}) as iso_day_of_week,
+        iso_year,
+        iso_week,
         iso_day_of_week in (6, 7) as is_weekend,
-        cast(
-            {{ dbt.dateadd('day', '1 - iso_day_of_week', 'date_day') }} as date
-        ) as week_start_date,
+        week_start_date,
         cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
         cast({{ dbt.date_trunc('quarter', 'date_day') }} as date) as quarter_start_date,
         cast({{ dbt.date_trunc('year', 'date_day') }} as date) as year_start_date
 
-    from calendar
+    from iso_weeks
 
 )
 

@@ -9,7 +9,7 @@
         built.order_date >= cast('1900-01-01' as date)
         and not exists (
             select 1
-            from {{ ref('int_orders_priced') }} as current_rows
+            from {{ ref('int_orders_enriched') }} as current_rows
             where
                 current_rows.order_id = built.order_id
                 and cast(current_rows.ordered_at as date) = built.order_date
@@ -30,55 +30,47 @@ with
 
 orders as (
 
-    select * from {{ ref('int_orders_priced') }}
-
-),
-
-orders_sequenced as (
-
-    select * from {{ ref('int_orders_sequenced') }}
+    select * from {{ ref('int_orders_enriched') }}
 
 ),
 
 final as (
 
     select
-        orders.order_id,
-        orders.customer_id,
-        orders.order_status,
-        orders.currency,
-        orders.channel,
-        orders.shipping_country_code,
-        orders.utm_source,
-        orders.utm_medium,
-        orders.utm_campaign,
-        orders.discount_code,
-        orders_sequenced.customer_order_number,
-        orders.order_item_count,
-        orders.quantity,
-        orders.net_quantity,
-        orders.gross_sales_amount,
-        orders.discount_amount,
-        orders.cancellation_amount,
-        orders.return_amount,
-        orders.net_sales_amount,
-        orders.shipping_amount,
-        orders.tax_amount,
-        orders.total_amount,
-        orders.is_cancelled,
-        orders.is_returned,
-        orders.is_guest_checkout,
-        coalesce(orders_sequenced.is_new_customer_order, false) as is_new_customer_order,
-        coalesce(orders_sequenced.is_returning_customer_order, false) as is_returning_customer_order,
-        cast(orders.ordered_at as date) as order_date,
-        orders.ordered_at,
-        orders.cancelled_at,
-        orders.returned_at,
-        orders.updated_at
+        order_id,
+        customer_id,
+        order_status,
+        currency,
+        channel,
+        shipping_country_code,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        discount_code,
+        customer_order_number,
+        order_item_count,
+        quantity,
+        net_quantity,
+        gross_sales_amount,
+        discount_amount,
+        cancellation_amount,
+        return_amount,
+        net_sales_amount,
+        shipping_amount,
+        tax_amount,
+        total_amount,
+        is_cancelled,
+        is_returned,
+        is_guest_checkout,
+        is_new_customer_order,
+        is_returning_customer_order,
+        order_date,
+        ordered_at,
+        cancelled_at,
+        returned_at,
+        updated_at
 
     from orders
-    left join orders_sequenced
-        on orders.order_id = orders_sequenced.order_id
 
 )
 

@@ -21,9 +21,9 @@ sessions as (
 
 ),
 
-attributed as (
+attributions as (
 
-    select * from {{ ref('int_orders_attributed') }}
+    select * from {{ ref('int_attributions_aggregated_daily') }}
 
 ),
 
@@ -41,36 +41,20 @@ campaign_sessions as (
 
 ),
 
-last_non_direct_orders as (
+campaign_orders as (
 
     select
-        last_non_direct_campaign as campaign_name,
-        cast(ordered_at as date) as order_date,
-        count(*) as order_count,
-        sum(case when is_new_customer_order then 1 else 0 end) as new_customer_count,
-        sum(net_sales_amount) as net_sales_amount
+        campaign_name,
+        order_date,
+        sum(last_non_direct_order_count) as last_non_direct_order_count,
+        sum(last_non_direct_new_customer_count) as last_non_direct_new_customer_count,
+        sum(first_touch_order_count) as first_touch_order_count,
+        sum(last_non_direct_net_sales_amount) as last_non_direct_net_sales_amount,
+        sum(first_touch_net_sales_amount) as first_touch_net_sales_amount
 
-    from attributed
-    where
-        not is_cancelled
-        and last_non_direct_campaign is not null
-    group by last_non_direct_campaign, cast(ordered_at as date)
-
-),
-
-first_touch_orders as (
-
-    select
-        first_touch_campaign as campaign_name,
-        cast(ordered_at as date) as order_date,
-        count(*) as order_count,
-        sum(net_sales_amount) as net_sales_amount
-
-    from attributed
-    where
-        not is_cancelled
-        and first_touch_campaign is not null
-    group by first_touch_campaign, cast(ordered_at as date)
+    from attributions
+    where campaign_name is not null
+    group by campaign_name, order_date
 
 ),
 
@@ -87,11 +71,11 @@ joined as (
         ad_spend.spend_amount,
         coalesce(campaign_sessions.session_count, 0) as session_count,
         coalesce(campaign_sessions.purchase_session_count, 0) as purchase_session_count,
-        coalesce(last_non_direct_orders.order_count, 0) as attributed_order_count,
-        coalesce(last_non_direct_orders.new_customer_count, 0) as attributed_new_customer_count,
-        coalesce(last_non_direct_orders.net_sales_amount, 0) as attributed_net_sales_amount,
-        coalesce(first_touch_orders.order_count, 0) as first_touch_order_count,
-        coalesce(first_touch_orders.net_sales_amount, 0) as first_touch_net_sales_amount,
+        coalesce(campaign_orders.last_non_direct_order_count, 0) as last_non_direct_order_count,
+        coalesce(campaign_orders.last_non_direct_new_customer_count, 0) as last_non_direct_new_customer_count,
+        coalesce(campaign_orders.last_non_direct_net_sales_amount, 0) as last_non_direct_net_sales_amount,
+        coalesce(campaign_orders.first_touch_order_count, 0) as first_touch_order_count,
+        coalesce(campaign_orders.first_touch_net_sales_amount, 0) as first_touch_net_sales_amount,
         ad_spend.spend_date
 
     from ad_spend
@@ -101,14 +85,10 @@ joined as (
         on
             ad_spend.campaign_name = campaign_sessions.campaign_name
             and ad_spend.spend_date = campaign_sessions.session_date
-    left join last_non_direct_orders
+    left join campaign_orders
         on
-            ad_spend.campaign_name = last_non_direct_orders.campaign_name
-            and ad_spend.spend_date = last_non_direct_orders.order_date
-    left join first_touch_orders
-        on
-            ad_spend.campaign_name = first_touch_orders.campaign_name
-            and ad_spend.spend_date = first_touch_orders.order_date
+            ad_spend.campaign_name = campaign_orders.campaign_name
+            and ad_spend.spend_date = campaign_orders.order_date
 
 ),
 
@@ -124,17 +104,16 @@ final as (
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
         cast(session_count as {{ dbt.type_bigint() }}) as session_count,
         cast(purchase_session_count as {{ dbt.type_bigint() }}) as purchase_session_count,
-        cast(attributed_order_count as {{ dbt.type_bigint() }}) as attributed_order_count,
-        cast(attributed_new_customer_count as {{ dbt.type_bigint() }}) as attributed_new_customer_count,
+        cast(last_non_direct_order_count as {{ dbt.type_bigint() }}) as last_non_direct_order_count,
+        cast(last_non_direct_new_customer_count as {{ dbt.type_bigint() }}) as last_non_direct_new_customer_count,
         cast(first_touch_order_count as {{ dbt.type_bigint() }}) as first_touch_order_count,
         cast(spend_amount as {{ type_money() }}) as spend_amount,
-        cast(attributed_net_sales_amount as {{ type_money() }}) as attributed_net_sales_amount,
+        cast(last_non_direct_net_sales_amount as {{ type_money() }}) as last_non_direct_net_sales_amount,
         cast(first_touch_net_sales_amount as {{ type_money() }}) as first_touch_net_sales_amount,
-        cast(spend_amount / nullif(clicks, 0) as {{ type_money() }}) as cost_per_click_amount,
-        cast(spend_amount / nullif(attributed_order_count, 0) as {{ type_money() }}) as cost_per_acquisition_amount,
+        {{ cost_per_click('spend_amount', 'clicks') }} as cost_per_click_amount,
+        {{ cost_per_acquisition('spend_amount', 'last_non_direct_order_count') }} as cost_per_acquisition_amount,
         cast(clicks as {{ type_double() }}) / nullif(impressions, 0) as click_through_rate,
-        cast(attributed_net_sales_amount as {{ type_double() }})
-        / nullif(cast(spend_amount as {{ type_double() }}), 0) as return_on_ad_spend,
+        {{ return_on_ad_spend('last_non_direct_net_sales_amount', 'spend_amount') }} as return_on_ad_spend,
         spend_date
 
     from joined

@@ -21,9 +21,9 @@ sessions as (
 
 ),
 
-attributed as (
+attributions as (
 
-    select * from {{ ref('int_orders_attributed') }}
+    select * from {{ ref('int_attributions_aggregated_daily') }}
 
 ),
 
@@ -56,33 +56,20 @@ channel_sessions as (
 
 ),
 
-last_non_direct_orders as (
+channel_orders as (
 
     select
-        last_non_direct_channel_group as channel_group,
-        cast(ordered_at as date) as activity_date,
-        count(*) as order_count,
-        sum(case when is_new_customer_order then 1 else 0 end) as new_customer_count,
-        sum(net_sales_amount) as net_sales_amount
+        channel_group,
+        order_date as activity_date,
+        sum(last_non_direct_order_count) as last_non_direct_order_count,
+        sum(last_non_direct_new_customer_count) as last_non_direct_new_customer_count,
+        sum(first_touch_order_count) as first_touch_order_count,
+        sum(first_touch_new_customer_count) as first_touch_new_customer_count,
+        sum(last_non_direct_net_sales_amount) as last_non_direct_net_sales_amount,
+        sum(first_touch_net_sales_amount) as first_touch_net_sales_amount
 
-    from attributed
-    where not is_cancelled
-    group by last_non_direct_channel_group, cast(ordered_at as date)
-
-),
-
-first_touch_orders as (
-
-    select
-        first_touch_channel_group as channel_group,
-        cast(ordered_at as date) as activity_date,
-        count(*) as order_count,
-        sum(case when is_new_customer_order then 1 else 0 end) as new_customer_count,
-        sum(net_sales_amount) as net_sales_amount
-
-    from attributed
-    where not is_cancelled
-    group by first_touch_channel_group, cast(ordered_at as date)
+    from attributions
+    group by channel_group, order_date
 
 ),
 
@@ -105,14 +92,7 @@ channel_days as (
     select
         channel_group,
         activity_date
-    from last_non_direct_orders
-
-    union distinct
-
-    select
-        channel_group,
-        activity_date
-    from first_touch_orders
+    from channel_orders
 
 ),
 
@@ -124,13 +104,13 @@ joined as (
         coalesce(channel_spend.clicks, 0) as clicks,
         coalesce(channel_sessions.session_count, 0) as session_count,
         coalesce(channel_sessions.purchase_session_count, 0) as purchase_session_count,
-        coalesce(last_non_direct_orders.order_count, 0) as attributed_order_count,
-        coalesce(last_non_direct_orders.new_customer_count, 0) as attributed_new_customer_count,
-        coalesce(first_touch_orders.order_count, 0) as first_touch_order_count,
-        coalesce(first_touch_orders.new_customer_count, 0) as first_touch_new_customer_count,
+        coalesce(channel_orders.last_non_direct_order_count, 0) as last_non_direct_order_count,
+        coalesce(channel_orders.last_non_direct_new_customer_count, 0) as last_non_direct_new_customer_count,
+        coalesce(channel_orders.first_touch_order_count, 0) as first_touch_order_count,
+        coalesce(channel_orders.first_touch_new_customer_count, 0) as first_touch_new_customer_count,
         coalesce(channel_spend.spend_amount, 0) as spend_amount,
-        coalesce(last_non_direct_orders.net_sales_amount, 0) as attributed_net_sales_amount,
-        coalesce(first_touch_orders.net_sales_amount, 0) as first_touch_net_sales_amount,
+        coalesce(channel_orders.last_non_direct_net_sales_amount, 0) as last_non_direct_net_sales_amount,
+        coalesce(channel_orders.first_touch_net_sales_amount, 0) as first_touch_net_sales_amount,
         channel_days.activity_date
 
     from channel_days
@@ -142,14 +122,10 @@ joined as (
         on
             channel_days.channel_group = channel_sessions.channel_group
             and channel_days.activity_date = channel_sessions.activity_date
-    left join last_non_direct_orders
+    left join channel_orders
         on
-            channel_days.channel_group = last_non_direct_orders.channel_group
-            and channel_days.activity_date = last_non_direct_orders.activity_date
-    left join first_touch_orders
-        on
-            channel_days.channel_group = first_touch_orders.channel_group
-            and channel_days.activity_date = first_touch_orders.activity_date
+            channel_days.channel_group = channel_orders.channel_group
+            and channel_days.activity_date = channel_orders.activity_date
 
 ),
 
@@ -161,19 +137,17 @@ final as (
         cast(clicks as {{ dbt.type_bigint() }}) as clicks,
         cast(session_count as {{ dbt.type_bigint() }}) as session_count,
         cast(purchase_session_count as {{ dbt.type_bigint() }}) as purchase_session_count,
-        cast(attributed_order_count as {{ dbt.type_bigint() }}) as attributed_order_count,
-        cast(attributed_new_customer_count as {{ dbt.type_bigint() }}) as attributed_new_customer_count,
+        cast(last_non_direct_order_count as {{ dbt.type_bigint() }}) as last_non_direct_order_count,
+        cast(last_non_direct_new_customer_count as {{ dbt.type_bigint() }}) as last_non_direct_new_customer_count,
         cast(first_touch_order_count as {{ dbt.type_bigint() }}) as first_touch_order_count,
         cast(first_touch_new_customer_count as {{ dbt.type_bigint() }}) as first_touch_new_customer_count,
         cast(spend_amount as {{ type_money() }}) as spend_amount,
-        cast(attributed_net_sales_amount as {{ type_money() }}) as attributed_net_sales_amount,
+        cast(last_non_direct_net_sales_amount as {{ type_money() }}) as last_non_direct_net_sales_amount,
         cast(first_touch_net_sales_amount as {{ type_money() }}) as first_touch_net_sales_amount,
-        cast(spend_amount / nullif(attributed_order_count, 0) as {{ type_money() }}) as cost_per_acquisition_amount,
-        cast(
-            spend_amount / nullif(attributed_new_customer_count, 0) as {{ type_money() }}
-        ) as customer_acquisition_cost_amount,
-        cast(attributed_net_sales_amount as {{ type_double() }})
-        / nullif(cast(spend_amount as {{ type_double() }}), 0) as return_on_ad_spend,
+        {{ cost_per_acquisition('spend_amount', 'last_non_direct_order_count') }} as cost_per_acquisition_amount,
+        {{ customer_acquisition_cost('spend_amount', 'last_non_direct_new_customer_count') }}
+            as customer_acquisition_cost_amount,
+        {{ return_on_ad_spend('last_non_direct_net_sales_amount', 'spend_amount') }} as return_on_ad_spend,
         activity_date
 
     from joined

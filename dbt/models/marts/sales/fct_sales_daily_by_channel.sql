@@ -1,9 +1,40 @@
-{#- Daily sales per sales channel and currency on a dense calendar: every day from the first
-    to the last order for every sales channel that ever ordered, zeros included. Growth against
-    the previous day and against the same weekday one year earlier (364 days: retail's comparable
-    day); the series is dense, so those are the rows 1 and 364 days earlier.
-    The query is shared with fct_sales_daily_by_country (macro sales_daily_by_dimension). -#}
-{{ sales_daily_by_dimension(
-    dimension='sales_channel',
-    dimension_expr="coalesce(orders.channel, 'unknown')"
-) }}
+{#- Daily sales per sales channel and currency on a dense calendar (every day from the first to
+    the last order for every sales channel that ever ordered, zeros included), with growth against
+    the previous day and the same weekday one year earlier: the sales_channel slice of
+    int_orders_sliced_daily. -#}
+with
+
+sliced as (
+
+    select * from {{ ref('int_orders_sliced_daily') }}
+
+),
+
+final as (
+
+    select
+        slice_value as sales_channel,
+        currency,
+        order_count,
+        net_order_count,
+        new_customer_count,
+        net_units,
+        previous_day_order_count,
+        previous_year_order_count,
+        gross_sales_amount,
+        discount_amount,
+        return_amount,
+        net_sales_amount,
+        average_order_value_amount,
+        previous_day_net_sales_amount,
+        previous_year_net_sales_amount,
+        net_sales_dod_growth_rate,
+        net_sales_yoy_growth_rate,
+        order_date
+
+    from sliced
+    where slice_name = 'sales_channel'
+
+)
+
+select * from final

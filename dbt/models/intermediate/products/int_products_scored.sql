@@ -1,0 +1,215 @@
+{#- Product and category scorecards with one definition of their ratios and tiers (DECISIONLOG.md
+    "Product performance"): one row per catalogue product (scope `product`) and one per top-level
+    category (scope `category`, the products' figures summed). Cost at the current unit cost, gross
+    margin, margin rate, return rate, share of the scope's total net sales and a performance tier
+    by percent rank of net sales within the scope (vars product_performance_*_min_percentile). -#}
+with
+
+products as (
+
+    select * from {{ ref('dim_products') }}
+
+),
+
+sales as (
+
+    select * from {{ ref('int_products_sales_aggregated') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('int_order_items_priced') }}
+
+),
+
+product_rows as (
+
+    select
+        products.product_id,
+        products.sku,
+        products.product_title,
+        products.category,
+        products.subcategory,
+        products.brand,
+        products.currency,
+        products.is_active,
+        coalesce(sales.order_count, 0) as order_count,
+        coalesce(sales.units_sold, 0) as units_sold,
+        coalesce(sales.net_units_sold, 0) as net_units_sold,
+        coalesce(sales.returned_units, 0) as returned_units,
+        coalesce(sales.gross_sales_amount, 0) as gross_sales_amount,
+        coalesce(sales.net_sales_amount, 0) as net_sales_amount,
+        coalesce(sales.net_units_sold, 0) * products.unit_cost_amount as cost_of_goods_amount,
+        sales.last_sold_date,
+        max(sales.observation_date) over () as observation_date
+
+    from products
+    left join sales
+        on products.product_id = sales.product_id
+
+),
+
+product_scope as (
+
+    select
+        'product' as performance_scope,
+        product_id,
+        sku,
+        product_title,
+        category,
+        subcategory,
+        brand,
+        currency,
+        is_active,
+        cast(null as {{ dbt.type_bigint() }}) as product_count,
+        cast(null as {{ dbt.type_bigint() }}) as sold_product_count,
+        order_count,
+        units_sold,
+        net_units_sold,
+        returned_units,
+        gross_sales_amount,
+        net_sales_amount,
+        cost_of_goods_amount,
+        net_sales_amount - cost_of_goods_amount as gross_margin_amount,
+        last_sold_date,
+        observation_date
+
+    from product_rows
+
+),
+
+category_orders as (
+
+    select
+        products.category,
+        count(distinct order_items.order_id) as order_count
+
+    from order_items
+    inner join products
+        on order_items.product_id = products.product_id
+    where
+        not order_items.is_cancelled
+        and cast(order_items.ordered_at as date) <= (select max(product_rows.observation_date) from product_rows)
+    group by products.category
+
+),
+
+category_totals as (
+
+    select
+        category,
+        max(currency) as currency,
+        count(*) as product_count,
+        sum(case when order_count > 0 then 1 else 0 end) as sold_product_count,
+        sum(units_sold) as units_sold,
+        sum(net_units_sold) as net_units_sold,
+        sum(returned_units) as returned_units,
+        sum(gross_sales_amount) as gross_sales_amount,
+        sum(net_sales_amount) as net_sales_amount,
+        sum(cost_of_goods_amount) as cost_of_goods_amount,
+        sum(gross_margin_amount) as gross_margin_amount,
+        max(last_sold_date) as last_sold_date,
+        max(observation_date) as observation_date
+
+    from product_scope
+    group by category
+
+),
+
+category_scope as (
+
+    select
+        'category' as performance_scope,
+        cast(null as {{ dbt.type_bigint() }}) as product_id,
+        cast(null as {{ dbt.type_string() }}) as sku,
+        cast(null as {{ dbt.type_string() }}) as product_title,
+        category_totals.category,
+        cast(null as {{ dbt.type_string() }}) as subcategory,
+        cast(null as {{ dbt.type_string() }}) as brand,
+        category_totals.currency,
+        cast(null as {{ dbt.type_boolean() }}) as is_active,
+        category_totals.product_count,
+        category_totals.sold_product_count,
+        coalesce(category_orders.order_count, 0) as order_count,
+        category_totals.units_sold,
+        category_totals.net_units_sold,
+        category_totals.returned_units,
+        category_totals.gross_sales_amount,
+        category_totals.net_sales_amount,
+        category_totals.cost_of_goods_amount,
+        category_totals.gross_margin_amount,
+        category_totals.last_sold_date,
+        category_totals.observation_date
+
+    from category_totals
+    left join category_orders
+        on category_totals.category = category_orders.category
+
+),
+
+scopes as (
+
+    select * from product_scope
+    union all
+    select * from category_scope
+
+),
+
+scored as (
+
+    select
+        *,
+        percent_rank() over (partition by performance_scope order by net_sales_amount) as net_sales_percent_rank,
+        sum(net_sales_amount) over (partition by performance_scope) as total_net_sales_amount
+
+    from scopes
+
+),
+
+final as (
+
+    select
+        performance_scope,
+        product_id,
+        sku,
+        product_title,
+        category,
+        subcategory,
+        brand,
+        currency,
+        case
+            when net_sales_percent_rank >= {{ var('product_performance_top_min_percentile') }} then 'Top'
+            when net_sales_percent_rank >= {{ var('product_performance_good_min_percentile') }} then 'Good'
+            when net_sales_percent_rank >= {{ var('product_performance_average_min_percentile') }} then 'Average'
+            else 'Low'
+        end as performance_category,
+        cast(product_count as {{ dbt.type_bigint() }}) as product_count,
+        cast(sold_product_count as {{ dbt.type_bigint() }}) as sold_product_count,
+        cast(order_count as {{ dbt.type_bigint() }}) as order_count,
+        cast(units_sold as {{ dbt.type_bigint() }}) as units_sold,
+        cast(net_units_sold as {{ dbt.type_bigint() }}) as net_units_sold,
+        cast(returned_units as {{ dbt.type_bigint() }}) as returned_units,
+        cast(gross_sales_amount as {{ type_money() }}) as gross_sales_amount,
+        cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
+        cast(cost_of_goods_amount as {{ type_money() }}) as cost_of_goods_amount,
+        cast(gross_margin_amount as {{ type_money() }}) as gross_margin_amount,
+        cast(gross_margin_amount as {{ type_double() }})
+        / nullif(cast(net_sales_amount as {{ type_double() }}), 0) as gross_margin_rate,
+        cast(returned_units as {{ type_double() }}) / nullif(units_sold, 0) as return_rate,
+        cast(net_sales_amount as {{ type_double() }})
+        / nullif(cast(total_net_sales_amount as {{ type_double() }}), 0) as net_sales_share,
+        cast(net_sales_percent_rank as {{ type_double() }}) as net_sales_percent_rank,
+        cast(
+            {{ dbt.datediff('last_sold_date', 'observation_date', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_since_last_sale,
+        is_active,
+        last_sold_date,
+        observation_date
+
+    from scored
+
+)
+
+select * from final

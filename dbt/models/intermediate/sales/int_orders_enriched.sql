@@ -1,0 +1,62 @@
+{#- Every order (every status) with its revenue components and its place in the customer's
+    sequence of valid orders: the one join of int_orders_priced with int_orders_sequenced that
+    order-level marts, sales roll-ups and attribution read. Orders outside the sequence (guest
+    checkouts, cancelled orders) are neither new nor returning. -#}
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_priced') }}
+
+),
+
+orders_sequenced as (
+
+    select * from {{ ref('int_orders_sequenced') }}
+
+),
+
+final as (
+
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.order_status,
+        orders.currency,
+        orders.channel,
+        orders.shipping_country_code,
+        orders.utm_source,
+        orders.utm_medium,
+        orders.utm_campaign,
+        orders.discount_code,
+        orders_sequenced.customer_order_number,
+        orders.order_item_count,
+        orders.quantity,
+        orders.net_quantity,
+        orders.gross_sales_amount,
+        orders.discount_amount,
+        orders.cancellation_amount,
+        orders.return_amount,
+        orders.net_sales_amount,
+        orders.shipping_amount,
+        orders.tax_amount,
+        orders.total_amount,
+        orders.is_cancelled,
+        orders.is_returned,
+        orders.is_guest_checkout,
+        not orders.is_cancelled and not orders.is_returned as is_net_order,
+        coalesce(orders_sequenced.is_new_customer_order, false) as is_new_customer_order,
+        coalesce(orders_sequenced.is_returning_customer_order, false) as is_returning_customer_order,
+        cast(orders.ordered_at as date) as order_date,
+        orders.ordered_at,
+        orders.cancelled_at,
+        orders.returned_at,
+        orders.updated_at
+
+    from orders
+    left join orders_sequenced
+        on orders.order_id = orders_sequenced.order_id
+
+)
+
+select * from final

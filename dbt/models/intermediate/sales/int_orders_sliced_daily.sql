@@ -1,0 +1,177 @@
+{#- The sales measures per slice (sales channel, shipping country) and currency on a dense
+    calendar: every day from the first to the last order (over all slices) for every slice value
+    and currency that ever ordered, zeros included, with the previous day and the same weekday one
+    year earlier (364 days: retail's comparable day; the series is dense, so those are the rows 1
+    and 364 days earlier). One row set per slice, told apart by slice_name; the sliced daily
+    sales marts each read theirs. -#}
+with
+
+sales as (
+
+    select * from {{ ref('int_orders_aggregated_daily') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+slice_names as (
+
+    select 'sales_channel' as slice_name
+
+    union all
+
+    select 'country_code' as slice_name
+
+),
+
+sliced as (
+
+    select
+        slice_names.slice_name,
+        case slice_names.slice_name
+            when 'sales_channel' then sales.sales_channel
+            else sales.country_code
+        end as slice_value,
+        sales.currency,
+        sales.order_count,
+        sales.net_order_count,
+        sales.new_customer_count,
+        sales.net_units,
+        sales.gross_sales_amount,
+        sales.discount_amount,
+        sales.return_amount,
+        sales.net_sales_amount,
+        sales.order_date
+
+    from sales
+    cross join slice_names
+
+),
+
+daily as (
+
+    select
+        slice_name,
+        slice_value,
+        currency,
+        order_date,
+        sum(order_count) as order_count,
+        sum(net_order_count) as net_order_count,
+        sum(new_customer_count) as new_customer_count,
+        sum(net_units) as net_units,
+        sum(gross_sales_amount) as gross_sales_amount,
+        sum(discount_amount) as discount_amount,
+        sum(return_amount) as return_amount,
+        sum(net_sales_amount) as net_sales_amount
+
+    from sliced
+    group by slice_name, slice_value, currency, order_date
+
+),
+
+bounds as (
+
+    select
+        min(order_date) as first_order_date,
+        max(order_date) as last_order_date
+
+    from daily
+
+),
+
+days as (
+
+    select calendar.date_day
+    from calendar
+    inner join bounds
+        on calendar.date_day between bounds.first_order_date and bounds.last_order_date
+
+),
+
+series as (
+
+    select distinct
+        slice_name,
+        slice_value,
+        currency
+
+    from daily
+
+),
+
+dense as (
+
+    select
+        series.slice_name,
+        series.slice_value,
+        series.currency,
+        coalesce(daily.order_count, 0) as order_count,
+        coalesce(daily.net_order_count, 0) as net_order_count,
+        coalesce(daily.new_customer_count, 0) as new_customer_count,
+        coalesce(daily.net_units, 0) as net_units,
+        coalesce(daily.gross_sales_amount, 0) as gross_sales_amount,
+        coalesce(daily.discount_amount, 0) as discount_amount,
+        coalesce(daily.return_amount, 0) as return_amount,
+        coalesce(daily.net_sales_amount, 0) as net_sales_amount,
+        days.date_day as order_date
+
+    from days
+    cross join series
+    left join daily
+        on
+            days.date_day = daily.order_date
+            and series.slice_name = daily.slice_name
+            and series.slice_value = daily.slice_value
+            and series.currency = daily.currency
+
+),
+
+compared as (
+
+    select
+        *,
+        lag(net_sales_amount, 1) over (partition by slice_name, slice_value, currency order by order_date)
+            as previous_day_net_sales_amount,
+        lag(net_sales_amount, 364) over (partition by slice_name, slice_value, currency order by order_date)
+            as previous_year_net_sales_amount,
+        lag(order_count, 1) over (partition by slice_name, slice_value, currency order by order_date)
+            as previous_day_order_count,
+        lag(order_count, 364) over (partition by slice_name, slice_value, currency order by order_date)
+            as previous_year_order_count
+
+    from dense
+
+),
+
+final as (
+
+    select
+        slice_name,
+        slice_value,
+        currency,
+        cast(order_count as {{ dbt.type_bigint() }}) as order_count,
+        cast(net_order_count as {{ dbt.type_bigint() }}) as net_order_count,
+        cast(new_customer_count as {{ dbt.type_bigint() }}) as new_customer_count,
+        cast(net_units as {{ dbt.type_bigint() }}) as net_units,
+        cast(previous_day_order_count as {{ dbt.type_bigint() }}) as previous_day_order_count,
+        cast(previous_year_order_count as {{ dbt.type_bigint() }}) as previous_year_order_count,
+        cast(gross_sales_amount as {{ type_money() }}) as gross_sales_amount,
+        cast(discount_amount as {{ type_money() }}) as discount_amount,
+        cast(return_amount as {{ type_money() }}) as return_amount,
+        cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
+        cast(net_sales_amount / nullif(net_order_count, 0) as {{ type_money() }}) as average_order_value_amount,
+        cast(previous_day_net_sales_amount as {{ type_money() }}) as previous_day_net_sales_amount,
+        cast(previous_year_net_sales_amount as {{ type_money() }}) as previous_year_net_sales_amount,
+        {{ growth_rate('net_sales_amount', 'previous_day_net_sales_amount') }} as net_sales_dod_growth_rate,
+        {{ growth_rate('net_sales_amount', 'previous_year_net_sales_amount') }} as net_sales_yoy_growth_rate,
+        order_date
+
+    from compared
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+{#- Category scorecard: the category rows of the shared product and category scorecards
+    (int_products_scored: the products' figures summed per top-level category, the same ratios,
+    a tier by percent rank among categories). -#}
+with
+
+scorecards as (
+
+    select * from {{ ref('int_products_scored') }}
+
+),
+
+final as (
+
+    select
+        category,
+        currency,
+        performance_category,
+        product_count,
+        sold_product_count,
+        order_count,
+        units_sold,
+        net_units_sold,
+        returned_units,
+        gross_sales_amount,
+        net_sales_amount,
+        cost_of_goods_amount,
+        gross_margin_amount,
+        gross_margin_rate,
+        return_rate,
+        net_sales_share,
+        net_sales_percent_rank,
+        days_since_last_sale,
+        last_sold_date,
+        observation_date
+
+    from scorecards
+    where performance_scope = 'category'
+
+)
+
+select * from final
