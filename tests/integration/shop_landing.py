@@ -137,12 +137,14 @@ class InProcessDbt:
         self.manifest = result.result
         self.parse_seconds = time.monotonic() - started
 
-    def build(self, database: Path, *args: str) -> BuildResult:
-        """``dbt build [args]`` against the DuckDB file ``database`` (default vars: no re-parse).
+    def build(self, database: Path, *args: str, dbt_vars: str | None = None) -> BuildResult:
+        """``dbt build [args]`` against the DuckDB file ``database``.
 
         Args:
             database: a DuckDB file named ``warehouse.duckdb`` (the manifest's catalog name).
-            args: further ``dbt build`` arguments (selectors; not ``--vars``, which need a parse).
+            args: further ``dbt build`` arguments (selectors, flags).
+            dbt_vars: ``--vars`` YAML; the project is then parsed again for this build (vars can
+                change configs), otherwise the manifest parsed once is reused.
 
         Returns:
             The build's ``BuildResult``.
@@ -160,9 +162,10 @@ class InProcessDbt:
         started = time.monotonic()
         with mock.patch.dict(os.environ, {**self.env, "DUCKDB_PATH": str(database)}), redirect_stdout(StringIO()):
             os.environ.pop("DBT_TARGET", None)
-            result = dbtRunner(manifest=self.manifest, callbacks=[on_event]).invoke(
-                ["build", "--project-dir", str(DBT_DIR), "--quiet", "--target", "duckdb", *args]
-            )
+            runner = dbtRunner(callbacks=[on_event]) if dbt_vars else dbtRunner(self.manifest, callbacks=[on_event])
+            extra = ["--vars", dbt_vars] if dbt_vars else []
+            command = ["build", "--project-dir", str(DBT_DIR), "--quiet", "--target", "duckdb", *args, *extra]
+            result = runner.invoke(command)
         _release_duckdb()
         seconds = time.monotonic() - started
         statuses = {}

@@ -8,6 +8,8 @@ A generated shop (October to December 2025) is built once; then a second export 
 
 The incremental ``dbt build`` that follows must keep every key unique, hold L, and fail no test;
 its order facts must then equal, row for row, a ``--full-refresh`` build of the same raw layer.
+The daily sales mart, incremental on the same days, must equal its full refresh too (its
+horizontal integrity test against fct_orders is part of the build).
 Expected keys and dates come from the CSV files written here.
 """
 
@@ -23,7 +25,7 @@ from shop_landing import InProcessDbt, connect, feed_csv, generate, load, read_c
 
 pytestmark = pytest.mark.slow
 
-FACTS = ("fct_orders", "fct_order_items")
+FACTS = ("fct_orders", "fct_order_items", "fct_sales_daily")
 LATE_ORDER_ID = 999001
 
 

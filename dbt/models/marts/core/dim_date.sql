@@ -1,104 +1,13 @@
-{#- Calendar that follows the data: every day from 1 January of the earliest year with an order,
-    a cancellation or return, a web event, an ad spend day or a support ticket, to 31 December of
-    the year after the latest one (whole years, and a year ahead for future-dated rows). The
-    vars date_spine_start (inclusive) and date_spine_end (exclusive), ISO dates, default null,
-    only widen it: no var can leave a fact day outside the calendar. With the ISO 8601 week of
-    every day: weeks start on Monday, and a week belongs to the year of its Thursday (so ISO
-    week 1 holds the year's first Thursday, and some years have 53 weeks). -#}
+{#- Calendar that follows the data: every day of int_calendar_bounds (whole years, from the
+    earliest year with an order, return, web event, ad spend day or ticket to the year after the
+    latest one; the date_spine_* vars only widen it), with the ISO 8601 week of every day: weeks
+    start on Monday, and a week belongs to the year of its Thursday (so ISO week 1 holds the
+    year's first Thursday, and some years have 53 weeks). -#}
 with
-
-orders as (
-
-    select * from {{ ref('stg_shop__orders') }}
-
-),
-
-events as (
-
-    select * from {{ ref('stg_web__events') }}
-
-),
-
-ad_spend as (
-
-    select * from {{ ref('stg_marketing__ad_spend') }}
-
-),
-
-tickets as (
-
-    select * from {{ ref('stg_support__tickets') }}
-
-),
-
-data_days as (
-
-    select
-        cast(ordered_at as date) as first_day,
-        cast(coalesce(returned_at, cancelled_at, ordered_at) as date) as last_day
-    from orders
-
-    union all
-
-    select
-        cast(ordered_at as date) as first_day,
-        cast(coalesce(cancelled_at, ordered_at) as date) as last_day
-    from orders
-
-    union all
-
-    select
-        cast(event_at as date) as first_day,
-        cast(event_at as date) as last_day
-    from events
-
-    union all
-
-    select
-        spend_date as first_day,
-        spend_date as last_day
-    from ad_spend
-
-    union all
-
-    select
-        cast(created_at as date) as first_day,
-        cast(coalesce(solved_at, first_responded_at, created_at) as date) as last_day
-    from tickets
-    {%- if var('date_spine_start', none) %}
-
-    union all
-
-    select
-        cast('{{ var("date_spine_start") }}' as date) as first_day,
-        cast('{{ var("date_spine_start") }}' as date) as last_day
-    {%- endif %}
-    {%- if var('date_spine_end', none) %}
-
-    union all
-
-    select
-        cast({{ dbt.dateadd('day', -1, "cast('" ~ var('date_spine_end') ~ "' as date)") }} as date) as first_day,
-        cast({{ dbt.dateadd('day', -1, "cast('" ~ var('date_spine_end') ~ "' as date)") }} as date) as last_day
-    {%- endif %}
-
-),
-
-data_range as (
-
-    select
-        coalesce(min(first_day), cast({{ dbt.current_timestamp() }} as date)) as first_day,
-        coalesce(max(last_day), cast({{ dbt.current_timestamp() }} as date)) as last_day
-    from data_days
-
-),
 
 bounds as (
 
-    select
-        cast({{ dbt.date_trunc('year', 'first_day') }} as date) as spine_start,
-        cast({{ dbt.dateadd('year', 2, dbt.date_trunc('year', 'last_day')) }} as date) as spine_end
-    from data_range
+    select * from {{ ref('int_calendar_bounds') }}
 
 ),
 
@@ -129,10 +38,10 @@ numbers as (
 
 date_spine as (
 
-    select cast({{ dbt.dateadd('day', 'numbers.day_offset', 'bounds.spine_start') }} as date) as date_day
+    select cast({{ dbt.dateadd('day', 'numbers.day_offset', 'bounds.spine_start_date') }} as date) as date_day
     from numbers
     cross join bounds
-    where numbers.day_offset < {{ dbt.datediff('bounds.spine_start', 'bounds.spine_end', 'day') }}
+    where numbers.day_offset < {{ dbt.datediff('bounds.spine_start_date', 'bounds.spine_end_date', 'day') }}
 
 ),
 

@@ -3,21 +3,9 @@
     order line, a corrected order date or status). The post-hook
     then deletes built rows whose key now lives on another day or no longer exists, so no key
     is ever held twice and the table equals a full refresh (DECISIONLOG "Incremental order facts"). -#}
-{%- set delete_rows_moved_or_gone -%}{% raw %}
-    delete from {{ this }} as built
-    where
-        built.order_date >= cast('1900-01-01' as date)
-        and not exists (
-            select 1
-            from {{ ref('int_order_items_priced') }} as current_rows
-            where
-                current_rows.order_item_id = built.order_item_id
-                and cast(current_rows.ordered_at as date) = built.order_date
-        )
-{% endraw %}{%- endset -%}
 {{
     config(
-        post_hook=delete_rows_moved_or_gone,
+        post_hook="{{ incremental_delete_moved_rows('int_order_items_priced', ['order_item_id'], 'cast(current_rows.ordered_at as date)') }}",
         **incremental_by_day(
             'order_date',
             cluster_by=['product_id', 'customer_id'],
@@ -62,15 +50,4 @@ final as (
 )
 
 select * from final
-{#- Compared by name, in the contract's column order; the filter on the built table is a
-    partition filter that keeps every day (require_partition_filter on BigQuery). -#}
-{%- set compared = (model.columns.keys() | list | join(', ')) or '*' -%}
-{%- set changed_days -%}
-    select order_date
-    from (
-        select {{ compared }} from final
-        except distinct
-        select {{ compared }} from {{ this }} where order_date >= cast('1900-01-01' as date)
-    ) as changed_rows
-{%- endset %}
-{{ incremental_window_filter(also_days=changed_days) }}
+{{ incremental_window_filter(also_days=incremental_changed_days()) }}
