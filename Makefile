@@ -28,6 +28,8 @@ export DUCKDB_PATH ?= $(BUILD)/warehouse.duckdb
 export DBT_PROFILES_DIR := $(ROOT)/dbt
 export DBT_PROJECT_DIR := $(ROOT)/dbt
 SEEDS_DIR ?= $(ROOT)/seeds
+# Extra loader options, e.g. LOAD_ARGS=--prune (see `python -m loaders load --help`).
+LOAD_ARGS ?=
 
 .PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse lint-evaluator clean
 
@@ -62,14 +64,14 @@ export DBT_VARS TABLES
 
 run: setup ## load seeds/ into DuckDB, dbt build, docs, KPI summary (DBT_VARS='{...}' TABLES=a,b)
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $${TABLES:+--tables "$$TABLES"}
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $${TABLES:+--tables "$$TABLES"} $(LOAD_ARGS)
 	cd dbt && $(DBT) build --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}' $${DBT_VARS:+--vars "$$DBT_VARS"}
 	cd dbt && $(DBT) docs generate --quiet $${DBT_VARS:+--vars "$$DBT_VARS"}
-	$(PY) -m loaders kpis
+	$(PY) -m serving kpis
 
 load: setup ## load seeds/ into the raw layer only
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR)
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
 
 build: setup ## dbt build on the current raw layer (DBT_VARS='{...}')
 	cd dbt && $(DBT) build $${DBT_VARS:+--vars "$$DBT_VARS"}
@@ -78,11 +80,11 @@ docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	cd dbt && $(DBT) docs generate && $(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser
 
 readme: setup ## regenerate README's contract table and the dbt sources YAML from loaders/contract.yml
-	$(PY) -m loaders contract readme
-	$(PY) -m loaders contract dbt-sources
+	$(PY) -m tools.contract_docs readme
+	$(PY) -m tools.contract_docs dbt-sources
 
-kpis: setup ## print the KPI summary of the built warehouse
-	$(PY) -m loaders kpis
+kpis: setup ## print the KPI summary of the built warehouse (saved queries of the semantic layer)
+	$(PY) -m serving kpis
 
 # ---------------------------------------------------------------- checks
 test: setup setup-extra ## the whole suite: lint, dbt parse for both targets, pytest
@@ -101,8 +103,8 @@ pytest: setup
 lint: ruff sqlfluff ## ruff + sqlfluff
 
 ruff: setup
-	$(VENV)/bin/ruff check loaders tests airflow terraform/scripts dbt/scripts
-	$(VENV)/bin/ruff format --check loaders tests airflow terraform/scripts dbt/scripts
+	$(VENV)/bin/ruff check loaders generator tools tests airflow terraform/scripts dbt/scripts
+	$(VENV)/bin/ruff format --check loaders generator tools tests airflow terraform/scripts dbt/scripts
 
 # The dbt templater compiles the project and may open the DuckDB file: lint against a throwaway
 # warehouse and target dir so it never contends for the lock of a running build.
@@ -142,23 +144,29 @@ PIPELINE_ORDERS ?= 200000
 .PHONY: generate seeds bench
 
 generate: setup ## generate a landing tree: make generate ORDERS=1000000 GEN_OUT=/tmp/x [GEN_ARGS=--events-months 1]
-	$(PY) -m loaders.generator --out $(GEN_OUT) --orders $(ORDERS) --seed $(SEED) $(GEN_ARGS)
+	$(PY) -m generator --out $(GEN_OUT) --orders $(ORDERS) --seed $(SEED) $(GEN_ARGS)
 
 seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when nothing changed)
-	$(PY) -m loaders.generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
+	$(PY) -m generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
 
-bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS
+bench: setup ## benchmarks: generator at BENCH_ORDERS (1M) orders; generate -> load -> dbt build at PIPELINE_ORDERS; metrics API latency
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
 	$(PY) tests/bench/bench_pipeline.py --orders $(PIPELINE_ORDERS)
+	$(MAKE) --no-print-directory serving-warehouse
+	SEMANTIC_MANIFEST=$(SEMANTIC_MANIFEST) $(PY) tests/bench/bench_api.py --clients 8
 
-# ---------------------------------------------------------------- analytics: semantic layer, dashboard
-# Headless Chromium (Debian's package) renders the dashboard for its screenshot and test.
+# ---------------------------------------------------------------- serving: semantic layer, BI app, metrics API
+# Headless Chromium (Debian's package) for the app's browser test and its README screenshot.
 CHROMIUM_STAMP := $(TOOLS)/.chromium-installed
-DASHBOARD_HTML := $(BUILD)/dashboard.html
+# The consumers read a manifest parsed for DuckDB into a target of their own (dbt/target may hold a BigQuery parse).
+SERVING_TARGET := $(BUILD)/serving-target
+SEMANTIC_MANIFEST := $(SERVING_TARGET)/semantic_manifest.json
+BI_PORT ?= 8501
+API_PORT ?= 8000
 
 $(CHROMIUM_STAMP):
 	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; else \
-		echo "installing Debian's chromium (headless dashboard rendering)"; \
+		echo "installing Debian's chromium (headless browser for the app's test and screenshot)"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
 	fi
@@ -166,23 +174,37 @@ $(CHROMIUM_STAMP):
 
 setup-extra:: $(CHROMIUM_STAMP)
 
-.PHONY: dashboard metrics analytics-lint
-dashboard: setup $(CHROMIUM_STAMP) ## static dashboard from the DuckDB marts (build/dashboard.html) + screenshot (assets/)
+.PHONY: metrics serving-warehouse bi api screenshot looker-studio serving-lint
+# The consumers need a built warehouse and the semantic manifest of this checkout (partial parse: seconds).
+serving-warehouse: setup
 	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
-	$(PY) -m dashboard build --duckdb $(DUCKDB_PATH) --out $(DASHBOARD_HTML)
-	$(PY) -m dashboard screenshot --html $(DASHBOARD_HTML) --out $(ROOT)/assets/dashboard.png
+	cd dbt && DBT_TARGET_PATH=$(SERVING_TARGET) DBT_LOG_PATH=$(SERVING_TARGET)/logs $(DBT) parse --quiet --target duckdb
 
-# MetricFlow reads <project>/target/semantic_manifest.json, hence the explicit --target-path.
-metrics: setup ## semantic layer: one MetricFlow query (revenue and orders by ISO week) on the DuckDB warehouse
-	@test -f $(DUCKDB_PATH) || $(MAKE) --no-print-directory run
+# MetricFlow's CLI reads <project>/target/semantic_manifest.json, hence the explicit --target-path.
+metrics: serving-warehouse ## semantic layer: one MetricFlow query (revenue and orders by ISO week) on the DuckDB warehouse
 	cd $(DBT_PROJECT_DIR) && $(DBT) parse --quiet --target-path target
 	cd $(DBT_PROJECT_DIR) && $(VENV)/bin/mf query --metrics revenue,orders --group-by metric_time__week --order metric_time__week
 
-analytics-lint: setup
-	$(VENV)/bin/ruff check dashboard
-	$(VENV)/bin/ruff format --check dashboard
+bi: serving-warehouse ## interactive BI app over the semantic layer on http://127.0.0.1:8501 (BI_PORT=...; read-only, offline)
+	$(PY) -m serving bi --port $(BI_PORT) --manifest $(SEMANTIC_MANIFEST)
 
-test-extra:: analytics-lint
+api: serving-warehouse ## read-only metrics API on http://127.0.0.1:8000 (API_PORT=...; token METRICS_API_TOKEN; /openapi.json)
+	$(PY) -m serving api --port $(API_PORT) --manifest $(SEMANTIC_MANIFEST)
+
+screenshot: serving-warehouse $(CHROMIUM_STAMP) ## rewrite assets/bi-app.png from the running app in headless Chromium
+	$(PY) -m serving screenshot --manifest $(SEMANTIC_MANIFEST) --out $(ROOT)/assets/bi-app.png
+
+LOOKER_TARGET := $(BUILD)/looker-studio-target
+LOOKER_ARGS ?=
+looker-studio: setup ## Looker Studio Linking API URL of each exposure (offline dbt parse for BigQuery; docs/looker-studio.md)
+	cd dbt && DBT_TARGET_PATH=$(LOOKER_TARGET) DBT_LOG_PATH=$(LOOKER_TARGET)/logs $(DBT) parse --quiet --target bigquery
+	$(PY) -m serving looker-studio --manifest $(LOOKER_TARGET)/manifest.json $(LOOKER_ARGS)
+
+serving-lint: setup
+	$(VENV)/bin/ruff check serving
+	$(VENV)/bin/ruff format --check serving
+
+test-extra:: serving-lint
 
 
 # ---------------------------------------------------------------- airflow

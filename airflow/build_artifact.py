@@ -6,7 +6,7 @@ The bundle mirrors the Composer bucket, so deploying is one copy of ``dags/``::
       dags/                               -> gs://<composer-bucket>/dags/
         ecommerce_elt.py, clickstream_microbatch.py, .airflowignore
         ecom_orchestration/               the DAGs' helper package
-        loaders/                          the loaders package (contract, API, streaming; no generator)
+        loaders/                          the loaders package (contract, API, streaming)
         dbt/ecommerce_warehouse/          the dbt project (no target/ of the checkout, no logs)
           target/manifest.json            parsed here for the bigquery target (LoadMode.DBT_MANIFEST)
       requirements-composer.txt           PyPI packages for the Composer environment (pinned as locally)
@@ -154,7 +154,7 @@ def build(out: Path, dbt: str) -> Path:
         shutil.rmtree(out)
     dags = out / "dags"
     shutil.copytree(DAGS_SRC, dags, ignore=_IGNORE)
-    shutil.copytree(LOADERS_SRC, dags / "loaders", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "generator"))
+    shutil.copytree(LOADERS_SRC, dags / "loaders", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     project = out / BUNDLE_DBT
     project.mkdir(parents=True)
     for entry in DBT_ENTRIES:

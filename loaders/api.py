@@ -5,21 +5,21 @@
 (sha256) already landed is ``unchanged``; a new version of a file replaces its earlier
 rows atomically (``replaced``). A file that fails leaves the warehouse as it was and
 gets a ``failed`` audit row; the other files of the run still load. A file that
-disappears from the landing directory keeps its rows: the raw layer is replaced per
-file, never pruned.
+disappears from the landing directory keeps its rows unless the run prunes (``prune=True``).
+A local warehouse holds one landing directory unless told otherwise (see ``load_directory``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 from loaders.backends import get_backend
 from loaders.backends.base import Backend
 from loaders.contract import Contract, Table, load_contract
 from loaders.discovery import (
+    check_inside,
     check_source_dir,
     describe_file,
     infer_source_file,
@@ -27,15 +27,17 @@ from loaders.discovery import (
     table_files,
     unmatched_files,
 )
-from loaders.errors import FileNotFoundLoaderError, LoaderError, MissingRequiredFeedError
+from loaders.errors import (
+    FileNotFoundLoaderError,
+    LandingDirectoryConflictError,
+    LoaderError,
+    MissingRequiredFeedError,
+    UnknownTargetError,
+)
 from loaders.progress import FileProgress
-from loaders.report import FileResult, LoadReport
+from loaders.report import FileResult, LoadReport, utc_now
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def load_directory(
@@ -47,6 +49,8 @@ def load_directory(
     progress: bool = False,
     raise_on_error: bool = True,
     contract: Contract | None = None,
+    prune: bool = False,
+    add_landing_dir: bool = False,
 ) -> LoadReport:
     """Land every file of the contract's feeds found under ``source_dir``.
 
@@ -63,6 +67,15 @@ def load_directory(
         raise_on_error: raise the first file's error after the whole run (with ``.report`` set);
             with False, failures are only in the returned report (``report.ok`` is False).
         contract: the data contract; default ``loaders/contract.yml``.
+        prune: afterwards, remove the rows of the covered tables' files that are no longer in
+            ``source_dir`` (``pruned`` results); also lets ``source_dir`` replace another landing
+            directory the warehouse was loaded from.
+        add_landing_dir: load even when the warehouse holds another landing directory's files
+            (directories per day or per source, on purpose).
+
+    One warehouse holds one landing directory by default (where the backend tracks them, the
+    local DuckDB): loading a second directory into it is refused before anything is loaded,
+    since its files would mix with the first one's, unless ``prune`` or ``add_landing_dir``.
 
     Returns:
         The run's ``LoadReport`` (one ``FileResult`` per file).
@@ -72,6 +85,9 @@ def load_directory(
         UnknownTableError: a name in ``tables`` is not in the contract (nothing touched).
         MissingRequiredFeedError: no file for a ``required: true`` feed and ``tables`` not given
             (nothing touched).
+        LandingDirectoryConflictError: the warehouse holds another landing directory's files
+            (nothing loaded; the message names the remedies).
+        UnknownTargetError: ``prune`` on a backend that cannot prune.
         LoaderError: with ``raise_on_error``, the first failed file's error (``EmptyFileError``,
             ``UnreadableFileError``, ``SchemaMismatchError``...) once every other file is loaded.
     """
@@ -89,7 +105,11 @@ def load_directory(
                 file=root,
             )
     with get_backend(target, database=database) as backend:
+        if prune and not backend.tracks_landing_dirs:
+            raise UnknownTargetError(f"--prune is not available for the {backend.name} target")
         backend.ensure_raw_tables(contract.tables)
+        if backend.tracks_landing_dirs and not (prune or add_landing_dir):
+            _check_one_landing_dir(backend, root, contract)
         report = LoadReport(
             target=backend.name,
             database=backend.location,
@@ -100,15 +120,27 @@ def load_directory(
             log.warning("%s: no contract table claims this file; ignored", f)
         errors: list[LoaderError] = []
         sizes = {p: _size(p) for _, p in plan}
+        planned = [p for _, p in plan]
         with FileProgress(progress, sum(sizes.values())) as bar:
             for table, path in plan:
                 source_file = path.relative_to(root).as_posix()
                 bar.start(source_file)
-                result, error = _load_one(backend, path, table, source_file)
+                result, error = _load_one(backend, path, table, source_file, root=root, others=planned)
                 report.files.append(result)
+                bar.done(sizes[path])
                 if error is not None:
                     errors.append(error)
-                bar.done(sizes[path])
+                    if error.kind == "warehouse":
+                        log.error("the warehouse refused a write: the run stops before the remaining files")
+                        break
+        if backend.tracks_landing_dirs and not any(e.kind == "warehouse" for e in errors):
+            if prune:
+                present = {p.relative_to(root).as_posix() for _, p in plan}
+                for table in selected:
+                    for source_file in backend.held_files(table):
+                        if source_file not in present:
+                            report.files.append(backend.prune(table, source_file, started_at=utc_now()))
+            backend.record_landing_dir(str(root), at=utc_now(), only=prune)
     if errors and raise_on_error:
         first = errors[0]
         first.report = report
@@ -154,12 +186,32 @@ def load_file(
     with get_backend(target, database=database) as backend:
         backend.ensure_raw_tables(contract.tables)
         report = LoadReport(target=backend.name, database=backend.location, tables=(t.name,))
-        result, error = _load_one(backend, path, t, source_file)
+        root = Path(source_dir).resolve() if source_dir is not None else None
+        result, error = _load_one(backend, path, t, source_file, root=root)
         report.files.append(result)
     if error is not None:
         error.report = report
         raise error
     return report
+
+
+def _check_one_landing_dir(backend: Backend, root: Path, contract: Contract) -> None:
+    """Refuse to load ``root`` into a warehouse that holds files of another landing directory
+    (a directory the warehouse already counts as its own, or an empty warehouse, is fine)."""
+    dirs = backend.landing_dirs()
+    others = [d for d in dirs if d != str(root)]
+    if not others or str(root) in dirs:
+        return
+    held = sum(len(backend.held_files(t)) for t in contract.tables)
+    if not held:
+        return
+    raise LandingDirectoryConflictError(
+        f"this warehouse ({backend.location}) holds {held} file(s) landed from {', '.join(others)}; loading {root} "
+        "into it would mix the two sets of data. Use a warehouse of its own (--database PATH, or DUCKDB_PATH=PATH; "
+        "with make: DUCKDB_PATH=build/mine.duckdb), or pass --prune to replace the earlier directory's files with "
+        "this one's, or --add-landing-dir if both directories belong together (one per day, say)",
+        file=root,
+    )
 
 
 def _size(path: Path) -> int:
@@ -169,47 +221,49 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _load_one(backend: Backend, path: Path, table: Table, source_file: str) -> tuple[FileResult, LoaderError | None]:
-    """Load one file; never raises a ``LoaderError`` (returns it with a ``failed`` result instead)."""
-    started = _now()
+def _load_one(
+    backend: Backend, path: Path, table: Table, source_file: str, *, root: Path | None, others: Sequence[Path] = ()
+) -> tuple[FileResult, LoaderError | None]:
+    """Load one file; never raises a ``LoaderError`` (returns it with a ``failed`` result instead).
+
+    ``root``: the resolved landing directory the file must really lie in (None: not checked);
+    ``others``: the run's other files, which a link may not lead to (``discovery.check_inside``).
+    """
+    started = utc_now()
     sha256, nbytes = None, _size(path)
 
-    def failed(error: BaseException) -> FileResult:
-        result = FileResult(
+    def nothing_landed(status: str, error: BaseException | None = None) -> FileResult:
+        """Record an ``unchanged`` or ``failed`` attempt in the audit table."""
+        result = FileResult.without_rows(
             table=table.name,
             source_file=source_file,
             sha256=sha256,
             bytes=nbytes,
-            status="failed",
-            rows_read=0,
-            rows_loaded=0,
-            rows_rejected=0,
+            status=status,
             started_at=started,
-            finished_at=_now(),
-            error=str(error),
+            error=None if error is None else str(error),
+            error_kind=None if error is None else getattr(error, "kind", "unexpected"),
         )
-        backend.record_attempt(result)
-        log.error("%s", error)
+        try:
+            backend.record_attempt(result)
+        except LoaderError as e:
+            if error is None or getattr(error, "kind", None) != "warehouse":
+                raise
+            log.error("%s: the failed attempt could not be audited either: %s", source_file, e)
         return result
 
+    def failed(error: BaseException) -> FileResult:
+        log.error("%s", error)
+        return nothing_landed("failed", error)
+
     try:
+        if root is not None:
+            check_inside(path, root, source_file, others)
         described = describe_file(path, table, source_file)
         sha256, nbytes = described.sha256, described.bytes
         previous = backend.last_landing(table, source_file)
         if previous is not None and previous.sha256 == sha256 and previous.rows_present == previous.rows_loaded:
-            result = FileResult(
-                table=table.name,
-                source_file=source_file,
-                sha256=sha256,
-                bytes=nbytes,
-                status="unchanged",
-                rows_read=0,
-                rows_loaded=0,
-                rows_rejected=0,
-                started_at=started,
-                finished_at=_now(),
-            )
-            backend.record_attempt(result)
+            result = nothing_landed("unchanged")
             log.info("%s: unchanged (sha256 %s already landed)", source_file, sha256[:12])
             return result, None
         result = backend.land(described, started_at=started, replacing=previous is not None)

@@ -1,42 +1,119 @@
 """Command line: ``python -m loaders <command> ...``.
 
-``load`` is implemented here; ``generate``, ``kpis`` and ``contract`` are dispatched to
-the modules that own them (each exposes ``main(argv) -> int``), imported only when used.
+``load`` is the one command: it lands a landing directory in the warehouse's raw layer.
 
-Exit codes: 0 success (quarantined rows are not a failure: the summary counts them),
-2 a user or data error (bad arguments, missing directory, a file refused), 1 anything unexpected.
+Exit codes of ``load`` (``EXIT_CODES``), the most serious one wins:
+
+- 0: every file landed or was unchanged (quarantined rows are counted, not a failure,
+  unless ``--fail-on-reject`` says otherwise);
+- 1: an unexpected internal error (a bug: please report it with the traceback);
+- 2: usage: bad arguments, an unknown table or target, a missing source directory,
+  missing warehouse settings;
+- 3: data: a file or the landing directory was refused (unreadable, corrupt, wrong
+  header, missing required feed, a link leaving the directory, a warehouse holding
+  another landing directory: ``--prune`` or ``--add-landing-dir``); the other files still landed;
+- 4: more rows were quarantined than ``--fail-on-reject`` allows (everything landed);
+- 5: warehouse: it cannot be opened or written (locked by another process, disk full,
+  raw tables built for another contract);
+- 130: interrupted (Ctrl-C, SIGTERM): the file being landed was rolled back, the files
+  landed before it stay; the same command resumes (landed files are unchanged).
+
+``--json`` prints one JSON object on stdout instead of the table (``summary_json``).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import json
 import logging
+import re
+import signal
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from loaders import __version__
 from loaders.api import load_directory
 from loaders.backends import TARGETS
 from loaders.errors import LoaderError
 from loaders.report import LoadReport
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_USER = 0, 1, 2
-
-#: Subcommands owned by other modules: name -> (module, one-line help).
-DISPATCH = {
-    "generate": ("loaders.generator", "generate synthetic source files (see `generate --help`)"),
-    "kpis": ("loaders.kpis", "print the KPI summary of the built warehouse"),
-    "contract": ("loaders.contract_docs", "render the data contract (dbt sources YAML, README table)"),
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_DATA, EXIT_REJECTED, EXIT_WAREHOUSE = 0, 1, 2, 3, 4, 5
+#: Interrupted (Ctrl-C or SIGTERM): 128 + SIGINT, as shells report it.
+EXIT_INTERRUPTED = 130
+#: Exit code -> what it means, for ``--help`` and the JSON summary.
+EXIT_CODES = {
+    EXIT_OK: "ok",
+    EXIT_UNEXPECTED: "unexpected error",
+    EXIT_USAGE: "usage error",
+    EXIT_DATA: "data error: file(s) refused",
+    EXIT_REJECTED: "rows rejected over --fail-on-reject",
+    EXIT_WAREHOUSE: "warehouse error",
+    EXIT_INTERRUPTED: "interrupted",
 }
+_EXIT_OF_KIND = {"usage": EXIT_USAGE, "data": EXIT_DATA, "warehouse": EXIT_WAREHOUSE}
+
+
+@dataclass(frozen=True)
+class RejectThreshold:
+    """How many quarantined rows a run may have before it fails (``--fail-on-reject``).
+
+    Attributes:
+        rows: the largest accepted number of rejected rows, or None.
+        percent: the largest accepted share of rejected rows among rows read, in percent, or None.
+    """
+
+    rows: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> RejectThreshold:
+        """``"0"`` (no rejected row), ``"25"`` (at most 25 rows) or ``"0.5%"`` (at most 0.5 % of rows read).
+
+        Raises:
+            argparse.ArgumentTypeError: anything else.
+        """
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
+        if not m or (not m.group(2) and "." in m.group(1)):
+            raise argparse.ArgumentTypeError(
+                f"expected a row count (e.g. 0, 25) or a percentage (e.g. 0.5%), got {text!r}"
+            )
+        if m.group(2):
+            return cls(percent=float(m.group(1)))
+        return cls(rows=int(m.group(1)))
+
+    def exceeded(self, rows_read: int, rows_rejected: int) -> bool:
+        """Whether ``rows_rejected`` of ``rows_read`` is more than the threshold allows."""
+        if self.rows is not None:
+            return rows_rejected > self.rows
+        if self.percent is not None and rows_read:
+            return rows_rejected * 100 > self.percent * rows_read
+        return False
+
+    def __str__(self) -> str:
+        return f"{self.rows} row(s)" if self.rows is not None else f"{self.percent:g}% of rows read"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m loaders", description="E-commerce warehouse loaders.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    load = sub.add_parser("load", help="land source files in the warehouse's raw layer")
+    codes = "; ".join(f"{code} {what}" for code, what in EXIT_CODES.items())
+    p = argparse.ArgumentParser(
+        prog="python -m loaders",
+        description="E-commerce warehouse loaders.",
+        epilog=f"Exit codes of load: {codes}.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do")
+    load = sub.add_parser(
+        "load",
+        help="land source files in the warehouse's raw layer",
+        description="Land the files of a landing directory in the warehouse's raw layer.",
+        epilog=f"Exit codes: {codes}.",
+    )
     load.add_argument("--target", choices=TARGETS, default="duckdb", help="warehouse (default: duckdb)")
     load.add_argument("--source-dir", type=Path, required=True, help="landing directory, e.g. seeds/")
     load.add_argument(
@@ -47,10 +124,30 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated tables to load (e.g. orders,order_items); absent required feeds are then allowed",
     )
+    load.add_argument(
+        "--fail-on-reject",
+        type=RejectThreshold.parse,
+        default=None,
+        metavar="N|P%",
+        help=f"exit {EXIT_REJECTED} when more rows than N (0: any row), or more than P%% of the rows read, "
+        "are quarantined (the rows still land)",
+    )
+    landing = load.add_mutually_exclusive_group()
+    landing.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the rows of files no longer in the landing directory (tables loaded by this run); "
+        "also replaces another landing directory the warehouse was loaded from with this one",
+    )
+    landing.add_argument(
+        "--add-landing-dir",
+        action="store_true",
+        help="load even though the warehouse holds another landing directory's files "
+        "(directories that belong together, one per day say); by default that is refused",
+    )
+    load.add_argument("--json", action="store_true", help="print a JSON summary on stdout instead of the table")
     load.add_argument("--quiet", action="store_true", help="no progress bar or summary; warnings and errors only")
     load.add_argument("-v", "--verbose", action="store_true", help="log each file")
-    for name, (_, help_) in DISPATCH.items():
-        sub.add_parser(name, help=help_, add_help=False)
     return p
 
 
@@ -61,28 +158,14 @@ def main(argv: list[str] | None = None) -> int:
         argv: arguments without the program name; default ``sys.argv[1:]``.
 
     Returns:
-        The process exit code (0, 1 or 2, see module docstring).
+        The process exit code (see module docstring).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in DISPATCH:
-        return _dispatch(argv[0], argv[1:])
     try:
         args = _parser().parse_args(argv)
-    except SystemExit as e:  # argparse: 2 on bad usage, 0 on --help
+    except SystemExit as e:  # argparse: 2 on bad usage, 0 on --help / --version
         return int(e.code or 0)
     return _load(args)
-
-
-def _dispatch(command: str, argv: list[str]) -> int:
-    module_name = DISPATCH[command][0]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name != module_name:
-            raise
-        _error(f"`{command}` is not available in this version ({module_name} is missing)")
-        return EXIT_USER
-    return int(module.main(argv) or 0)
 
 
 def _error(message: str) -> None:
@@ -93,6 +176,35 @@ def _warning(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends a load like Ctrl-C: the current file's transaction is rolled back."""
+    raise KeyboardInterrupt
+
+
+def exit_code(report: LoadReport, threshold: RejectThreshold | None) -> int:
+    """The exit code of a finished run (see module docstring).
+
+    Args:
+        report: the run's report.
+        threshold: ``--fail-on-reject``, or None.
+
+    Returns:
+        ``EXIT_WAREHOUSE`` or ``EXIT_DATA`` when a file failed (the most serious kind among
+        them), else ``EXIT_REJECTED`` when the rejected rows exceed ``threshold``, else ``EXIT_OK``.
+    """
+    kinds = {f.error_kind for f in report.failed}
+    if "warehouse" in kinds:
+        return EXIT_WAREHOUSE
+    if report.failed or not report.reconciles:
+        return EXIT_DATA
+    totals = report.totals().values()
+    rows_read = sum(t.rows_read for t in totals)
+    rows_rejected = sum(t.rows_rejected for t in totals)
+    if threshold is not None and threshold.exceeded(rows_read, rows_rejected):
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
 def _load(args: argparse.Namespace) -> int:
     out = Console(highlight=False)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
@@ -100,19 +212,38 @@ def _load(args: argparse.Namespace) -> int:
         # The summary below reports warnings and errors; keep the log for --verbose and Airflow.
         logging.getLogger("loaders").setLevel(logging.CRITICAL)
     tables = [t for t in args.tables.split(",") if t.strip()] if args.tables else None
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be handled
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
         report = load_directory(
             args.source_dir,
             target=args.target,
             database=args.database,
             tables=tables,
-            progress=not args.quiet,
+            progress=not (args.quiet or args.json),
             raise_on_error=False,
+            prune=args.prune,
+            add_landing_dir=args.add_landing_dir,
         )
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        _error(
+            "interrupted: the file being landed was rolled back, the files landed before it stay; "
+            "run the same command again to finish"
+        )
+        return EXIT_INTERRUPTED
     except LoaderError as e:
+        code = _EXIT_OF_KIND.get(e.kind, EXIT_DATA)
         _error(str(e))
-        return EXIT_USER
-    if not args.quiet:
+        if args.json:
+            print(json.dumps({"version": __version__, "exit_code": code, "outcome": EXIT_CODES[code], "error": str(e)}))
+        return code
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    code = exit_code(report, args.fail_on_reject)
+    if args.json:
+        print(json.dumps(summary_json(report, code), indent=2))
+    elif not args.quiet:
         print_summary(report, out)
     for f in report.files:
         for w in f.warnings:
@@ -123,10 +254,78 @@ def _load(args: argparse.Namespace) -> int:
         _error(str(f.error))
     if not report.reconciles:
         _error("reconciliation failed (rows read != loaded + rejected)")
-    return EXIT_OK if report.ok else EXIT_USER
+    if code == EXIT_REJECTED:
+        rejected = sum(t.rows_rejected for t in report.totals().values())
+        _error(f"{rejected:,} row(s) quarantined, more than --fail-on-reject {args.fail_on_reject} allows")
+    return code
 
 
-_STATUS_WORDS = {"loaded": "new", "replaced": "replaced", "unchanged": "same", "failed": "[red]failed[/red]"}
+def summary_json(report: LoadReport, code: int) -> dict:
+    """The machine-readable summary of a run (``--json``).
+
+    Args:
+        report: the run's report.
+        code: the run's exit code.
+
+    Returns:
+        A JSON-ready dict: ``version``, ``exit_code``, ``outcome``, ``target``, ``database``,
+        ``totals`` (files, files_failed, rows_read, rows_loaded, rows_rejected), ``tables``
+        (the same per table), ``files`` (one object per file attempt: table, source_file,
+        status, lines_read, rows_read, rows_loaded, rows_rejected, bytes, sha256, duration_ms,
+        error, warnings, rows_removed), and ``unmatched_files``.
+    """
+    tables = {
+        name: {
+            "files": t.files,
+            "files_failed": t.files_failed,
+            "rows_read": t.rows_read,
+            "rows_loaded": t.rows_loaded,
+            "rows_rejected": t.rows_rejected,
+        }
+        for name, t in report.totals().items()
+    }
+    totals = {
+        k: sum(t[k] for t in tables.values())
+        for k in ("files", "files_failed", "rows_read", "rows_loaded", "rows_rejected")
+    }
+    files = [
+        {
+            "table": f.table,
+            "source_file": f.source_file,
+            "status": f.status,
+            "lines_read": f.lines_read,
+            "rows_read": f.rows_read,
+            "rows_loaded": f.rows_loaded,
+            "rows_rejected": f.rows_rejected,
+            "bytes": f.bytes,
+            "sha256": f.sha256,
+            "duration_ms": f.duration_ms,
+            "error": f.error,
+            "warnings": list(f.warnings),
+            "rows_removed": f.rows_removed,
+        }
+        for f in report.files
+    ]
+    return {
+        "version": __version__,
+        "exit_code": code,
+        "outcome": EXIT_CODES[code],
+        "target": report.target,
+        "database": report.database,
+        "totals": totals,
+        "tables": tables,
+        "files": files,
+        "unmatched_files": list(report.unmatched_files),
+    }
+
+
+_STATUS_WORDS = {
+    "loaded": "new",
+    "replaced": "replaced",
+    "unchanged": "same",
+    "failed": "[red]failed[/red]",
+    "pruned": "pruned",
+}
 
 
 def print_summary(report: LoadReport, console: Console) -> None:
@@ -144,7 +343,7 @@ def print_summary(report: LoadReport, console: Console) -> None:
     totals = report.totals()
     for name, tot in totals.items():
         fs = [f for f in report.files if f.table == name]
-        counts = {s: sum(f.status == s for f in fs) for s in ("loaded", "replaced", "unchanged", "failed")}
+        counts = {s: sum(f.status == s for f in fs) for s in _STATUS_WORDS}
         files = ", ".join(f"{n} {_STATUS_WORDS[s]}" for s, n in counts.items() if n) or "[dim]none: empty[/dim]"
         secs = tot.duration_ms / 1000
         t.add_row(
@@ -157,6 +356,13 @@ def print_summary(report: LoadReport, console: Console) -> None:
             f"{tot.rows_read / secs:,.0f}" if secs and tot.rows_read else "",
         )
     console.print(t)
+    removed = [f for f in report.files if f.status == "pruned"]
+    if removed:
+        console.print(
+            f"pruned {len(removed)} file(s) no longer in the landing directory: "
+            f"{sum(f.rows_removed for f in removed):,} row(s) removed from the raw layer.",
+            soft_wrap=True,
+        )
     rejected = sum(x.rows_rejected for x in totals.values())
     if rejected:
         console.print(

@@ -16,6 +16,7 @@ from loaders.contract import Contract, Table
 from loaders.errors import (
     EmptyFileError,
     FileNotFoundLoaderError,
+    RefusedLinkError,
     SourceDirectoryNotFoundError,
     UnknownTableError,
     UnreadableFileError,
@@ -77,6 +78,34 @@ def check_source_dir(source_dir: Path) -> Path:
         what = "does not exist" if not p.exists() else "is not a directory"
         raise SourceDirectoryNotFoundError(f"source directory {what}", file=p)
     return p.resolve()
+
+
+def check_inside(path: Path, root: Path, source_file: str, others: Sequence[Path] = ()) -> None:
+    """Refuse a file reached through a symbolic link that leaves the landing directory, or that
+    leads to another file of the run (which lands under its own name).
+
+    Args:
+        path: the file as found under ``root`` (possibly a symbolic link).
+        root: the landing directory, resolved (``check_source_dir``).
+        source_file: the file's identity, for the message.
+        others: the run's other files, as found (not resolved).
+
+    Raises:
+        RefusedLinkError: naming where the link leads; nothing of the file is read.
+    """
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        raise RefusedLinkError(
+            f"symbolic link leading outside the landing directory (to {real}): refused, nothing read", file=source_file
+        )
+    if real != path.absolute():
+        twin = next((o for o in others if o != path and o.absolute() == real), None)
+        if twin is not None:
+            raise RefusedLinkError(
+                f"symbolic link to {twin.relative_to(root).as_posix()}, which is loaded under its own name: "
+                "refused, so its rows do not land twice",
+                file=source_file,
+            )
 
 
 def table_files(source_dir: Path, table: Table) -> list[Path]:

@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+from loaders.discovery import SourceFile
+
+
+def utc_now() -> datetime:
+    """The current UTC time as a naive ``datetime`` (every time the loaders record is UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
 
 #: Status of a file attempt, as written to ``raw._load_audit.status``.
-STATUSES = ("loaded", "unchanged", "replaced", "failed")
+STATUSES = ("loaded", "unchanged", "replaced", "failed", "pruned")
 
 
 @dataclass(frozen=True)
@@ -26,12 +34,17 @@ class FileResult:
         bytes: file size in bytes (0 when unknown).
         status: ``loaded`` (first time), ``unchanged`` (same content already landed: nothing
             read or written), ``replaced`` (new content of a file landed before: its earlier rows
-            and quarantine rows were swapped atomically) or ``failed`` (nothing changed).
+            and quarantine rows were swapped atomically), ``failed`` (nothing changed) or
+            ``pruned`` (the file left the landing directory and ``--prune`` removed its rows).
         rows_read: data records read (CSV: excluding the header and blank lines).
         rows_loaded: rows landed in ``raw.<table>``.
         rows_rejected: rows sent to ``raw._quarantine`` (a row counts once however many columns failed).
         started_at, finished_at: UTC, naive.
         error: the error message for ``failed``; None otherwise.
+        error_kind: for ``failed``, the error's ``LoaderError.kind`` (``data``, ``warehouse``...).
+        rows_removed: for ``pruned``, the rows removed from ``raw.<table>``.
+        lines_read: physical lines of the file (header, blank lines and every line of every
+            record), checked to reconcile with the records before landing; 0 when not read.
         warnings: non-fatal findings, e.g. values outside a column's ``accepted_values``.
     """
 
@@ -47,6 +60,68 @@ class FileResult:
     finished_at: datetime
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    error_kind: str | None = None
+    rows_removed: int = 0
+    lines_read: int = 0
+
+    @classmethod
+    def without_rows(
+        cls,
+        *,
+        table: str,
+        source_file: str,
+        sha256: str | None,
+        bytes: int,
+        status: str,
+        started_at: datetime,
+        error: str | None = None,
+        error_kind: str | None = None,
+    ) -> FileResult:
+        """An attempt that landed nothing (``unchanged`` or ``failed``), finished now: every row count is 0."""
+        return cls(
+            table=table,
+            source_file=source_file,
+            sha256=sha256,
+            bytes=bytes,
+            status=status,
+            rows_read=0,
+            rows_loaded=0,
+            rows_rejected=0,
+            started_at=started_at,
+            finished_at=utc_now(),
+            error=error,
+            error_kind=error_kind,
+        )
+
+    @classmethod
+    def landed(
+        cls,
+        file: SourceFile,
+        *,
+        replacing: bool,
+        rows_read: int,
+        rows_loaded: int,
+        rows_rejected: int,
+        started_at: datetime,
+        warnings: tuple[str, ...] = (),
+        lines_read: int = 0,
+    ) -> FileResult:
+        """A landing of ``file`` that succeeded, finished now: status ``replaced`` if an earlier
+        version had landed, else ``loaded``."""
+        return cls(
+            table=file.table.name,
+            source_file=file.source_file,
+            sha256=file.sha256,
+            bytes=file.bytes,
+            status="replaced" if replacing else "loaded",
+            rows_read=rows_read,
+            rows_loaded=rows_loaded,
+            rows_rejected=rows_rejected,
+            started_at=started_at,
+            finished_at=utc_now(),
+            warnings=warnings,
+            lines_read=lines_read,
+        )
 
     @property
     def duration_ms(self) -> int:

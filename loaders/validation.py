@@ -1,9 +1,9 @@
-"""Validation rules derived from the data contract, written once for every warehouse.
+"""Validation rules derived from the data contract, written once, as DuckDB SQL.
 
-What makes a row *fit the contract* is defined here and nowhere else; each backend
-renders the same rules into its own SQL through a small ``Dialect`` (DuckDB locally,
-BigQuery in production), so the checks run inside the warehouse, vectorised, with no
-Python loop over rows.
+What makes a row *fit the contract* is defined here and nowhere else. ``loaders.reader``
+runs these rules in DuckDB for every backend (the BigQuery backend validates locally
+before its load jobs), so the checks are vectorised, with no Python loop over rows, and a
+file gets the same rows, lines and reasons whatever the warehouse.
 
 Rules, per value (the first failing rule of a column is the one reported):
 
@@ -11,18 +11,24 @@ Rules, per value (the first failing rule of a column is the one reported):
    absent JSON key is NULL. For non-string types surrounding blanks are ignored.
 2. ``required: true`` and missing -> ``required value is empty``.
 3. JSON object/array where a scalar is expected -> ``expected a scalar value ...``.
-4. The text must have the logical type's form (RE2 patterns below, the same regex
-   dialect in DuckDB and BigQuery) *and* cast to the warehouse type:
+4. The text must have the logical type's form (RE2 patterns below) *and* cast to the
+   warehouse type:
 
-   - integer: optional sign and 1-19 digits, within 64-bit range. ``12.5`` or ``1e3``
-     are refused rather than rounded (a cast alone would round ``12.5`` to ``13``).
-   - decimal: optional sign, up to 16 digits, optional point and 1-2 decimals (money is
+   - integer: optional sign and digits. ``12.5`` or ``1e3`` are refused rather than
+     rounded (a cast alone would round ``12.5`` to ``13``).
+   - decimal: optional sign, digits, optional point and 1-2 decimals (money is
      DECIMAL(18,2); more decimals would be rounded silently, so they are refused).
    - boolean: ``true/false, t/f, yes/no, y/n, 1/0`` in any letter case.
    - date: ``YYYY-MM-DD`` and a real calendar date.
    - timestamp: ISO-8601 ``YYYY-MM-DD[(T| )hh:mm[:ss[.ffffff]]][Z|(+|-)hh[:mm]]``; naive
      values are UTC, values with an offset are converted to UTC (contract definition).
    - string: any text.
+
+5. The value must fit the warehouse type (the same ranges in DuckDB and BigQuery), with
+   its own reason, so nothing fails later in dbt: an integer within 64 bits
+   (BIGINT/INT64), money within DECIMAL(18,2)/NUMERIC(18,2) (at most 16 digits before
+   the point), a UTC offset that exists on Earth (from -12:00 to +14:00, minutes under 60:
+   ``+25:00`` or ``+99`` are refused).
 
 Contract ``accepted_values`` are *not* enforced here: a row with an unexpected enum
 value (a new sales channel, say) is type-valid and lands, so revenue never disappears
@@ -42,9 +48,8 @@ carry a key the contract does not define (contract keys may be absent: NULL).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
-from loaders.contract import BIGQUERY_TYPES, DUCKDB_TYPES, Column, Table
+from loaders.contract import DUCKDB_TYPES, Column, Table
 from loaders.errors import SchemaMismatchError
 
 TRUE_STRINGS = ("true", "t", "yes", "y", "1")
@@ -52,8 +57,8 @@ FALSE_STRINGS = ("false", "f", "no", "n", "0")
 
 #: RE2 patterns (full match) that a non-empty, trimmed value must satisfy, per logical type.
 PATTERNS: Mapping[str, str] = {
-    "integer": r"[+-]?[0-9]{1,19}",
-    "decimal": r"[+-]?[0-9]{1,16}(\.[0-9]{1,2})?",
+    "integer": r"[+-]?[0-9]+",
+    "decimal": r"[+-]?[0-9]+(\.[0-9]{1,2})?",
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "timestamp": (
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # date
@@ -71,6 +76,13 @@ EXPECTED: Mapping[str, str] = {
     "timestamp": "an ISO-8601 timestamp",
 }
 
+#: Why a value of the right form does not fit the warehouse type (rule 5).
+OUT_OF_RANGE: Mapping[str, str] = {
+    "integer": "out of range for a 64-bit integer (-9223372036854775808 to 9223372036854775807)",
+    "decimal": "out of range for money, DECIMAL(18,2) (at most 16 digits before the decimal point)",
+    "timestamp": "impossible UTC offset (offsets go from -12:00 to +14:00)",
+}
+
 #: Longest excerpt of an offending value quoted in a reason (characters).
 VALUE_EXCERPT_CHARS = 80
 
@@ -78,6 +90,12 @@ VALUE_EXCERPT_CHARS = 80
 REASON_INVALID_UTF8 = "invalid UTF-8: the file must be UTF-8 encoded"
 REASON_CONTROL_CHAR = "line contains the control character U+001F, which no feed may contain"
 REASON_MALFORMED_QUOTES = "malformed CSV quoting: a quote inside an unquoted field, or text after a closing quote"
+REASON_STRAY_QUOTE = 'malformed CSV quoting: a quote (") inside an unquoted field'
+REASON_TEXT_AFTER_QUOTE = 'malformed CSV quoting: text after the closing quote (") of a quoted field'
+REASON_UNTERMINATED_QUOTE = (
+    'malformed CSV quoting: a quoted field opened on this line is never closed (unterminated quote ")'
+)
+
 REASON_INVALID_JSON = "invalid JSON"
 REASON_NOT_OBJECT = "not a JSON object"
 REASON_REQUIRED = "required value is empty"
@@ -95,59 +113,20 @@ def reason_line_too_long(max_bytes: int) -> str:
 
 
 def sql_string(text: str) -> str:
-    """A SQL string literal (single quotes doubled); valid in DuckDB and BigQuery standard SQL
-    for text without backslashes or newlines (BigQuery treats backslash as an escape)."""
-    if "\\" in text or "\n" in text:
-        raise ValueError(f"sql_string cannot portably quote {text!r}")
+    """A DuckDB SQL string literal of any text (single quotes doubled; DuckDB has no backslash escapes)."""
     return "'" + text.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True)
-class Dialect:
-    """The few SQL spellings that differ between warehouses.
-
-    Attributes:
-        name: ``duckdb`` or ``bigquery``.
-        types: logical type -> SQL type (``contract.DUCKDB_TYPES`` / ``BIGQUERY_TYPES``).
-        try_cast_fn: the NULL-on-failure cast (``TRY_CAST`` / ``SAFE_CAST``).
-        regex_fn: full-match regex predicate template with ``{expr}`` and ``{pattern}``.
-        timestamp_tpl: template turning ISO-8601 text ``{expr}`` into a UTC timestamp or NULL.
-    """
-
-    name: str
-    types: Mapping[str, str]
-    try_cast_fn: str
-    regex_fn: str
-    timestamp_tpl: str
-
-    def try_cast(self, expr: str, logical_type: str) -> str:
-        """SQL casting ``expr`` to the warehouse type of ``logical_type``, NULL when it does not cast."""
-        return f"{self.try_cast_fn}({expr} AS {self.types[logical_type]})"
-
-    def full_match(self, expr: str, pattern: str) -> str:
-        """SQL predicate: ``expr`` matches the RE2 ``pattern`` entirely."""
-        return self.regex_fn.format(expr=expr, pattern=pattern)
+def ident(name: str) -> str:
+    """A DuckDB quoted identifier of any name (double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-#: DuckDB: the connection must run with ``SET TimeZone = 'UTC'`` so that TIMESTAMPTZ -> TIMESTAMP is UTC.
-DUCKDB = Dialect(
-    name="duckdb",
-    types=DUCKDB_TYPES,
-    try_cast_fn="TRY_CAST",
-    regex_fn="regexp_full_match({expr}, '{pattern}')",
-    timestamp_tpl="CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)",
-)
-
-#: BigQuery standard SQL (used by the BigQuery backend; TIMESTAMP is always UTC there).
-BIGQUERY = Dialect(
-    name="bigquery",
-    types=BIGQUERY_TYPES,
-    try_cast_fn="SAFE_CAST",
-    regex_fn="REGEXP_CONTAINS({expr}, r'^(?:{pattern})$')",
-    timestamp_tpl="SAFE_CAST({expr} AS TIMESTAMP)",
-)
-
-DIALECTS: Mapping[str, Dialect] = {d.name: d for d in (DUCKDB, BIGQUERY)}
+#: Full-match RE2 predicate of DuckDB.
+_FULL_MATCH = "regexp_full_match({expr}, '{pattern}')"
+#: ISO-8601 text to a UTC TIMESTAMP or NULL; the connection runs with ``SET TimeZone = 'UTC'``
+#: so that TIMESTAMPTZ -> TIMESTAMP is UTC (``loaders.reader`` sets it).
+_TIMESTAMP = "CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
 
 
 def normalized_sql(column: Column, value: str) -> str:
@@ -162,16 +141,24 @@ def normalized_sql(column: Column, value: str) -> str:
     return f"NULLIF(TRIM({value}), '')"
 
 
-def typed_sql(column: Column, dialect: Dialect, value: str) -> str:
+def _offset_ok_sql(value: str) -> str:
+    """SQL predicate: the ISO-8601 timestamp text ``value`` has no UTC offset, or one from -12:00 to +14:00."""
+    off = f"replace(regexp_extract({value}, '[T ][0-9:.]+([+-][0-9]{{2}}(:?[0-9]{{2}})?)$', 1), ':', '')"
+    hours = f"TRY_CAST(substr({off}, 2, 2) AS INTEGER)"
+    minutes = f"coalesce(TRY_CAST(nullif(substr({off}, 4, 2), '') AS INTEGER), 0)"
+    limit = f"CASE WHEN starts_with({off}, '+') THEN 840 ELSE 720 END"
+    return f"({off} = '' OR ({minutes} < 60 AND {hours} * 60 + {minutes} <= {limit}))"
+
+
+def typed_sql(column: Column, value: str) -> str:
     """SQL converting a normalized text value to the column's warehouse type (NULL if it does not fit).
 
     Args:
         column: the contract column.
-        dialect: target warehouse dialect.
         value: SQL expression of the *normalized* value (see ``normalized_sql``).
 
     Returns:
-        A SQL expression of type ``dialect.types[column.type]``.
+        A SQL expression of type ``DUCKDB_TYPES[column.type]``.
     """
     t = column.type
     if t == "string":
@@ -180,16 +167,17 @@ def typed_sql(column: Column, dialect: Dialect, value: str) -> str:
         trues = ", ".join(sql_string(s) for s in TRUE_STRINGS)
         falses = ", ".join(sql_string(s) for s in FALSE_STRINGS)
         return f"(CASE WHEN LOWER({value}) IN ({trues}) THEN TRUE WHEN LOWER({value}) IN ({falses}) THEN FALSE END)"
-    cast = dialect.timestamp_tpl.format(expr=value) if t == "timestamp" else dialect.try_cast(value, t)
-    return f"(CASE WHEN {dialect.full_match(value, PATTERNS[t])} THEN {cast} END)"
+    form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[t])
+    if t == "timestamp":
+        return f"(CASE WHEN {form} AND {_offset_ok_sql(value)} THEN {_TIMESTAMP.format(expr=value)} END)"
+    return f"(CASE WHEN {form} THEN TRY_CAST({value} AS {DUCKDB_TYPES[t]}) END)"
 
 
-def reason_sql(column: Column, dialect: Dialect, value: str, typed: str, nonscalar: str | None = None) -> str:
+def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = None) -> str:
     """SQL giving the first rule the value breaks, as reason text, or NULL when the value fits.
 
     Args:
         column: the contract column.
-        dialect: target warehouse dialect.
         value: SQL of the normalized text value.
         typed: SQL of the typed value (``typed_sql``), or a column holding it.
         nonscalar: SQL predicate true when the source value is a JSON object/array (JSON feeds only).
@@ -203,11 +191,19 @@ def reason_sql(column: Column, dialect: Dialect, value: str, typed: str, nonscal
     if nonscalar is not None:
         whens.append(f"WHEN {nonscalar} THEN {sql_string(REASON_NOT_SCALAR)}")
     if column.type != "string":
+        # a PII value is not repeated in clear in the reason (the raw line masks it too)
+        excerpt = "'***'" if column.pii else f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
+        if column.type in OUT_OF_RANGE:
+            in_form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[column.type])
+            if column.type == "timestamp":
+                in_form += f" AND NOT {_offset_ok_sql(value)}"
+            range_reason = sql_string(f'{OUT_OF_RANGE[column.type]}: "')
+            out_of_range = f"{value} IS NOT NULL AND {typed} IS NULL AND {in_form}"
+            whens.append(f"WHEN {out_of_range} THEN CONCAT({range_reason}, {excerpt}, '\"')")
         prefix = sql_string(f'not a valid {column.type} (expected {EXPECTED[column.type]}): "')
-        excerpt = f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
         whens.append(f"WHEN {value} IS NOT NULL AND {typed} IS NULL THEN CONCAT({prefix}, {excerpt}, '\"')")
     if not whens:
-        return "CAST(NULL AS " + dialect.types["string"] + ")"
+        return "CAST(NULL AS VARCHAR)"
     return "(CASE " + " ".join(whens) + " END)"
 
 

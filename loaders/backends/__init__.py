@@ -1,8 +1,8 @@
 """Warehouse backends behind one seam (``base.Backend``): ``duckdb`` locally, ``bigquery`` in production.
 
-``get_backend(target, ...)`` returns an open backend; the BigQuery backend is imported
-lazily from ``loaders.backends.bigquery`` (which must define ``BigQueryBackend(database=...)``,
-a ``Backend`` subclass) so the DuckDB path needs no Google libraries.
+``get_backend(target, ...)`` returns an open backend; the BigQuery backend
+(``loaders.backends.bigquery``) is imported only when asked for, so the DuckDB path needs
+no Google libraries.
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ def get_backend(target: str, *, database: Path | str | None = None) -> Backend:
 
     Args:
         target: ``duckdb`` or ``bigquery``.
-        database: DuckDB file (default ``default_duckdb_path()``); for BigQuery, passed
-            to that backend (e.g. ``project.dataset``) when it exists.
+        database: DuckDB file (default ``default_duckdb_path()``); for BigQuery,
+            ``project.dataset`` or ``dataset`` overriding the environment.
 
     Returns:
         An open ``Backend``; close it (or use it as a context manager).
 
     Raises:
-        UnknownTargetError: an unknown target, or a backend not available in this installation.
+        UnknownTargetError: an unknown target, or the Google client libraries the bigquery
+            target needs are not installed.
     """
     if target == "duckdb":
         from loaders.backends.duckdb import DuckDBBackend
@@ -48,8 +49,11 @@ def get_backend(target: str, *, database: Path | str | None = None) -> Backend:
         try:
             module = importlib.import_module("loaders.backends.bigquery")
         except ModuleNotFoundError as e:
-            if e.name != "loaders.backends.bigquery":
+            if not (e.name or "").startswith("google"):
                 raise
-            raise UnknownTargetError("the bigquery backend is not available in this version yet") from None
+            raise UnknownTargetError(
+                f"the bigquery target needs the Google Cloud client libraries ({e.name} is missing): "
+                "install requirements/main.txt"
+            ) from None
         return module.BigQueryBackend(database=database)
     raise UnknownTargetError(f"unknown target {target!r}; expected one of {', '.join(TARGETS)}")

@@ -1,13 +1,12 @@
 """The backend seam: what a warehouse must do to receive validated files.
 
 The orchestration (finding files, hashing, deciding loaded/unchanged/replaced, error
-handling, reports) lives in ``loaders.api`` and the rules of what fits the contract in
-``loaders.validation``; a backend only renders those rules in its SQL dialect and lands
-the result atomically. DuckDB (``duckdb.py``) is the local backend; a BigQuery backend
-(GCS upload + load job into a staging table, then the same validation SQL rendered with
-``validation.BIGQUERY``) plugs in by implementing this class.
+handling, reports) lives in ``loaders.api``; reading a file and the rules of what fits the
+contract in ``loaders.reader`` and ``loaders.validation``, which every backend calls. A
+backend lands the validated rows atomically: ``duckdb.py`` in a local DuckDB file,
+``bigquery.py`` through the landing bucket, load jobs and one BigQuery transaction.
 
-Shapes shared by every backend (logical types, mapped with the backend's dialect):
+Shapes shared by every backend (logical types, mapped with the backend's types):
 ``RAW_METADATA_COLUMNS`` after the contract columns of every ``raw.<table>``,
 ``AUDIT_COLUMNS`` of ``raw._load_audit`` and ``QUARANTINE_COLUMNS`` of ``raw._quarantine``.
 """
@@ -23,11 +22,11 @@ from types import TracebackType
 from loaders.contract import Table
 from loaders.discovery import SourceFile
 from loaders.report import FileResult
-from loaders.validation import Dialect
 
 RAW_SCHEMA = "raw"
 AUDIT_TABLE = "_load_audit"
 QUARANTINE_TABLE = "_quarantine"
+LANDING_TABLE = "_landing"
 
 #: Appended to the contract columns of every raw table: file identity (relative POSIX path),
 #: 1-based physical line where the record starts (CSV header = line 1), UTC load time of the file.
@@ -82,6 +81,14 @@ QUARANTINE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: ``raw._landing``: the landing directories whose files the warehouse holds (absolute paths), one row each.
+LANDING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("landing_dir", "string"),
+    ("first_loaded_at", "timestamp"),
+    ("last_loaded_at", "timestamp"),
+)
+
+
 def raw_table_columns(table: Table) -> tuple[tuple[str, str], ...]:
     """(name, logical type) of ``raw.<table>``: the contract columns in order, then the metadata columns."""
     return tuple((c.name, c.type) for c in table.columns) + RAW_METADATA_COLUMNS
@@ -107,8 +114,6 @@ class Backend(ABC):
 
     #: target name used on the command line (``--target``).
     name: str
-    #: SQL dialect the validation rules are rendered in.
-    dialect: Dialect
 
     @property
     @abstractmethod
@@ -152,6 +157,26 @@ class Backend(ABC):
     @abstractmethod
     def record_attempt(self, result: FileResult) -> None:
         """Write the audit row of an attempt that landed nothing (``unchanged`` or ``failed``)."""
+
+    #: Whether the backend remembers its landing directories and can prune (``landing_dirs``...).
+    tracks_landing_dirs: bool = False
+
+    def landing_dirs(self) -> list[str]:
+        """The landing directories whose files the warehouse holds (none when not tracked)."""
+        return []
+
+    def record_landing_dir(self, landing_dir: str, *, at: datetime, only: bool) -> None:
+        """Remember that the warehouse holds files of ``landing_dir`` (``only``: and of no other)."""
+        raise NotImplementedError(f"the {self.name} backend does not track landing directories")
+
+    def held_files(self, table: Table) -> list[str]:
+        """The files whose rows ``raw.<table>`` holds: last landed, not pruned since."""
+        raise NotImplementedError(f"the {self.name} backend does not prune")
+
+    def prune(self, table: Table, source_file: str, *, started_at: datetime) -> FileResult:
+        """Remove a file's rows from ``raw.<table>`` and ``raw._quarantine`` in one transaction,
+        with a ``pruned`` audit row; returns that attempt (``rows_removed`` set)."""
+        raise NotImplementedError(f"the {self.name} backend does not prune")
 
     @abstractmethod
     def close(self) -> None:

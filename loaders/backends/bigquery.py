@@ -5,8 +5,8 @@ How one file lands (``BigQueryBackend.land``):
 1. **Archive**: the file, byte for byte, goes to the landing bucket as
    ``<source>/<table>/dt=<landing date>/<file name>`` with its sha256 in the object
    metadata (``loaders.gcs``); an object already holding that sha256 is not re-sent.
-2. **Validate**: the DuckDB backend's reader and the contract rules of
-   ``loaders.validation`` run on the file in an in-memory DuckDB, so a file gets *the same*
+2. **Validate**: ``loaders.reader.validate_file`` (the reader and contract rules every
+   backend calls) runs on the file in an in-memory DuckDB, so a file gets *the same*
    rows, physical line numbers and quarantine reasons on both targets. (A BigQuery load job
    cannot do this: it keeps no line numbers, and ``max_bad_records`` skips bad rows with no
    trace of which; here nothing is skipped.) Rows that fit are written, typed, as
@@ -44,9 +44,10 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+import duckdb
 from google.api_core.exceptions import NotFound
 from google.cloud import bigquery, storage
 
@@ -62,12 +63,12 @@ from loaders.backends.base import (
     Landing,
     audit_values,
 )
-from loaders.backends.duckdb import DuckDBBackend
 from loaders.contract import BIGQUERY_TYPES, Table
 from loaders.discovery import SourceFile
 from loaders.errors import LoaderError, RawTableMismatchError, ReconciliationError
+from loaders.reader import ValidatedFile, validate_file
 from loaders.report import FileResult
-from loaders.validation import BIGQUERY
+from loaders.validation import ident, sql_string
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ BASE_LABELS = {"layer": "raw", "managed_by": "loaders"}
 
 class BigQueryConfigError(LoaderError):
     """A setting the BigQuery backend needs (project, bucket) is missing or malformed."""
+
+    kind = "usage"
 
 
 @dataclass(frozen=True)
@@ -382,73 +385,54 @@ def replace_file_script(
 
 
 # ---------------------------------------------------------------------- validation (local)
-def _duck_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def export_validated(
+    file: SourceFile, *, started_at: datetime, rows_path: Path, quarantine_path: Path
+) -> ValidatedFile:
+    """Validate ``file`` in an in-memory DuckDB and write what the load jobs read, as NDJSON.
 
+    Args:
+        file: the described file.
+        started_at: UTC start of the attempt (the rows' ``_loaded_at``, the quarantine's ``quarantined_at``).
+        rows_path: where the fitting rows go (``raw_schema`` columns; decimals as text, timestamps
+            as ``YYYY-MM-DD hh:mm:ss.ffffff`` UTC).
+        quarantine_path: where the quarantine rows go (``QUARANTINE_COLUMNS``).
 
-class _LocalValidation(DuckDBBackend):
-    """The DuckDB backend's reader and contract rules in an in-memory DuckDB, exporting what
-    BigQuery load jobs read. Same rows, line numbers and reasons as a DuckDB landing."""
+    Returns:
+        The ``ValidatedFile`` (its counts; its relations are closed with the in-memory database).
 
-    def __init__(self) -> None:
-        super().__init__(Path(":memory:"))
-
-    def export(self, file: SourceFile, *, started_at: datetime, rows_path: Path, quarantine_path: Path):
-        """Validate ``file`` and write its fitting rows and its quarantine rows as NDJSON.
-
-        Returns:
-            (rows_read, rows_valid, rows_rejected, quarantine_rows, warnings).
-
-        Raises:
-            LoaderError: file-level problems, exactly as the DuckDB backend raises them.
-        """
-        table = file.table
-        self._read_lines(file)
-        header_line = self._build_records(file)
-        if table.format == "csv":
-            self._check_csv(file, header_line)
+    Raises:
+        LoaderError: file-level problems, exactly as ``loaders.reader.validate_file`` raises them.
+    """
+    table = file.table
+    loaded_at = sql_string(started_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    outputs = []
+    for c in table.columns:
+        if c.type == "decimal":
+            outputs.append(f"CAST({ident(c.name)} AS VARCHAR) AS {ident(c.name)}")
+        elif c.type == "timestamp":
+            outputs.append(f"strftime({ident(c.name)}, '%Y-%m-%d %H:%M:%S.%f') AS {ident(c.name)}")
         else:
-            self._check_jsonl(file)
-        warnings = self._accepted_values_warnings(file)
-        con = self._con
-        rows_read, rows_rejected = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE len(errors) > 0) FROM _ld_checked"
-        ).fetchone()
-        loaded_at = started_at.strftime("%Y-%m-%d %H:%M:%S.%f")
-        outputs = []
-        for c in table.columns:
-            ident = '"' + c.name.replace('"', '""') + '"'
-            if c.type == "decimal":
-                outputs.append(f"CAST({ident} AS VARCHAR) AS {ident}")
-            elif c.type == "timestamp":
-                outputs.append(f"strftime({ident}, '%Y-%m-%d %H:%M:%S.%f') AS {ident}")
-            else:
-                outputs.append(ident)
+            outputs.append(ident(c.name))
+    source_file = sql_string(file.source_file)
+    with duckdb.connect(":memory:") as con:
+        validated = validate_file(con, file)
         con.execute(
-            f"""COPY (SELECT {", ".join(outputs)}, {_duck_string(file.source_file)} AS _source_file,
-                       line AS _source_line, {_duck_string(loaded_at)} AS _loaded_at
-                FROM _ld_checked WHERE len(errors) = 0 ORDER BY line)
-            TO {_duck_string(str(rows_path))} (FORMAT JSON)"""
+            f"""COPY (SELECT {", ".join(outputs)}, {source_file} AS _source_file,
+                       line AS _source_line, {loaded_at} AS _loaded_at
+                FROM {validated.rows.alias})
+            TO {sql_string(str(rows_path))} (FORMAT JSON)"""
         )
         con.execute(
-            f"""COPY (SELECT {_duck_string(table.name)} AS table_name, {_duck_string(file.source_file)} AS source_file,
-                       line AS line_number, e.column_name, e.reason, raw_line,
-                       {_duck_string(loaded_at)} AS quarantined_at, {_duck_string(file.sha256)} AS sha256
-                FROM (SELECT line, raw_line, unnest(errors) AS e FROM _ld_checked WHERE len(errors) > 0)
-                ORDER BY line_number)
-            TO {_duck_string(str(quarantine_path))} (FORMAT JSON)"""
+            f"""COPY (SELECT {sql_string(table.name)} AS table_name, {source_file} AS source_file,
+                       line AS line_number, column_name, reason, raw_line,
+                       {loaded_at} AS quarantined_at, {sql_string(file.sha256)} AS sha256
+                FROM {validated.rejects.alias})
+            TO {sql_string(str(quarantine_path))} (FORMAT JSON)"""
         )
-        quarantine_rows = con.execute(
-            "SELECT coalesce(sum(len(errors)), 0) FROM _ld_checked WHERE len(errors) > 0"
-        ).fetchone()[0]
-        return rows_read, rows_read - rows_rejected, rows_rejected, quarantine_rows, warnings
+    return validated
 
 
 # ---------------------------------------------------------------------- the backend
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _credentials(settings: BigQuerySettings):
     """Anonymous credentials for emulators, impersonated ones if configured, else None (library default)."""
     if os.environ.get("BIGQUERY_EMULATOR_HOST") or os.environ.get("STORAGE_EMULATOR_HOST"):
@@ -482,7 +466,6 @@ class BigQueryBackend(Backend):
     """
 
     name = "bigquery"
-    dialect = BIGQUERY
 
     def __init__(
         self,
@@ -568,13 +551,9 @@ class BigQueryBackend(Backend):
         with tempfile.TemporaryDirectory(prefix="bq-load-") as tmp:
             rows_path = Path(tmp) / "rows.jsonl"
             quarantine_path = Path(tmp) / "quarantine.jsonl"
-            validation = _LocalValidation()
-            try:
-                rows_read, rows_valid, rows_rejected, quarantine_rows, warnings = validation.export(
-                    file, started_at=started_at, rows_path=rows_path, quarantine_path=quarantine_path
-                )
-            finally:
-                validation.close()
+            validated = export_validated(
+                file, started_at=started_at, rows_path=rows_path, quarantine_path=quarantine_path
+            )
 
             meta = {gcs.META_SHA256: file.sha256, gcs.META_SOURCE_FILE: file.source_file}
             prefix = f"{INTERMEDIATE_PREFIX}/{object_name}"
@@ -585,33 +564,39 @@ class BigQueryBackend(Backend):
                 uri = gcs.put_file(self.bucket, rows_path, f"{prefix}.rows.jsonl", metadata=meta)
                 uploaded.append(f"{prefix}.rows.jsonl")
                 staged.append(rows_stage)
-                self._load(uri, rows_stage, raw_schema(table), RAW_PARTITION_FIELD, expected=rows_valid, file=file)
+                self._load(
+                    uri, rows_stage, raw_schema(table), RAW_PARTITION_FIELD, expected=validated.rows_valid, file=file
+                )
                 q_stage = None
-                if quarantine_rows:
+                if validated.quarantine_rows:
                     q_stage = staging_table_name(table.name, file.source_file, "quarantine")
                     uri = gcs.put_file(self.bucket, quarantine_path, f"{prefix}.quarantine.jsonl", metadata=meta)
                     uploaded.append(f"{prefix}.quarantine.jsonl")
                     staged.append(q_stage)
                     q_schema = quarantine_schema()
-                    self._load(uri, q_stage, q_schema, QUARANTINE_PARTITION_FIELD, expected=quarantine_rows, file=file)
-                result = FileResult(
-                    table=table.name,
-                    source_file=file.source_file,
-                    sha256=file.sha256,
-                    bytes=file.bytes,
-                    status="replaced" if replacing else "loaded",
-                    rows_read=rows_read,
-                    rows_loaded=rows_valid,
-                    rows_rejected=rows_rejected,
+                    self._load(
+                        uri,
+                        q_stage,
+                        q_schema,
+                        QUARANTINE_PARTITION_FIELD,
+                        expected=validated.quarantine_rows,
+                        file=file,
+                    )
+                result = FileResult.landed(
+                    file,
+                    replacing=replacing,
+                    rows_read=validated.rows_read,
+                    rows_loaded=validated.rows_valid,
+                    rows_rejected=validated.rows_rejected,
                     started_at=started_at,
-                    finished_at=_now(),
-                    warnings=warnings,
+                    warnings=validated.warnings,
+                    lines_read=validated.lines_read,
                 )
                 script = replace_file_script(
                     s, table, file.source_file, rows_staging=rows_stage, quarantine_staging=q_stage, result=result
                 )
                 self._query(script)
-                self._reconcile(table, file.source_file, rows_read)
+                self._reconcile(table, file.source_file, validated.rows_read)
             finally:
                 for name in staged:
                     self.bq.delete_table(s.table_id(name), not_found_ok=True)

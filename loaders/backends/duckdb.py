@@ -1,30 +1,18 @@
-"""The DuckDB backend: lands files in a local DuckDB database, reading them with DuckDB itself.
+"""The DuckDB backend: lands files in a local DuckDB database file.
 
-How a file is read (all in DuckDB SQL, no Python loop over rows):
-
-1. Physical lines: ``read_csv`` with one VARCHAR column, no quoting and a delimiter
-   (U+001F) that feeds never contain, ``WITH ORDINALITY`` and ``store_rejects`` so lines
-   DuckDB refuses (invalid UTF-8, over-long, containing U+001F) are kept with their line
-   number and text. Each line gets its exact 1-based physical number. gzip is read by
-   DuckDB (``compression='auto'``), CRLF and a UTF-8 byte-order mark are handled by it.
-2. Records: a CSV record is a line, or several lines when a quoted field contains line
-   breaks (found from the parity of quote characters); blank lines are skipped. A JSON
-   record is a non-blank line.
-3. Fields: CSV fields are split by RFC 4180 rules (commas outside double quotes; ``""``
-   inside quotes is a quote), records with stray quotes are refused; JSON values are
-   extracted with DuckDB's JSON functions.
-4. Validation: the rules of ``loaders.validation`` rendered for DuckDB give each record
-   its typed values and its list of (column, reason) problems.
-5. One transaction replaces the file's rows in ``raw.<table>`` and ``raw._quarantine``,
-   checks the reconciliation by reading back, and writes the audit row.
+Each file is read and validated in the warehouse's own connection by
+``loaders.reader.validate_file``; then one transaction replaces the file's rows in
+``raw.<table>`` and ``raw._quarantine``, checks the reconciliation by reading back, and
+writes the audit row.
 """
 
 from __future__ import annotations
 
-import gzip
+import contextlib
+import dataclasses
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -32,6 +20,8 @@ import duckdb
 from loaders.backends.base import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    LANDING_COLUMNS,
+    LANDING_TABLE,
     QUARANTINE_COLUMNS,
     QUARANTINE_TABLE,
     RAW_SCHEMA,
@@ -40,105 +30,39 @@ from loaders.backends.base import (
     audit_values,
     raw_table_columns,
 )
-from loaders.contract import Table
+from loaders.contract import DUCKDB_TYPES, Table
 from loaders.discovery import SourceFile
 from loaders.errors import (
-    EmptyFileError,
     RawTableMismatchError,
     ReconciliationError,
-    SchemaMismatchError,
-    UnreadableFileError,
     WarehouseUnavailableError,
+    WarehouseWriteError,
 )
+from loaders.reader import MAX_LINE_BYTES, ValidatedFile, discard, validate_file
 from loaders.report import FileResult
-from loaders.validation import (
-    DUCKDB,
-    REASON_CONTROL_CHAR,
-    REASON_INVALID_JSON,
-    REASON_INVALID_UTF8,
-    REASON_MALFORMED_QUOTES,
-    REASON_NOT_OBJECT,
-    check_json_keys,
-    match_header,
-    normalized_sql,
-    outside_accepted_values_sql,
-    reason_line_too_long,
-    reason_sql,
-    sql_string,
-    typed_sql,
-)
+from loaders.validation import ident
 
 log = logging.getLogger(__name__)
 
-#: Longest physical line accepted (bytes); longer lines are quarantined.
-MAX_LINE_BYTES = 8 * 1024 * 1024
-#: The raw-line reader's delimiter; a line containing it is quarantined.
-_UNIT_SEPARATOR = "\x1f"
 
-# One CSV field (RFC 4180): quoted with "" as an escaped quote, or unquoted without quotes.
-_CSV_FIELD = r'("([^"]|"")*"|[^,"]*)'
-_CSV_RECORD = f"{_CSV_FIELD}(,{_CSV_FIELD})*"
-
-# Split a record on commas outside quotes: split on '"' (odd pieces are outside quotes),
-# turn the commas of outside pieces into U+001F, re-join, split on U+001F, then unquote.
-_SPLIT_QUOTED = (
-    "list_transform("
-    "string_split(array_to_string(list_transform(string_split({rec}, '\"'), "
-    "lambda s, i: CASE WHEN i % 2 = 1 THEN replace(s, ',', chr(31)) ELSE s END), '\"'), chr(31)), "
-    "lambda f: CASE WHEN f LIKE '\"%\"' THEN replace(f[2:-2], '\"\"', '\"') ELSE f END)"
-)
+#: DuckDB errors meaning the database file could not be written (disk full, file size limit, I/O).
+_WRITE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, duckdb.OutOfMemoryException)
+_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 
 
-def _csv_fields_sql(rec: str) -> str:
-    """SQL list of the fields of CSV record ``rec`` (fast path when it has no quote)."""
-    return f"(CASE WHEN contains({rec}, '\"') THEN {_SPLIT_QUOTED.format(rec=rec)} ELSE string_split({rec}, ',') END)"
-
-
-def _exact_lines(path: Path, rejected: Sequence[tuple[int, int]], max_bytes: int) -> dict[int, str]:
-    """The exact text of the lines DuckDB refused, read at their byte offsets.
-
-    Args:
-        path: the file (gzip-compressed if its name ends in ``.gz``).
-        rejected: (line number, DuckDB's ``line_byte_position``) sorted by position. DuckDB
-            reports the offset one past the line start; the start is found by checking that
-            it follows a newline.
-        max_bytes: longest text kept per line.
-
-    Returns:
-        line number -> text, invalid UTF-8 bytes as ``\\xNN`` escapes, without the line break.
-        Lines whose start cannot be confirmed are left out (DuckDB's copy is used).
-    """
-    out: dict[int, str] = {}
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        for line, pos in rejected:
-            for start in (pos - 1, pos, pos - 2):
-                if start < 0:
-                    continue
-                if start > 0:
-                    fh.seek(start - 1)
-                    if fh.read(1) != b"\n":
-                        continue
-                else:
-                    fh.seek(0)
-                raw = fh.readline(max_bytes + 2).rstrip(b"\n").rstrip(b"\r")
-                if start == 0:
-                    raw = raw.removeprefix(b"\xef\xbb\xbf")
-                out[line] = raw.decode("utf-8", errors="backslashreplace")
-                break
-    return out
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _write_failure(error: duckdb.Error, source_file: str | None) -> str:
+    first = str(error).splitlines()[0]
+    landing = f" while landing {source_file}" if source_file else ""
+    if any(s in first for s in _FULL):
+        return (
+            f"the disk holding the warehouse is full, or a file size limit was reached{landing} ({first}); "
+            "that file's load was rolled back and the warehouse keeps its earlier state: free some space and load again"
+        )
+    return f"cannot write to the warehouse{landing} ({first}); that file's load was rolled back"
 
 
 def _ddl_columns(columns: Sequence[tuple[str, str]]) -> str:
-    return ", ".join(f"{_ident(n)} {DUCKDB.types[t]}" for n, t in columns)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return ", ".join(f"{ident(n)} {DUCKDB_TYPES[t]}" for n, t in columns)
 
 
 class DuckDBBackend(Backend):
@@ -155,7 +79,6 @@ class DuckDBBackend(Backend):
     """
 
     name = "duckdb"
-    dialect = DUCKDB
 
     def __init__(self, database: Path, *, max_line_bytes: int = MAX_LINE_BYTES):
         self.database = Path(database)
@@ -169,33 +92,66 @@ class DuckDBBackend(Backend):
                 "is another process (dbt, a notebook) using it?",
                 file=self.database,
             ) from e
-        # TIMESTAMPTZ -> TIMESTAMP conversions (offsets in source timestamps) must land in UTC.
-        self._con.execute("SET TimeZone = 'UTC'")
         self._con.execute("SET enable_progress_bar = false")
+        self._failed_write = False
 
     @property
     def location(self) -> str:
         return str(self.database)
 
     def close(self) -> None:
-        self._con.close()
+        if not self._failed_write:
+            with self._writing():
+                self._con.close()
+            return
+        # After a refused write the connection may be invalidated; closing it reports that again.
+        with contextlib.suppress(duckdb.Error):
+            self._con.close()
+
+    @contextlib.contextmanager
+    def _writing(self, source_file: str | None = None) -> Iterator[None]:
+        """Turn DuckDB's write failures into ``WarehouseWriteError`` (see ``_write_failure``)."""
+        try:
+            yield
+        except _WRITE_ERRORS as e:
+            self._failed_write = True
+            raise WarehouseWriteError(_write_failure(e, source_file), file=self.database) from e
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            # A COMMIT that failed (disk full) has already ended the transaction.
+            with contextlib.suppress(duckdb.TransactionException):
+                con.execute("ROLLBACK")
+            raise
 
     # ------------------------------------------------------------------ tables
     def ensure_raw_tables(self, tables: Sequence[Table]) -> None:
+        with self._writing():
+            self._ensure_raw_tables(tables)
+
+    def _ensure_raw_tables(self, tables: Sequence[Table]) -> None:
         con = self._con
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         wanted = {t.name: raw_table_columns(t) for t in tables}
         wanted[AUDIT_TABLE] = AUDIT_COLUMNS
         wanted[QUARANTINE_TABLE] = QUARANTINE_COLUMNS
+        wanted[LANDING_TABLE] = LANDING_COLUMNS
         for name, cols in wanted.items():
             existing = con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
                 [RAW_SCHEMA, name],
             ).fetchall()
-            expected = [(n, DUCKDB.types[t]) for n, t in cols]
+            expected = [(n, DUCKDB_TYPES[t]) for n, t in cols]
             if not existing:
-                con.execute(f"CREATE TABLE {RAW_SCHEMA}.{_ident(name)} ({_ddl_columns(cols)})")
+                con.execute(f"CREATE TABLE {RAW_SCHEMA}.{ident(name)} ({_ddl_columns(cols)})")
             elif existing != expected:
                 raise RawTableMismatchError(
                     f"{RAW_SCHEMA}.{name} has columns {existing} but the contract expects {expected}; "
@@ -205,21 +161,76 @@ class DuckDBBackend(Backend):
                 )
 
     def last_landing(self, table: Table, source_file: str) -> Landing | None:
+        with self._writing():
+            return self._last_landing(table, source_file)
+
+    def _last_landing(self, table: Table, source_file: str) -> Landing | None:
         row = self._con.execute(
-            f"SELECT sha256, rows_loaded FROM {RAW_SCHEMA}.{AUDIT_TABLE} "
-            "WHERE table_name = ? AND source_file = ? AND status IN ('loaded', 'replaced') "
+            f"SELECT sha256, rows_loaded, status FROM {RAW_SCHEMA}.{AUDIT_TABLE} "
+            "WHERE table_name = ? AND source_file = ? AND status IN ('loaded', 'replaced', 'pruned') "
             "ORDER BY finished_at DESC LIMIT 1",
             [table.name, source_file],
         ).fetchone()
-        if row is None:
+        if row is None or row[2] == "pruned":
             return None
         present = self._con.execute(
-            f"SELECT count(*) FROM {RAW_SCHEMA}.{_ident(table.name)} WHERE _source_file = ?", [source_file]
+            f"SELECT count(*) FROM {RAW_SCHEMA}.{ident(table.name)} WHERE _source_file = ?", [source_file]
         ).fetchone()[0]
         return Landing(sha256=row[0], rows_loaded=row[1], rows_present=present)
 
     def record_attempt(self, result: FileResult) -> None:
-        self._insert_audit(result)
+        with self._writing():
+            self._insert_audit(result)
+
+    # ------------------------------------------------------------------ landing directories
+    tracks_landing_dirs = True
+
+    def landing_dirs(self) -> list[str]:
+        with self._writing():
+            rows = self._con.execute(
+                f"SELECT landing_dir FROM {RAW_SCHEMA}.{LANDING_TABLE} ORDER BY first_loaded_at, landing_dir"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def record_landing_dir(self, landing_dir: str, *, at: datetime, only: bool) -> None:
+        with self._writing(), self._transaction() as con:
+            if only:
+                con.execute(f"DELETE FROM {RAW_SCHEMA}.{LANDING_TABLE} WHERE landing_dir <> ?", [landing_dir])
+            con.execute(
+                f"UPDATE {RAW_SCHEMA}.{LANDING_TABLE} SET last_loaded_at = ? WHERE landing_dir = ?", [at, landing_dir]
+            )
+            con.execute(
+                f"INSERT INTO {RAW_SCHEMA}.{LANDING_TABLE} SELECT ?, ?, ? "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {RAW_SCHEMA}.{LANDING_TABLE} WHERE landing_dir = ?)",
+                [landing_dir, at, at, landing_dir],
+            )
+
+    def held_files(self, table: Table) -> list[str]:
+        with self._writing():
+            rows = self._con.execute(
+                f"""SELECT source_file FROM (
+                    SELECT source_file, arg_max(status, finished_at) AS last_status
+                    FROM {RAW_SCHEMA}.{AUDIT_TABLE}
+                    WHERE table_name = ? AND status IN ('loaded', 'replaced', 'pruned') GROUP BY source_file)
+                WHERE last_status <> 'pruned' ORDER BY source_file""",
+                [table.name],
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def prune(self, table: Table, source_file: str, *, started_at: datetime) -> FileResult:
+        raw = f"{RAW_SCHEMA}.{ident(table.name)}"
+        with self._writing(source_file), self._transaction() as con:
+            removed = con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [source_file]).fetchone()[0]
+            con.execute(
+                f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
+                [table.name, source_file],
+            )
+            result = FileResult.without_rows(
+                table=table.name, source_file=source_file, sha256=None, bytes=0, status="pruned", started_at=started_at
+            )
+            result = dataclasses.replace(result, rows_removed=removed)
+            self._insert_audit(result)
+        return result
 
     def _insert_audit(self, r: FileResult) -> None:
         placeholders = ", ".join("?" for _ in AUDIT_COLUMNS)
@@ -227,271 +238,36 @@ class DuckDBBackend(Backend):
 
     # ------------------------------------------------------------------ landing
     def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:
-        table = file.table
         try:
-            self._read_lines(file)
-            header_line = self._build_records(file)
-            if table.format == "csv":
-                self._check_csv(file, header_line)
-            else:
-                self._check_jsonl(file)
-            warnings = self._accepted_values_warnings(file)
-            return self._commit(file, started_at=started_at, replacing=replacing, warnings=warnings)
+            with self._writing(file.source_file):
+                validated = validate_file(self._con, file, max_line_bytes=self.max_line_bytes)
+                return self._commit(file, validated, started_at=started_at, replacing=replacing)
         finally:
-            self._drop_temp()
-
-    def _drop_temp(self) -> None:
-        """Drop the per-file temp views and tables (all named ``_ld_*``), views first."""
-        con = self._con
-        for kind, catalog in (("VIEW", "duckdb_views()"), ("TABLE", "duckdb_tables()")):
-            names = con.execute(
-                f"SELECT {'view_name' if kind == 'VIEW' else 'table_name'} FROM {catalog} "
-                f"WHERE temporary AND starts_with({'view_name' if kind == 'VIEW' else 'table_name'}, '_ld_')"
-            ).fetchall()
-            for (name,) in names:
-                con.execute(f"DROP {kind} IF EXISTS temp.{_ident(name)}")
-
-    def _read_lines(self, file: SourceFile) -> None:
-        """Temp table ``_ld_lines(line, text, problem)``: every physical line with its exact number."""
-        con = self._con
-        self._drop_temp()
-        path = str(file.path)
-        if "'" in path:
-            path = path.replace("'", "''")
-        try:
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _ld_read AS
-                SELECT ordinality AS o, raw_line AS text
-                FROM read_csv('{path}', columns = {{'raw_line': 'VARCHAR'}}, delim = '{_UNIT_SEPARATOR}',
-                     quote = '', escape = '', header = false, auto_detect = false, compression = 'auto',
-                     max_line_size = {self.max_line_bytes}, store_rejects = true,
-                     rejects_table = '_ld_rejects', rejects_scan = '_ld_reject_scans') WITH ORDINALITY"""
-            )
-        except (duckdb.IOException, duckdb.InvalidInputException) as e:
-            first_line = str(e).splitlines()[0]
-            raise UnreadableFileError(f"DuckDB cannot read the file: {first_line}", file=file.source_file) from e
-        too_long = sql_string(reason_line_too_long(self.max_line_bytes))
-        rejected = con.execute(
-            "SELECT line, min(line_byte_position) FROM temp._ld_rejects GROUP BY line ORDER BY 2"
-        ).fetchall()
-        if not rejected:
-            con.execute(
-                "CREATE TEMP VIEW _ld_lines AS SELECT o AS line, text, CAST(NULL AS VARCHAR) AS problem FROM _ld_read"
-            )
-            return
-        # DuckDB's copy of a refused line is lossy (invalid bytes and what follows them are
-        # replaced), so quarantine keeps the exact bytes, undecodable ones as \xNN escapes.
-        exact = _exact_lines(file.path, rejected, self.max_line_bytes)
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _ld_exact AS "
-            "SELECT unnest(?::BIGINT[]) AS line, unnest(?::VARCHAR[]) AS text",
-            [list(exact.keys()), list(exact.values())],
-        )
-        # Rejected lines leave gaps in the ordinality of the accepted ones: a rejected line r_i
-        # (the i-th, by line) has r_i - i accepted lines before it, so an accepted line with
-        # ordinality o sits after every reject whose r_i - i < o (an ASOF join on that count).
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ld_lines AS
-            WITH rej AS (
-                SELECT line, min(error_type) AS error_type, any_value(csv_line) AS csv_line
-                FROM temp._ld_rejects GROUP BY line
-            ),
-            ranked AS (SELECT line, row_number() OVER (ORDER BY line) AS i FROM rej),
-            steps AS (SELECT line - i AS good_before, max(i) AS i FROM ranked GROUP BY ALL)
-            SELECT r.o + coalesce(s.i, 0) AS line, r.text, CAST(NULL AS VARCHAR) AS problem
-            FROM _ld_read r ASOF LEFT JOIN steps s ON r.o > s.good_before
-            UNION ALL
-            SELECT rej.line, coalesce(x.text, rej.csv_line),
-                   CASE error_type
-                       WHEN 'INVALID ENCODING' THEN {sql_string(REASON_INVALID_UTF8)}
-                       WHEN 'TOO MANY COLUMNS' THEN {sql_string(REASON_CONTROL_CHAR)}
-                       WHEN 'LINE SIZE OVER MAXIMUM' THEN {too_long}
-                       ELSE 'unreadable line: ' || error_type
-                   END
-            FROM rej LEFT JOIN _ld_exact x USING (line)"""
-        )
-
-    def _build_records(self, file: SourceFile) -> int:
-        """Temp table ``_ld_records(line, text, problem)``; returns the first record's line (CSV header)."""
-        con = self._con
-        blank = "(text IS NULL OR text = '') AND problem IS NULL"
-        multiline = (
-            file.table.format == "csv"
-            and con.execute(
-                "SELECT coalesce(bool_or((length(text) - length(replace(text, '\"', ''))) % 2 = 1), false) "
-                "FROM _ld_lines WHERE problem IS NULL"
-            ).fetchone()[0]
-        )
-        if not multiline:
-            con.execute(
-                f"CREATE TEMP VIEW _ld_records AS SELECT line, text, problem FROM _ld_lines WHERE NOT ({blank})"
-            )
-        else:
-            # c = quotes opened before a line (mod 2: inside a quoted field). Lines with c even start
-            # a record; a line with c odd continues the record opened by the last line with c - 1.
-            con.execute(
-                """CREATE OR REPLACE TEMP TABLE _ld_records AS
-                WITH l AS (
-                    SELECT line, coalesce(text, '') AS text, problem,
-                           coalesce((length(text) - length(replace(text, '"', ''))) % 2, 0) AS odd
-                    FROM _ld_lines
-                ),
-                w AS (SELECT *, sum(odd) OVER (ORDER BY line) - odd AS c FROM l),
-                opening AS (SELECT c, max(line) AS start FROM w WHERE c % 2 = 0 AND odd = 1 GROUP BY c),
-                multi AS (
-                    SELECT o.start, w.line, w.text, w.problem
-                    FROM w JOIN opening o ON w.c = o.c + (w.c % 2) AND (w.line = o.start OR w.c % 2 = 1)
-                )
-                SELECT line, text, problem FROM w
-                WHERE c % 2 = 0 AND odd = 0 AND NOT (text = '' AND problem IS NULL)
-                UNION ALL
-                SELECT start, string_agg(text, chr(10) ORDER BY line), min(problem) FROM multi GROUP BY start"""
-            )
-        first = con.execute("SELECT min(line), count(*) FROM _ld_records").fetchone()
-        if first[1] == 0:
-            raise EmptyFileError("file has no content (only blank lines)", file=file.source_file)
-        return first[0]
-
-    def _check_csv(self, file: SourceFile, header_line: int) -> None:
-        """Temp table ``_ld_checked`` for a CSV file, after checking its header."""
-        con = self._con
-        table = file.table
-        text, problem = con.execute("SELECT text, problem FROM _ld_records WHERE line = ?", [header_line]).fetchone()
-        if problem is not None:
-            raise SchemaMismatchError(f"header line is unreadable: {problem}", file=file.source_file, line=header_line)
-        if '"' in text and not con.execute(f"SELECT regexp_full_match(?, '{_CSV_RECORD}')", [text]).fetchone()[0]:
-            raise SchemaMismatchError(
-                f"header line: {REASON_MALFORMED_QUOTES}", file=file.source_file, line=header_line
-            )
-        header = con.execute(f"SELECT {_csv_fields_sql('$1')}", [text]).fetchone()[0]
-        positions = match_header(table, header, file.source_file)
-        n = len(header)
-        values = {c.name: f"f[{p + 1}]" for c, p in zip(table.columns, positions, strict=True)}
-        structural = f"""
-            SELECT line, text, problem, f,
-                   CASE WHEN problem IS NOT NULL THEN problem
-                        WHEN contains(text, '"') AND NOT regexp_full_match(text, '{_CSV_RECORD}')
-                            THEN {sql_string(REASON_MALFORMED_QUOTES)}
-                        WHEN len(f) <> {n}
-                            THEN concat('wrong column count: expected {n}, found ', len(f))
-                   END AS struct
-            FROM (SELECT *, CASE WHEN problem IS NULL THEN {_csv_fields_sql("text")} END AS f
-                  FROM _ld_records WHERE line > {header_line})"""
-        self._validate(table, structural, values, nonscalar=None)
-
-    def _check_jsonl(self, file: SourceFile) -> None:
-        """Temp table ``_ld_checked`` for a JSON-lines file, after checking its key set.
-
-        Each line is parsed as few times as possible (JSON parsing dominates): one validity
-        check, one ``from_json`` into a struct of text values (JSON numbers and booleans as
-        their text, ``null`` and absent keys as NULL), one ``json_keys`` for unknown keys;
-        ``json_type`` only for values that look like an object or array.
-        """
-        con = self._con
-        table = file.table
-        known = ", ".join(sql_string(c) for c in table.column_names)
-        keys = con.execute(
-            f"""SELECT k, min(line) FROM (
-                   SELECT line,
-                          unnest(list_filter(try(json_keys(text)), lambda k: NOT list_contains([{known}], k))) AS k
-                   FROM _ld_records WHERE problem IS NULL)
-               GROUP BY k"""
-        ).fetchall()
-        check_json_keys(table, dict(keys), file.source_file)
-        schema = "{" + ", ".join(f'"{c}": "VARCHAR"' for c in table.column_names) + "}"
-        values = {c.name: f"j[{sql_string(c.name)}]" for c in table.columns}
-        nonscalar = {
-            c.name: f"""(CASE WHEN j[{sql_string(c.name)}][1] IN ('{{', '[')
-                         THEN coalesce(json_type(text, {sql_string(f'$."{c.name}"')}) IN ('OBJECT', 'ARRAY'), false)
-                         ELSE false END)"""
-            for c in table.columns
-        }
-        structural = f"""
-            SELECT line, text, problem, struct,
-                   CASE WHEN struct IS NULL THEN from_json(text, {sql_string(schema)}) END AS j
-            FROM (SELECT *, CASE WHEN problem IS NOT NULL THEN problem
-                                 WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}
-                                 WHEN NOT starts_with(ltrim(text, ' ' || chr(9) || chr(13)), '{{')
-                                     THEN {sql_string(REASON_NOT_OBJECT)}
-                            END AS struct
-                  FROM _ld_records)"""
-        self._validate(table, structural, values, nonscalar=nonscalar)
-
-    def _validate(
-        self, table: Table, structural: str, values: dict[str, str], nonscalar: dict[str, str] | None
-    ) -> None:
-        """Temp table ``_ld_checked(line, raw_line, <typed contract columns>, errors)`` from a query
-        giving ``line, text, struct`` (structural problem or NULL) and per-column raw value expressions."""
-        d = self.dialect
-        norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
-        typed = [f"{typed_sql(c, d, f'__v{i}')} AS __t{i}" for i, c in enumerate(table.columns)]
-        errors = ["{'column_name': CAST(NULL AS VARCHAR), 'reason': struct}"]
-        for i, c in enumerate(table.columns):
-            ns = nonscalar[c.name] if nonscalar else None
-            reason = reason_sql(c, d, f"__v{i}", f"__t{i}", ns)
-            errors.append(
-                f"{{'column_name': {sql_string(c.name)}, 'reason': CASE WHEN struct IS NULL THEN {reason} END}}"
-            )
-        outputs = [f"__t{i} AS {_ident(c.name)}" for i, c in enumerate(table.columns)]
-        self._con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _ld_checked AS
-            WITH s AS ({structural}),
-            v AS (SELECT *, {", ".join(norm)} FROM s),
-            t AS (SELECT *, {", ".join(typed)} FROM v)
-            SELECT line, CASE WHEN len(errors) > 0 THEN text END AS raw_line, * EXCLUDE (line, text)
-            FROM (SELECT line, text, {", ".join(outputs)},
-                         list_filter([{", ".join(errors)}], lambda e: e.reason IS NOT NULL) AS errors
-                  FROM t)"""
-        )
-
-    def _accepted_values_warnings(self, file: SourceFile) -> tuple[str, ...]:
-        checks = [(c, outside_accepted_values_sql(c, _ident(c.name))) for c in file.table.columns]
-        checks = [(c, p) for c, p in checks if p is not None]
-        if not checks:
-            return ()
-        aggs = []
-        for c, p in checks:
-            aggs += [
-                f"count(*) FILTER (WHERE {p})",
-                f"arg_min(struct_pack(line, v := {_ident(c.name)}), line) FILTER (WHERE {p})",
-            ]
-        row = self._con.execute(f"SELECT {', '.join(aggs)} FROM _ld_checked WHERE len(errors) = 0").fetchone()
-        out = []
-        for k, (c, _) in enumerate(checks):
-            n, first = row[2 * k], row[2 * k + 1]
-            if n:
-                msg = (
-                    f"{file.source_file}: {n} row(s) with {c.name} outside accepted_values "
-                    f"(first at line {first['line']}: {first['v']!r}); landed, dbt tests will flag them"
-                )
-                log.warning(msg)
-                out.append(msg)
-        return tuple(out)
+            if not self._failed_write:
+                discard(self._con)
 
     def _commit(
-        self, file: SourceFile, *, started_at: datetime, replacing: bool, warnings: tuple[str, ...]
+        self, file: SourceFile, validated: ValidatedFile, *, started_at: datetime, replacing: bool
     ) -> FileResult:
         con = self._con
         t = file.table
-        raw = f"{RAW_SCHEMA}.{_ident(t.name)}"
-        cols = ", ".join(_ident(c) for c in t.column_names)
-        rows_read = con.execute("SELECT count(*) FROM _ld_checked").fetchone()[0]
-        con.execute("BEGIN TRANSACTION")
-        try:
+        raw = f"{RAW_SCHEMA}.{ident(t.name)}"
+        cols = ", ".join(ident(c) for c in t.column_names)
+        rows_read = validated.rows_read
+        with self._transaction():
             con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [file.source_file])
             con.execute(
                 f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
                 [t.name, file.source_file],
             )
             con.execute(
-                f"INSERT INTO {raw} SELECT {cols}, ?, line, ? FROM _ld_checked WHERE len(errors) = 0",
+                f"INSERT INTO {raw} SELECT {cols}, ?, line, ? FROM {validated.rows.alias}",
                 [file.source_file, started_at],
             )
             con.execute(
                 f"""INSERT INTO {RAW_SCHEMA}.{QUARANTINE_TABLE}
-                SELECT ?, ?, line, e.column_name, e.reason, raw_line, ?, ?
-                FROM (SELECT line, raw_line, unnest(errors) AS e FROM _ld_checked WHERE len(errors) > 0)
-                ORDER BY line""",
+                SELECT ?, ?, line, column_name, reason, raw_line, ?, ?
+                FROM {validated.rejects.alias}""",
                 [t.name, file.source_file, started_at, file.sha256],
             )
             # Reconcile by reading back what the tables now hold for this file.
@@ -506,22 +282,15 @@ class DuckDBBackend(Backend):
                     f"rows read ({rows_read}) != rows loaded ({loaded}) + rows rejected ({rejected}); rolled back",
                     file=file.source_file,
                 )
-            result = FileResult(
-                table=t.name,
-                source_file=file.source_file,
-                sha256=file.sha256,
-                bytes=file.bytes,
-                status="replaced" if replacing else "loaded",
+            result = FileResult.landed(
+                file,
+                replacing=replacing,
                 rows_read=rows_read,
                 rows_loaded=loaded,
                 rows_rejected=rejected,
                 started_at=started_at,
-                finished_at=_now(),
-                warnings=warnings,
+                warnings=validated.warnings,
+                lines_read=validated.lines_read,
             )
             self._insert_audit(result)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return result

@@ -1,6 +1,6 @@
 """Benchmark of the data generator: rows, seconds, MB and peak memory at real volumes.
 
-Runs ``python -m loaders.generator`` in a child process per scenario (so peak RSS and CPU
+Runs ``python -m generator`` in a child process per scenario (so peak RSS and CPU
 time are the child's own, from ``os.wait4``) and prints one line per scenario plus the
 generator's per-phase timings. Target: 1M orders with items, events, spend and tickets
 in <= 60 s on a 2-core machine.
@@ -35,7 +35,7 @@ def run_scenario(orders: int, events_months: int, gzip_level: int, seed: int, ou
     Raises:
         SystemExit: the generator failed (its output is shown).
     """
-    cmd = [sys.executable, "-m", "loaders.generator", "--out", str(out), "--orders", str(orders), "--seed", str(seed)]
+    cmd = [sys.executable, "-m", "generator", "--out", str(out), "--orders", str(orders), "--seed", str(seed)]
     cmd += ["--events-months", str(events_months), "--gzip-level", str(gzip_level), "-v"]
     m = run_measured(cmd, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     if m.returncode:

@@ -30,7 +30,7 @@ def _steps(args: argparse.Namespace, work: Path) -> list[tuple[str, list[str], P
     dbt = REPO / ".venv" / "bin" / "dbt"
     have_loader = (REPO / "loaders" / "__main__.py").exists()
     have_dbt = (REPO / "dbt" / "dbt_project.yml").exists() and dbt.exists()
-    generate = [sys.executable, "-m", "loaders.generator", "--out", str(landing), "--orders", str(args.orders)]
+    generate = [sys.executable, "-m", "generator", "--out", str(landing), "--orders", str(args.orders)]
     generate += ["--events-months", str(args.events_months), "--seed", str(args.seed)]
     load = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(landing)]
     build = [str(dbt), "build", "--quiet"]

@@ -47,7 +47,7 @@ def generate(out: Path, *, orders: int = 240, start: str = "2025-10-01", end: st
     Returns:
         ``out``.
     """
-    cmd = [sys.executable, "-m", "loaders", "generate", "--out", str(out), "--orders", str(orders)]
+    cmd = [sys.executable, "-m", "generator", "--out", str(out), "--orders", str(orders)]
     cmd += ["--start", start, "--end", end, "--events-months", "1", "--products", "40", "--threads", "1"]
     subprocess.run(cmd, check=True, cwd=REPO, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     return out

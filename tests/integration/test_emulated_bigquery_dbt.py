@@ -134,7 +134,7 @@ def _distinct_orders_by_created_day(root: Path) -> Counter:
 def landing(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("landing")
     generated = root / "generated"
-    cmd = [sys.executable, "-m", "loaders", "generate", "--out", str(generated), "--orders", "300"]
+    cmd = [sys.executable, "-m", "generator", "--out", str(generated), "--orders", "300"]
     cmd += ["--start", "2025-11-01", "--end", LAST_DAY.isoformat(), "--events-months", "1", "--threads", "2"]
     subprocess.run(cmd, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True)
     days = split_landing_zone(generated, root / "base", root / "days", date(2025, 12, 30))

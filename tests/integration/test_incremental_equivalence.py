@@ -1,6 +1,6 @@
 """Incremental runs give the same tables as a full refresh (DuckDB), row for row.
 
-A generated landing zone (``python -m loaders generate``) is split by each feed's
+A generated landing zone (``python -m generator``) is split by each feed's
 ``loaded_at_field`` from the contract (orders and items by ``updated_at``, events by
 ``event_timestamp``...): everything up to day D forms the base, then each of the last
 ``APPENDED_DAYS`` days arrives as its own files, the way a daily export lands.
@@ -57,8 +57,9 @@ def _env(db: Path, work: Path) -> dict[str, str]:
 
 
 def _load(src: Path, env: dict[str, str]) -> None:
+    # the base and each appended day are landing directories of one warehouse, on purpose
     cmd = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(src), "--quiet"]
-    subprocess.run(cmd, env=env, check=True, cwd=REPO)
+    subprocess.run([*cmd, "--add-landing-dir"], env=env, check=True, cwd=REPO)
 
 
 def _dbt(env: dict[str, str], *args: str) -> None:
@@ -107,7 +108,7 @@ def _differences(a: Path, b: Path) -> dict[str, tuple[int, int, int, int]]:
 def split(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("landing")
     generated = root / "generated"
-    cmd = [sys.executable, "-m", "loaders", "generate", "--out", str(generated), "--orders", "3000"]
+    cmd = [sys.executable, "-m", "generator", "--out", str(generated), "--orders", "3000"]
     cmd += ["--start", "2025-09-01", "--end", "2025-12-31", "--events-months", "1", "--threads", "2"]
     subprocess.run(cmd, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True)
     last_base_day = date(2025, 12, 31) - timedelta(days=APPENDED_DAYS)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loaders import contract_docs
 from loaders.contract import CONTRACT_PATH, load_contract
+from tools import contract_docs
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_CONTRACT = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
@@ -17,10 +17,8 @@ RAW_CONTRACT = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
 def test_committed_sources_yaml_equal_generated_text():
     contract = load_contract()
     for path, text in contract_docs.render_all_dbt_sources(contract).items():
-        assert path.is_file(), f"{path} is missing: run `python -m loaders contract dbt-sources`"
-        assert path.read_text(encoding="utf-8") == text, (
-            f"{path} is stale: run `python -m loaders contract dbt-sources`"
-        )
+        assert path.is_file(), f"{path} is missing: run `make readme`"
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `make readme`"
 
 
 def test_check_cli_passes_on_committed_files():

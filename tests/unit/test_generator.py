@@ -1,5 +1,5 @@
 """The data generator: determinism, the contract's shape, money identities, referential
-integrity and the statistical shape promised in ``loaders/generator``'s docs.
+integrity and the statistical shape promised in ``generator``'s docs.
 
 Expectations are computed independently of the generator's code: the files are read back
 with DuckDB (typed with the contract's types) and checked with SQL over the raw rows.
@@ -17,9 +17,9 @@ import duckdb
 import pytest
 import yaml
 
+from generator import GeneratorConfig, generate, main
+from generator.core import MANIFEST_NAME
 from loaders.contract import load_contract
-from loaders.generator import GeneratorConfig, generate, main
-from loaders.generator.core import MANIFEST_NAME
 
 CONTRACT = load_contract()
 SMALL = GeneratorConfig(orders=4000, seed=7, events_months=2)

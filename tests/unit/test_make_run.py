@@ -53,7 +53,7 @@ def test_run_passes_vars_to_every_dbt_command_and_tables_to_the_loader(tmp_path)
     assert load[:2] == ["-m", "loaders"] and load[-2:] == ["--tables", "orders,order_items"]
     assert build[0] == "build" and build[-2:] == ["--vars", dbt_vars]
     assert docs[:2] == ["docs", "generate"] and docs[-2:] == ["--vars", dbt_vars]
-    assert kpis == ["-m", "loaders", "kpis"]
+    assert kpis == ["-m", "serving", "kpis"]
 
 
 def test_run_without_arguments_adds_neither_option(tmp_path):

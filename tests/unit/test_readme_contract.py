@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from loaders.contract import load_contract
-from loaders.contract_docs import README_PATH, main, render_markdown, render_readme
+from tools.contract_docs import README_PATH, main, render_markdown, render_readme
 
 
 def test_committed_readme_block_equals_generated_markdown():

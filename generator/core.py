@@ -179,7 +179,7 @@ def _write_csv_tables(
 def _write_manifest(out: Path, cfg: GeneratorConfig, summary: Summary, anomalies: list, contract: Contract) -> None:
     """Write ``_generator.yml``: settings, files and rows per table, injected anomalies (no timings)."""
     manifest = {
-        "generator": "loaders.generator",
+        "generator": "generator",
         "layout_version": LAYOUT_VERSION,
         "settings": cfg.as_dict(),
         "tables": {
@@ -198,7 +198,7 @@ def _write_manifest(out: Path, cfg: GeneratorConfig, summary: Summary, anomalies
         ],
     }
     header = (
-        "# Written by `python -m loaders.generator`; describes the files beside it.\n"
+        "# Written by `python -m generator`; describes the files beside it.\n"
         "# Not a data feed: no contract glob matches it.\n"
     )
     (out / MANIFEST_NAME).write_text(header + yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")

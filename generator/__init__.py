@@ -9,7 +9,7 @@ whose UTMs match the ad spend, a clickstream converting at ~2.5% with purchase e
 tied to web orders, support tickets with response times and CSAT, superseded rows for
 staging to deduplicate, and documented flash-sale anomalies.
 
-Usage: ``python -m loaders.generator --out DIR --orders N --seed S`` (see ``cli``), or
+Usage: ``python -m generator --out DIR --orders N --seed S`` (see ``cli``), or
 ``generate(GeneratorConfig(...), out)`` from Python.
 """
 

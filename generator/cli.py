@@ -1,4 +1,4 @@
-"""Command line: ``python -m loaders.generator --out DIR --orders N --seed S ...``."""
+"""Command line: ``python -m generator --out DIR --orders N --seed S ...``."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from .core import generate
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the generator CLI (also used by ``python -m loaders generate``)."""
+    """The argument parser of the generator CLI (``python -m generator``)."""
     d = GeneratorConfig()
     p = argparse.ArgumentParser(
-        prog="python -m loaders.generator",
+        prog="python -m generator",
         description="Generate a deterministic e-commerce landing zone (every table of loaders/contract.yml).",
     )
     p.add_argument(

@@ -1,0 +1,7 @@
+"""``python -m serving kpis|api|bi|screenshot ...``: the consumers of the semantic layer."""
+
+from __future__ import annotations
+
+from serving.cli import main
+
+raise SystemExit(main())
