@@ -2,7 +2,11 @@
     {#- A query of the days on which the recomputed rows (CTE `cte`) differ from the built table:
         pass it as `also_days` so an incremental run also rebuilds older days that late or
         corrected data changed. Compared by name over the contract's columns; the filter on the
-        built table keeps every day and is a partition filter (require_partition_filter). -#}
+        built table keeps every day and is a partition filter (require_partition_filter). Empty
+        (the lookback window only) when the var incremental_compare_built_rows is false. -#}
+    {%- if not var('incremental_compare_built_rows', true) | as_bool -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set day_column = config.get('incremental_partition_column') -%}
     {%- set compared = (model.columns.keys() | list | join(', ')) or '*' -%}
     select {{ day_column }}
