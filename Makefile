@@ -59,8 +59,14 @@ lock: | $(UV) ## re-resolve requirements/*.in into the lock files
 	$(UV) pip compile --quiet --python-version 3.11 requirements/main.in -o requirements/main.txt
 
 # ---------------------------------------------------------------- the main job
+# make run DBT_VARS='{date_spine_start: "1997-01-01"}' TABLES=orders,order_items
+#   DBT_VARS: dbt --vars (YAML) for the build and the docs; TABLES: load only these contract tables.
+DBT_VARS ?=
+TABLES ?=
+export DBT_VARS TABLES
+
 # `make run` skips dbt (build and docs) when nothing changed since its last successful build: no
-# file loaded or replaced (raw._load_audit) and the same dbt project files. The fingerprint of
+# file loaded or replaced (raw._load_audit), the same DBT_VARS and the same dbt project files. The fingerprint of
 # both is kept in $(DBT_STAMP); `make build` always builds. Without a readable audit the
 # fingerprint is empty and dbt runs.
 DBT_STAMP := $(BUILD)/.dbt-build-fingerprint
@@ -70,7 +76,7 @@ digest = hashlib.sha256()
 try:
     con = duckdb.connect(os.environ["DUCKDB_PATH"], read_only=True)
     loads = con.execute("select count(*), max(finished_at) from raw._load_audit where status in ('loaded', 'replaced')")
-    digest.update(repr(loads.fetchall()).encode())
+    digest.update(repr(loads.fetchall()).encode() + os.environ.get("DBT_VARS", "").encode())
 except duckdb.Error:
     raise SystemExit(0)
 for path in sorted(pathlib.Path("dbt").rglob("*")):
@@ -80,17 +86,17 @@ print(digest.hexdigest())
 endef
 export BUILD_FINGERPRINT
 
-run: setup predictions-setup ## load seeds/ into DuckDB, dbt build, predictions, docs (skipped when nothing changed), KPI summary
+run: setup predictions-setup ## load seeds/ into DuckDB, dbt build, predictions, docs (skipped when nothing changed), KPI summary (DBT_VARS='{...}' TABLES=a,b)
 	@mkdir -p $(BUILD)
-	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
+	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $${TABLES:+--tables "$$TABLES"} $(LOAD_ARGS)
 	@fingerprint=$$($(PY) -c "$$BUILD_FINGERPRINT"); \
 	if [ -n "$$fingerprint" ] && [ "$$fingerprint" = "$$(cat $(DBT_STAMP) 2>/dev/null)" ]; then \
 		echo "dbt: no file loaded and no project change since the last build: build, predictions and docs skipped"; \
 	else \
 		rm -f $(DBT_STAMP); \
-		(cd dbt && $(DBT) build --quiet --exclude $(PRED_MODELS) --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}') \
+		(cd dbt && $(DBT) build --quiet --exclude $(PRED_MODELS) --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}' $${DBT_VARS:+--vars "$$DBT_VARS"}) \
 			&& $(PRED_ENV) $(PRED_PY) -m predictions run --target duckdb \
-			&& (cd dbt && $(DBT) build --quiet --select $(PRED_MODELS) && $(DBT) docs generate --quiet) \
+			&& (cd dbt && $(DBT) build --quiet --select $(PRED_MODELS) $${DBT_VARS:+--vars "$$DBT_VARS"} && $(DBT) docs generate --quiet $${DBT_VARS:+--vars "$$DBT_VARS"}) \
 			&& echo "$$fingerprint" > $(DBT_STAMP) || exit 1; \
 	fi
 	$(PY) -m serving kpis
@@ -99,8 +105,8 @@ load: setup ## load seeds/ into the raw layer only
 	@mkdir -p $(BUILD)
 	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $(LOAD_ARGS)
 
-build: setup ## dbt build on the current raw layer
-	cd dbt && $(DBT) build
+build: setup ## dbt build on the current raw layer (DBT_VARS='{...}')
+	cd dbt && $(DBT) build $${DBT_VARS:+--vars "$$DBT_VARS"}
 
 docs: setup ## generate and serve the dbt docs site on http://127.0.0.1:8080
 	cd dbt && $(DBT) docs generate && $(DBT) docs serve --host 127.0.0.1 --port 8080 --no-browser

@@ -6,6 +6,9 @@ locals {
   # Airflow Variables are looked up in Secret Manager as <prefix>-<name> (secrets.tf).
   airflow_variables_prefix   = "${local.name}-airflow-variables"
   airflow_connections_prefix = "${local.name}-airflow-connections"
+  # Airflow Variable holding the PII hash salt (secret <variables prefix>-pii_salt, secrets.tf).
+  # The DAGs pass it to dbt as PII_SALT when a task runs, never when a DAG file is parsed.
+  pii_salt_variable = "pii_salt"
 
   # What the DAGs (airflow/dags/ecom_orchestration/config.py), the loaders and dbt's
   # bigquery target (dbt/profiles.yml) read from the environment.
@@ -22,6 +25,7 @@ locals {
     DBT_IMPERSONATE_SERVICE_ACCOUNT    = google_service_account.dbt.email
     LOADER_IMPERSONATE_SERVICE_ACCOUNT = google_service_account.loader.email
     PII_POLICY_TAG                     = google_data_catalog_policy_tag.pii.name
+    ECOM_PII_SALT_VARIABLE             = local.pii_salt_variable
   }
 }
 
@@ -46,6 +50,9 @@ resource "google_composer_environment" "this" {
           sep                = "-"
         })
         "core-dags_are_paused_at_creation" = "True"
+        # Values of Variables whose name contains one of these are masked in task logs and in
+        # the rendered templates Airflow stores (the salt is rendered into the dbt tasks' env).
+        "core-sensitive_var_conn_names" = local.pii_salt_variable
       }
     }
 

@@ -32,6 +32,9 @@ LANDING = Path(os.environ.get("ECOM_TEST_LANDING_DIR") or SEEDS_DIR)
 RUN_TIMEOUT_S = 1500
 #: Measured figures, printed at the end of the run (``pytest_terminal_summary``).
 FIGURES: dict[str, object] = {}
+#: The PII salt of the e2e run: an Airflow Variable (from the environment, as Secret Manager serves it
+#: on Composer) that the dbt tasks receive as PII_SALT.
+E2E_PII_SALT = "e2e-airflow-variable-salt"
 #: dbt of the environment running the tests (.venv-airflow pins the same dbt as the main env).
 DBT = Path(sys.executable).with_name("dbt")
 
@@ -136,7 +139,12 @@ def daily_run(run_local, manifest_path: Path, tmp_path_factory: pytest.TempPathF
         pytest.fail(f"{LANDING}/shop/orders is missing: the committed sample (seeds/) is needed for the e2e run")
     tmp = tmp_path_factory.mktemp("e2e-daily")
     home, db = tmp / "airflow-home", tmp / "warehouse.duckdb"
-    env = run_local.airflow_env(home, manifest_path, db, LANDING, {"ECOM_TASK_RETRIES": "0"})
+    salt = {
+        "ECOM_PII_SALT_VARIABLE": "pii_salt",
+        "AIRFLOW_VAR_PII_SALT": E2E_PII_SALT,
+        "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES": "pii_salt",
+    }
+    env = run_local.airflow_env(home, manifest_path, db, LANDING, {"ECOM_TASK_RETRIES": "0", **salt})
     log = tmp / "airflow.log"
     run_local.prepare_home(env, log)
     started = time.monotonic()

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from analytics_warehouse import PII_SALT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EMU_VENV = REPO_ROOT / ".venv-gcpemu"
@@ -337,5 +338,6 @@ def emulated_bigquery_project(workdir: Path, project: str = EMULATED_PROJECT) ->
             DBT_TARGET_PATH=str(workdir / "target"),
             DBT_LOG_PATH=str(workdir / "logs"),
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+            PII_SALT=PII_SALT,
         )
         yield EmulatedProject(project=project, bigquery=bq, storage=st, gcs_root=gcs_root, workdir=workdir, dbt_env=env)

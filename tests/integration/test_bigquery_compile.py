@@ -195,6 +195,7 @@ def bigquery_env(tmp_path_factory):
         "BIGQUERY_KEYFILE": str(key),
         "GCP_PROJECT_ID": PROJECT,
         "DBT_LOG_PATH": str(tmp_path_factory.mktemp("dbt_logs")),
+        "PII_SALT": "offline-compile-salt",
     }
     with mock.patch.dict("os.environ", env):
         yield env

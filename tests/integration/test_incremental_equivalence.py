@@ -17,7 +17,8 @@ Paths, each built once per session and shared by the tests:
 - full: load every file at once and build from scratch;
 - incremental: load the base, build; then for each appended day, load that day's files and run
   the incremental models (plus everything upstream) again;
-- control: the same with both lookbacks at 0 days, in one run: the late events and the late
+- control: the same with both lookbacks at 0 days and the built-row comparison off
+  (var incremental_compare_built_rows), in one run: the late events and the late
   order status changes are then missed, so the tables must differ (the test can fail).
 
 Every incremental model of the project (read from the manifest) must hold exactly the same
@@ -281,7 +282,9 @@ def test_attribution_windows_reach_days_before_the_window(incremental_build):
 def test_control_without_lookback_differs(split, full_build, tmp_path_factory):
     """With both lookbacks at 0 the late events and late order changes are missed: the test can fail."""
     work = tmp_path_factory.mktemp("control")
-    no_lookback = "{incremental_lookback_days: 0, order_incremental_lookback_days: 0}"
+    no_lookback = (
+        "{incremental_lookback_days: 0, order_incremental_lookback_days: 0, incremental_compare_built_rows: false}"
+    )
     control = _incremental_path(split, work, "--vars", no_lookback, one_run=True)
     differences = _differences(control, full_build["db"], full_build["models"])
     assert {"stg_web__events", "int_web_events_sessionized", "fct_web_sessions"} <= differences.keys()

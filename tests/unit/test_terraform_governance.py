@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -432,3 +433,32 @@ def test_every_variable_is_typed_described_and_valid_for_the_environment(env):
         # tfparse evaluates each validation condition with the environment's values.
         assert variable.get("validation", {}).get("condition", True) is True, f"{env}: {name} fails its validation"
     assert {v["__tfmeta"]["label"] for v in variables if "validation" not in v} == {"labels"}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_pii_salt_reaches_dbt_from_secret_manager_and_is_masked(env):
+    config = parsed(env)
+    composer_env = next(loc for loc in config["locals"] if "composer_env_variables" in loc)["composer_env_variables"]
+    overrides = one(config, "google_composer_environment", "this")["config"]["software_config"][
+        "airflow_config_overrides"
+    ]
+    backend = json.loads(overrides["secrets-backend_kwargs"])
+    assert overrides["secrets-backend"].endswith("secret_manager.CloudSecretManagerBackend")
+    # The DAGs read the Airflow Variable named here and hand it to dbt as PII_SALT ...
+    variable = composer_env["ECOM_PII_SALT_VARIABLE"]
+    assert variable == "pii_salt"
+    # ... which the Secret Manager backend resolves to <variables_prefix><sep><name>: the secret Terraform creates.
+    secret = one(config, "google_secret_manager_secret", "pii_salt")
+    assert secret["secret_id"] == f"{backend['variables_prefix']}{backend['sep']}{variable}"
+    # Its value never appears in Terraform (no secret version) and is masked in logs and rendered templates.
+    assert not config.get("google_secret_manager_secret_version")
+    assert variable in overrides["core-sensitive_var_conn_names"].split(",")
+    # Only the Composer account may read it.
+    readers = [
+        g
+        for g in config["google_secret_manager_secret_iam_member"]
+        if "pii_salt" in referenced(g, "google_secret_manager_secret")
+    ]
+    assert [(g["role"], referenced(g, "google_service_account")) for g in readers] == [
+        ("roles/secretmanager.secretAccessor", ["composer"])
+    ]

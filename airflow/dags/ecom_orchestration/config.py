@@ -40,6 +40,10 @@ Variables (all optional; defaults are the local set-up):
 ``ECOM_PREDICTIONS_PYTHON``        interpreter of the predictions environment (requirements/predictions.txt)
                                    that runs ``python -m predictions`` between the marts and the
                                    prediction marts; default the checkout's ``.venv-predictions``
+``ECOM_PII_SALT_VARIABLE``         Airflow Variable holding the PII hash salt, handed to dbt as
+                                   ``PII_SALT`` when a dbt task runs (on Composer the Secret Manager
+                                   backend serves it, Terraform sets ``pii_salt``); default
+                                   ``pii_salt`` for bigquery, unset for duckdb (dbt's local salt)
 ``ECOM_DAILY_SCHEDULE``            cron of the daily DAG (default ``0 4 * * *``, UTC)
 ``ECOM_MICROBATCH_SCHEDULE``       cron of the micro-batch DAG (default ``*/15 * * * *``)
 =================================  ==============================================================
@@ -48,6 +52,7 @@ Variables (all optional; defaults are the local set-up):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +97,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _variable_name(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", raw):
+        raise ConfigError(f"{name}={raw!r}: expected an Airflow Variable name (letters, digits, _ . -)")
+    return raw
+
+
 def _repo_root() -> Path | None:
     """The checkout root when the DAGs run from the repository (``<root>/airflow/dags``)."""
     root = _DAGS_DIR.parents[1] if len(_DAGS_DIR.parents) > 1 else None
@@ -122,6 +136,8 @@ class Settings:
         daily_schedule: cron expression of the daily DAG.
         microbatch_schedule: cron expression of the micro-batch DAG.
         predictions_python: interpreter of the predictions environment, or None (none configured).
+        pii_salt_variable: name of the Airflow Variable whose value dbt receives as ``PII_SALT``,
+            or None (dbt's default salt, accepted only on a local DuckDB target).
     """
 
     target: str
@@ -141,6 +157,7 @@ class Settings:
     daily_schedule: str
     microbatch_schedule: str
     predictions_python: Path | None = None
+    pii_salt_variable: str | None = None
 
     @property
     def is_duckdb(self) -> bool:
@@ -207,4 +224,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         daily_schedule=env.get("ECOM_DAILY_SCHEDULE", "0 4 * * *"),
         microbatch_schedule=env.get("ECOM_MICROBATCH_SCHEDULE", "*/15 * * * *"),
         predictions_python=Path(predictions_python) if predictions_python else None,
+        pii_salt_variable=_variable_name(
+            env, "ECOM_PII_SALT_VARIABLE", default=None if target == "duckdb" else "pii_salt"
+        ),
     )

@@ -42,6 +42,27 @@ def dbt_in_process() -> bool:
     return importlib.util.find_spec("dbt") is not None and importlib.util.find_spec("dbt.cli") is not None
 
 
+def pii_salt_template(variable: str) -> str:
+    """The Jinja template that becomes ``PII_SALT`` in each dbt task's environment.
+
+    Operator ``env`` is a templated field: Airflow renders it when the task runs (the Variable,
+    served by the Secret Manager backend on Composer, is never read while a DAG file is parsed)
+    and masks it in logs and rendered fields when the Variable name is listed in
+    ``core.sensitive_var_conn_names`` (terraform/composer.tf). A missing Variable fails the task
+    before dbt starts; dbt itself refuses the default salt on BigQuery.
+
+    Args:
+        variable: name of the Airflow Variable holding the salt, e.g. ``"pii_salt"``.
+
+    Returns:
+        ``"{{ var.value.<variable> }}"`` (``var.value["<variable>"]`` for names that are not
+        Python identifiers).
+    """
+    if variable.isidentifier():
+        return "{{ var.value." + variable + " }}"
+    return "{{ var.value[" + repr(variable) + "] }}"
+
+
 def project_config(settings: Settings) -> ProjectConfig:
     """Cosmos project configuration: the dbt project plus its pre-built manifest.
 
@@ -50,18 +71,23 @@ def project_config(settings: Settings) -> ProjectConfig:
 
     Returns:
         A ``ProjectConfig`` with ``manifest_path`` set (``LoadMode.DBT_MANIFEST``), dbt deps
-        disabled (the project uses no dbt packages; the hub is unreachable offline) and, for
-        duckdb, ``DUCKDB_PATH`` in the dbt environment.
+        disabled (the project uses no dbt packages; the hub is unreachable offline) and, in
+        the dbt environment, ``DUCKDB_PATH`` for duckdb and ``PII_SALT`` when
+        ``settings.pii_salt_variable`` is set.
     """
+    env_vars: dict[str, str] = {}
     # Cosmos runs dbt in a temporary copy of the project, where the profile's relative default
     # DuckDB path would point: the warehouse file is always passed explicitly.
-    env_vars = {"DUCKDB_PATH": str(settings.duckdb_path)} if settings.is_duckdb else None
+    if settings.is_duckdb:
+        env_vars["DUCKDB_PATH"] = str(settings.duckdb_path)
+    if settings.pii_salt_variable:
+        env_vars["PII_SALT"] = pii_salt_template(settings.pii_salt_variable)
     return ProjectConfig(
         dbt_project_path=settings.dbt_project_dir,
         manifest_path=settings.manifest_path,
         project_name=DBT_PROFILE,
         install_dbt_deps=False,
-        env_vars=env_vars,
+        env_vars=env_vars or None,
     )
 
 

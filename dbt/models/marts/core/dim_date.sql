@@ -1,11 +1,47 @@
-{#- Calendar from the var date_spine_start (inclusive) to date_spine_end (exclusive), with the
-    ISO 8601 week of every day: weeks start on Monday, and a week belongs to the year of its
-    Thursday (so ISO week 1 holds the year's first Thursday, and some years have 53 weeks). -#}
+{#- Calendar that follows the data: every day of int_calendar_bounds (whole years, from the
+    earliest year with an order, return, web event, ad spend day or ticket to the year after the
+    latest one; the date_spine_* vars only widen it), with the ISO 8601 week of every day: weeks
+    start on Monday, and a week belongs to the year of its Thursday (so ISO week 1 holds the
+    year's first Thursday, and some years have 53 weeks). -#}
 with
+
+bounds as (
+
+    select * from {{ ref('int_calendar_bounds') }}
+
+),
+
+digits as (
+
+    {% for d in range(10) -%}
+        select {{ d }} as digit{{ ' union all' if not loop.last }}
+    {% endfor %}
+
+),
+
+numbers as (
+
+    {#- 0 to 99,999: a calendar of up to 273 years. -#}
+    select
+        ones.digit
+        + 10 * tens.digit
+        + 100 * hundreds.digit
+        + 1000 * thousands.digit
+        + 10000 * ten_thousands.digit as day_offset
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+    cross join digits as ten_thousands
+
+),
 
 date_spine as (
 
-    {{ date_spine(var('date_spine_start'), var('date_spine_end')) }}
+    select cast({{ dbt.dateadd('day', 'numbers.day_offset', 'bounds.spine_start_date') }} as date) as date_day
+    from numbers
+    cross join bounds
+    where numbers.day_offset < {{ dbt.datediff('bounds.spine_start_date', 'bounds.spine_end_date', 'day') }}
 
 ),
 

@@ -1,6 +1,8 @@
 {#- Products of the catalogue feed, plus "inferred members" for product ids that order lines
     reference but the feed lacks (absent optional feed, late catalogue export), so every
-    fact row joins to a dimension row. -#}
+    fact row joins to a dimension row. Their descriptive attributes read 'Unknown' (a visible
+    group in every product and category report); they resolve on the first build after the
+    catalogue delivers the product. -#}
 with
 
 products as (
@@ -49,10 +51,10 @@ catalogue as (
     select
         product_id,
         cast(null as {{ dbt.type_string() }}) as sku,
-        cast(null as {{ dbt.type_string() }}) as product_title,
-        cast(null as {{ dbt.type_string() }}) as category,
-        cast(null as {{ dbt.type_string() }}) as subcategory,
-        cast(null as {{ dbt.type_string() }}) as brand,
+        'Unknown' as product_title,
+        'Unknown' as category,
+        'Unknown' as subcategory,
+        'Unknown' as brand,
         cast(null as {{ dbt.type_string() }}) as currency,
         cast(null as {{ type_money() }}) as list_price_amount,
         cast(null as {{ type_money() }}) as unit_cost_amount,

@@ -1,10 +1,18 @@
+{#- Incremental by order day: each run recomputes the days from (latest day built - lookback)
+    onwards, plus every older day where a recomputed row differs from the built one (a late
+    order line, a corrected order date or status). The post-hook
+    then deletes built rows whose key now lives on another day or no longer exists, so no key
+    is ever held twice and the table equals a full refresh (DECISIONLOG "Incremental order facts"). -#}
 {{
-    config(**incremental_by_day(
-        'order_date',
-        cluster_by=['product_id', 'customer_id'],
-        lookback_days=var('order_incremental_lookback_days'),
-        require_partition_filter=true,
-    ))
+    config(
+        post_hook="{{ incremental_delete_moved_rows('int_order_items_priced', ['order_item_id'], 'cast(current_rows.ordered_at as date)') }}",
+        **incremental_by_day(
+            'order_date',
+            cluster_by=['product_id', 'customer_id'],
+            lookback_days=var('order_incremental_lookback_days'),
+            require_partition_filter=true,
+        )
+    )
 }}
 
 with
@@ -42,4 +50,4 @@ final as (
 )
 
 select * from final
-{{ incremental_window_filter() }}
+{{ incremental_window_filter(also_days=incremental_changed_days()) }}

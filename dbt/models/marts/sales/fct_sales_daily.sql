@@ -1,9 +1,12 @@
 {{
-    config(**incremental_by_day(
-        'order_date',
-        cluster_by=['currency'],
-        lookback_days=var('order_incremental_lookback_days'),
-    ))
+    config(
+        post_hook="{{ incremental_delete_moved_rows('int_orders_aggregated_daily', ['currency'], 'current_rows.order_date') }}",
+        **incremental_by_day(
+            'order_date',
+            cluster_by=['currency'],
+            lookback_days=var('order_incremental_lookback_days'),
+        )
+    )
 }}
 
 {#- Daily KPIs by order date and currency: the sales measures of int_orders_aggregated_daily
@@ -102,4 +105,4 @@ final as (
 )
 
 select * from final
-{{ incremental_window_filter() }}
+{{ incremental_window_filter(also_days=incremental_changed_days()) }}
