@@ -197,7 +197,7 @@ def test_clv_predictions_are_served_per_customer_when_the_mart_exists(warehouse,
     shutil.copyfile(db, copy)
     with duckdb.connect(str(copy)) as con:
         con.execute(
-            """create table marts.dim_customer_clv as select * from (values
+            """create or replace table marts.dim_customer_clv as select * from (values
                    (7, 0.82, 1.4, cast(310.25 as decimal(18, 2))),
                    (9, 0.10, 0.2, cast(12.00 as decimal(18, 2)))
                ) as t(customer_id, probability_alive, expected_purchases_90d, clv_amount)"""
