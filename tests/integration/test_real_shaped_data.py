@@ -25,7 +25,9 @@ from shop_landing import InProcessDbt, connect, copy_feeds, edit_csv, feed_csv, 
 pytestmark = pytest.mark.slow
 
 #: Marts that may legitimately be empty on a few hundred orders (spike alerts need volume).
-MAY_BE_EMPTY = {"fct_product_alerts"}
+#: Empty by design here: alerts need a spike; the prediction marts are filled by the prediction step,
+#: which `make run` runs after dbt (tests/integration/test_predictions_marts.py covers it).
+MAY_BE_EMPTY = {"fct_product_alerts", "dim_customer_clv", "fct_revenue_forecast_daily"}
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,12 @@
     that a visitor logged in from the last `incremental_lookback_days` on was ever identified as
     (identity stitching changes their candidate sessions, however old the order). Sessions and
     purchase events are read from `attribution_lookback_days` before the first recomputed day. -#}
-{{ config(**incremental_from_day('order_date', lookback_days=var('order_incremental_lookback_days'))) }}
+{{
+    config(
+        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], 'cast(current_rows.ordered_at as date)') }}",
+        **incremental_from_day('order_date', lookback_days=var('order_incremental_lookback_days'))
+    )
+}}
 -- depends_on: {{ ref('stg_web__events') }}
 
 with
