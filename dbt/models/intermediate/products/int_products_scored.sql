@@ -23,9 +23,10 @@ order_items as (
 
 ),
 
-product_rows as (
+product_figures as (
 
     select
+        'product' as performance_scope,
         products.product_id,
         products.sku,
         products.product_title,
@@ -34,6 +35,8 @@ product_rows as (
         products.brand,
         products.currency,
         products.is_active,
+        cast(null as {{ dbt.type_bigint() }}) as product_count,
+        cast(null as {{ dbt.type_bigint() }}) as sold_product_count,
         coalesce(sales.order_count, 0) as order_count,
         coalesce(sales.units_sold, 0) as units_sold,
         coalesce(sales.net_units_sold, 0) as net_units_sold,
@@ -53,29 +56,10 @@ product_rows as (
 product_scope as (
 
     select
-        'product' as performance_scope,
-        product_id,
-        sku,
-        product_title,
-        category,
-        subcategory,
-        brand,
-        currency,
-        is_active,
-        cast(null as {{ dbt.type_bigint() }}) as product_count,
-        cast(null as {{ dbt.type_bigint() }}) as sold_product_count,
-        order_count,
-        units_sold,
-        net_units_sold,
-        returned_units,
-        gross_sales_amount,
-        net_sales_amount,
-        cost_of_goods_amount,
-        net_sales_amount - cost_of_goods_amount as gross_margin_amount,
-        last_sold_date,
-        observation_date
+        *,
+        net_sales_amount - cost_of_goods_amount as gross_margin_amount
 
-    from product_rows
+    from product_figures
 
 ),
 
@@ -90,7 +74,7 @@ category_orders as (
         on order_items.product_id = products.product_id
     where
         not order_items.is_cancelled
-        and cast(order_items.ordered_at as date) <= (select max(product_rows.observation_date) from product_rows)
+        and cast(order_items.ordered_at as date) <= (select max(product_figures.observation_date) from product_figures)
     group by products.category
 
 ),
@@ -138,9 +122,9 @@ category_scope as (
         category_totals.gross_sales_amount,
         category_totals.net_sales_amount,
         category_totals.cost_of_goods_amount,
-        category_totals.gross_margin_amount,
         category_totals.last_sold_date,
-        category_totals.observation_date
+        category_totals.observation_date,
+        category_totals.gross_margin_amount
 
     from category_totals
     left join category_orders

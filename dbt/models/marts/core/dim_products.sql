@@ -27,7 +27,7 @@ inferred_products as (
 
 ),
 
-catalogue as (
+final as (
 
     select
         product_id,
@@ -64,27 +64,6 @@ catalogue as (
         cast(null as {{ dbt.type_timestamp() }}) as updated_at
 
     from inferred_products
-
-),
-
-final as (
-
-    select
-        product_id,
-        sku,
-        product_title,
-        category,
-        subcategory,
-        brand,
-        currency,
-        list_price_amount,
-        unit_cost_amount,
-        is_active,
-        is_in_product_feed,
-        created_at,
-        updated_at
-
-    from catalogue
 
 )
 
