@@ -32,24 +32,16 @@ import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Asset
-from cosmos import DbtTaskGroup
-from ecom_orchestration import dbt_graph
+from ecom_orchestration import wiring
 from ecom_orchestration.config import load_settings
-from ecom_orchestration.notify import TaskFailureNotifier
-from ecom_orchestration.tasks import collect_and_send_alerts, pull_events
+from ecom_orchestration.tasks import pull_events
 
 settings = load_settings()
 
 #: Asset updated when the event-driven models were refreshed.
 CLICKSTREAM_ASSET = Asset(name="ecommerce_warehouse.clickstream", uri="ecommerce-warehouse://clickstream")
 
-default_args = {
-    "owner": "data-platform",
-    "retries": min(settings.retries, 1),
-    "retry_delay": timedelta(minutes=1),
-    "pool": settings.write_pool,
-    "on_failure_callback": [TaskFailureNotifier(settings.alert_conn_id)],
-}
+default_args = wiring.default_args(settings, retries=min(settings.retries, 1), retry_delay=timedelta(minutes=1))
 
 with DAG(
     dag_id="clickstream_microbatch",
@@ -71,25 +63,10 @@ with DAG(
         execution_timeout=timedelta(minutes=5),
     )
 
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=dbt_graph.project_config(settings),
-        profile_config=dbt_graph.profile_config(settings),
-        execution_config=dbt_graph.execution_config(settings),
-        render_config=dbt_graph.render_config(select=settings.clickstream_select),
-        operator_args={**dbt_graph.operator_args(settings), "execution_timeout": timedelta(minutes=10)},
-    )
+    dbt = wiring.dbt_task_group(settings, select=settings.clickstream_select, execution_timeout=timedelta(minutes=10))
 
     clickstream_ready = EmptyOperator(task_id="clickstream_ready", outlets=[CLICKSTREAM_ASSET], pool="default_pool")
 
-    alerts = PythonOperator(
-        task_id="alerts",
-        python_callable=collect_and_send_alerts,
-        op_kwargs={"settings": settings, "dbt_group_id": "dbt"},
-        trigger_rule="all_done",
-        retries=0,
-        on_failure_callback=None,
-        execution_timeout=timedelta(minutes=5),
-    )
+    alerts = wiring.alerts_task(settings, timeout=timedelta(minutes=5))
 
     land_events >> dbt >> [clickstream_ready, alerts]

@@ -51,15 +51,12 @@ import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Asset, Param, TaskGroup
-from cosmos import DbtTaskGroup
-from ecom_orchestration import dbt_graph
+from ecom_orchestration import wiring
 from ecom_orchestration.config import load_settings
-from ecom_orchestration.notify import TaskFailureNotifier
 from ecom_orchestration.tasks import (
     LAND_TIMEOUT,
     PREDICT_TIMEOUT,
     check_source_freshness,
-    collect_and_send_alerts,
     land_table,
     prediction_models,
     run_predictions,
@@ -72,15 +69,13 @@ settings = load_settings()
 #: Asset updated when every dbt model and test of the daily run succeeded.
 MARTS_ASSET = Asset(name="ecommerce_warehouse.marts", uri="ecommerce-warehouse://marts")
 
-default_args = {
-    "owner": "data-platform",
-    "retries": settings.retries,
-    "retry_delay": timedelta(minutes=2),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=30),
-    "pool": settings.write_pool,
-    "on_failure_callback": [TaskFailureNotifier(settings.alert_conn_id)],
-}
+default_args = wiring.default_args(
+    settings,
+    retries=settings.retries,
+    retry_delay=timedelta(minutes=2),
+    retry_exponential_backoff=True,
+    max_retry_delay=timedelta(minutes=30),
+)
 
 with DAG(
     dag_id="ecommerce_elt",
@@ -112,14 +107,7 @@ with DAG(
                 doc_md=f"Land `{table.fqn}` (`{table.files}`) into `raw.{table.name}`.",
             )
 
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=dbt_graph.project_config(settings),
-        profile_config=dbt_graph.profile_config(settings),
-        execution_config=dbt_graph.execution_config(settings),
-        render_config=dbt_graph.render_config(),
-        operator_args={**dbt_graph.operator_args(settings), "full_refresh": "{{ params.full_refresh }}"},
-    )
+    dbt = wiring.dbt_task_group(settings, full_refresh="{{ params.full_refresh }}")
 
     # The prediction step sits inside the dbt graph: after every parent of the prediction marts
     # (their test tasks), before the marts' run tasks.
@@ -146,15 +134,7 @@ with DAG(
 
     marts_ready = EmptyOperator(task_id="marts_ready", outlets=[MARTS_ASSET], pool="default_pool")
 
-    alerts = PythonOperator(
-        task_id="alerts",
-        python_callable=collect_and_send_alerts,
-        op_kwargs={"settings": settings, "dbt_group_id": "dbt"},
-        trigger_rule="all_done",
-        retries=0,
-        on_failure_callback=None,
-        execution_timeout=timedelta(minutes=15),
-    )
+    alerts = wiring.alerts_task(settings, timeout=timedelta(minutes=15))
 
     land >> [dbt, freshness]
     dbt >> marts_ready
