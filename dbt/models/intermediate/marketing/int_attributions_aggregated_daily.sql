@@ -1,7 +1,7 @@
 {#- Valid orders (not cancelled) credited by each attribution model, summed per order date,
     currency, channel group and campaign: every order counts once under last non-direct click
     (at its last non-direct channel group and campaign) and once under first touch (at its
-    first-touch ones). The campaign and channel marts roll these sums up. -#}
+    first-touch ones). int_marketing_activities_aggregated_daily sets them beside spend and sessions. -#}
 with
 
 attributed as (

@@ -1,60 +1,38 @@
 {#- Campaign-day performance: ad platform delivery and spend beside the sessions the campaign's
     tagged links brought (utm_campaign = campaign_name, same day) and the valid orders and net
-    sales attributed to it (last non-direct click and first touch, dated on the order date). -#}
+    sales attributed to it (last non-direct click and first touch, dated on the order date): the
+    spend rows of int_marketing_activities_aggregated_daily beside their campaign-day sums. -#}
 with
+
+activities as (
+
+    select * from {{ ref('int_marketing_activities_aggregated_daily') }}
+
+),
 
 ad_spend as (
 
-    select * from {{ ref('stg_marketing__ad_spend') }}
+    select * from activities
+    where platform is not null
 
 ),
 
-ad_platform_channels as (
-
-    select * from {{ ref('ad_platform_channels') }}
-
-),
-
-sessions as (
-
-    select * from {{ ref('int_web_sessions_aggregated') }}
-
-),
-
-attributions as (
-
-    select * from {{ ref('int_attributions_aggregated_daily') }}
-
-),
-
-campaign_sessions as (
-
-    select
-        utm_campaign as campaign_name,
-        session_date,
-        count(*) as session_count,
-        sum(case when has_purchase then 1 else 0 end) as purchase_session_count
-
-    from sessions
-    where utm_campaign is not null
-    group by utm_campaign, session_date
-
-),
-
-campaign_orders as (
+campaign_activities as (
 
     select
         campaign_name,
-        order_date,
+        activity_date,
+        sum(session_count) as session_count,
+        sum(purchase_session_count) as purchase_session_count,
         sum(last_non_direct_order_count) as last_non_direct_order_count,
         sum(last_non_direct_new_customer_count) as last_non_direct_new_customer_count,
         sum(first_touch_order_count) as first_touch_order_count,
         sum(last_non_direct_net_sales_amount) as last_non_direct_net_sales_amount,
         sum(first_touch_net_sales_amount) as first_touch_net_sales_amount
 
-    from attributions
+    from activities
     where campaign_name is not null
-    group by campaign_name, order_date
+    group by campaign_name, activity_date
 
 ),
 
@@ -64,31 +42,25 @@ joined as (
         ad_spend.platform,
         ad_spend.campaign_id,
         ad_spend.campaign_name,
-        coalesce(ad_platform_channels.channel_group, 'Unassigned') as channel_group,
+        ad_spend.channel_group,
         ad_spend.currency,
         ad_spend.impressions,
         ad_spend.clicks,
         ad_spend.spend_amount,
-        coalesce(campaign_sessions.session_count, 0) as session_count,
-        coalesce(campaign_sessions.purchase_session_count, 0) as purchase_session_count,
-        coalesce(campaign_orders.last_non_direct_order_count, 0) as last_non_direct_order_count,
-        coalesce(campaign_orders.last_non_direct_new_customer_count, 0) as last_non_direct_new_customer_count,
-        coalesce(campaign_orders.last_non_direct_net_sales_amount, 0) as last_non_direct_net_sales_amount,
-        coalesce(campaign_orders.first_touch_order_count, 0) as first_touch_order_count,
-        coalesce(campaign_orders.first_touch_net_sales_amount, 0) as first_touch_net_sales_amount,
-        ad_spend.spend_date
+        coalesce(campaign_activities.session_count, 0) as session_count,
+        coalesce(campaign_activities.purchase_session_count, 0) as purchase_session_count,
+        coalesce(campaign_activities.last_non_direct_order_count, 0) as last_non_direct_order_count,
+        coalesce(campaign_activities.last_non_direct_new_customer_count, 0) as last_non_direct_new_customer_count,
+        coalesce(campaign_activities.last_non_direct_net_sales_amount, 0) as last_non_direct_net_sales_amount,
+        coalesce(campaign_activities.first_touch_order_count, 0) as first_touch_order_count,
+        coalesce(campaign_activities.first_touch_net_sales_amount, 0) as first_touch_net_sales_amount,
+        ad_spend.activity_date as spend_date
 
     from ad_spend
-    left join ad_platform_channels
-        on ad_spend.platform = ad_platform_channels.platform
-    left join campaign_sessions
+    left join campaign_activities
         on
-            ad_spend.campaign_name = campaign_sessions.campaign_name
-            and ad_spend.spend_date = campaign_sessions.session_date
-    left join campaign_orders
-        on
-            ad_spend.campaign_name = campaign_orders.campaign_name
-            and ad_spend.spend_date = campaign_orders.order_date
+            ad_spend.campaign_name = campaign_activities.campaign_name
+            and ad_spend.activity_date = campaign_activities.activity_date
 
 ),
 
