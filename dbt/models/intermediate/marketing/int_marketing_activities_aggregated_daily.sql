@@ -34,6 +34,7 @@ spend_rows as (
 
     select
         ad_spend.campaign_id,
+        'ad_spend' as activity_kind,
         ad_spend.platform,
         ad_spend.campaign_name,
         coalesce(ad_platform_channels.channel_group, 'Unassigned') as channel_group,
@@ -61,6 +62,7 @@ session_rows as (
 
     select
         cast(null as {{ dbt.type_string() }}) as campaign_id,
+        'session' as activity_kind,
         cast(null as {{ dbt.type_string() }}) as platform,
         utm_campaign as campaign_name,
         channel_group,
@@ -87,6 +89,7 @@ order_rows as (
 
     select
         cast(null as {{ dbt.type_string() }}) as campaign_id,
+        'order' as activity_kind,
         cast(null as {{ dbt.type_string() }}) as platform,
         campaign_name,
         channel_group,
@@ -122,6 +125,7 @@ final as (
 
     select
         campaign_id,
+        activity_kind,
         platform,
         campaign_name,
         channel_group,

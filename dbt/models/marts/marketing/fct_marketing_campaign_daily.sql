@@ -13,7 +13,7 @@ activities as (
 ad_spend as (
 
     select * from activities
-    where platform is not null
+    where activity_kind = 'ad_spend'
 
 ),
 
