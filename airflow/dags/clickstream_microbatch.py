@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Asset
@@ -47,10 +46,7 @@ with DAG(
     dag_id="clickstream_microbatch",
     description="Every 15 minutes: land new clickstream events (files or Pub/Sub), event-driven models, alerts",
     schedule=settings.microbatch_schedule,
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    max_active_tasks=1 if settings.is_duckdb else 8,
+    **wiring.dag_defaults(settings),
     dagrun_timeout=timedelta(minutes=14),
     default_args=default_args,
     tags=["ecommerce", "clickstream", "microbatch", "dbt", "cosmos"],

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.sdk import DAG, Asset, Param, TaskGroup
@@ -81,10 +80,7 @@ with DAG(
     dag_id="ecommerce_elt",
     description="Daily: land every source feed, dbt build via Cosmos, source freshness, alerts",
     schedule=settings.daily_schedule,
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    max_active_tasks=1 if settings.is_duckdb else 8,
+    **wiring.dag_defaults(settings),
     dagrun_timeout=timedelta(hours=6),
     default_args=default_args,
     tags=["ecommerce", "elt", "dbt", "cosmos", "daily"],

@@ -1,4 +1,4 @@
-"""The parts both DAGs are built from: default task arguments, the Cosmos dbt task group, the alerts task.
+"""The parts both DAGs are built from: DAG defaults, default task arguments, the Cosmos dbt group, the alerts task.
 
 Each DAG file keeps what is its own (schedule, timeouts, what it lands, which models it selects,
 the asset it publishes) and calls these for the rest, so the two DAGs wire dbt and alerting the
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pendulum
 from airflow.providers.standard.operators.python import PythonOperator
 from cosmos import DbtTaskGroup
 
@@ -22,6 +23,25 @@ from ecom_orchestration.tasks import collect_and_send_alerts
 OWNER = "data-platform"
 #: Task group id of the Cosmos-rendered dbt graph; the alerts task reads its failed tasks.
 DBT_GROUP_ID = "dbt"
+
+
+def dag_defaults(settings: Settings) -> dict[str, Any]:
+    """Scheduling defaults of both DAGs.
+
+    Args:
+        settings: the DAG configuration (``is_duckdb`` decides the task concurrency).
+
+    Returns:
+        ``DAG`` keyword arguments: a fixed past start date, no catchup (a run lands everything
+        new, so a missed slot needs no run of its own), one active run, and one task at a time
+        on DuckDB (one writer process) or up to 8 on BigQuery.
+    """
+    return {
+        "start_date": pendulum.datetime(2024, 1, 1, tz="UTC"),
+        "catchup": False,
+        "max_active_runs": 1,
+        "max_active_tasks": 1 if settings.is_duckdb else 8,
+    }
 
 
 def default_args(settings: Settings, retries: int, retry_delay: timedelta, **extra: Any) -> dict[str, Any]:
