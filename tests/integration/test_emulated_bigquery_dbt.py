@@ -2,7 +2,10 @@
 
 The whole path runs: generated files -> loaders (GCS emulator, then BigQuery load jobs from
 the emulated bucket) -> ``dbt build --target bigquery`` (seeds, every model, every data test)
--> one more day of files -> the incremental models' second run -> their tests.
+-> one more day of files -> a backfill of that day (every incremental model, static
+partitions) -> a backfill of the late days -> a full refresh of the incremental models, the
+other method: each backfill must replace exactly the partitions it names (no duplicate key,
+every other day untouched) with the rows the full refresh computes for them.
 
 What bqemulator 1.4.0 cannot do, and so is not exercised here (each covered elsewhere):
 
@@ -90,6 +93,94 @@ def _distinct_orders_by_created_day(root: Path) -> Counter:
     return Counter(first_day.values())
 
 
+#: The key of every incremental model (its unique test in the YAML): a backfill must not duplicate it.
+INCREMENTAL_KEYS = {
+    "stg_web__events": ("event_id",),
+    "int_web_events_sessionized": ("event_id",),
+    "int_web_sessions_aggregated": ("session_id",),
+    "int_web_visitors_identified": ("anonymous_id",),
+    "fct_web_sessions": ("session_id",),
+    "fct_web_conversion_daily": ("session_date", "channel_group"),
+    "int_product_activity_hourly": ("product_id", "metric_name", "activity_hour_at"),
+    "fct_product_alerts": ("alert_id",),
+    "int_orders_attributed": ("order_id",),
+    "fct_orders": ("order_id",),
+    "fct_order_items": ("order_item_id",),
+    "fct_sales_daily": ("order_date", "currency"),
+}
+
+
+def _incremental_models(manifest: Path) -> dict[str, dict]:
+    """Every incremental model of a dbt manifest: its table id (``dataset.table``), its day column
+    (none for a model keyed by entity) and whether it recomputes every day from the earliest named one."""
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    return {
+        n["name"]: {
+            "table": f"{n['schema']}.{n['alias'] or n['name']}",
+            "day": n["config"].get("incremental_partition_column") if n["config"].get("partition_by") else None,
+            "onwards": bool(n["config"].get("incremental_days_onwards")),
+        }
+        for n in nodes
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+    }
+
+
+def _normalised(value: object) -> object:
+    """A cell in a form equal on equal values (floats to 9 significant digits)."""
+    return float(f"{value:.9g}") if isinstance(value, float) else value
+
+
+def _snapshot(bq, models: dict[str, dict]) -> dict[str, list[dict]]:
+    """Every row of every incremental model, loader lineage columns (``_*``) left out."""
+    out = {}
+    for name, model in models.items():
+        rows = bq.query(f"SELECT * FROM `{PROJECT}.{model['table']}`").result()
+        out[name] = [{k: _normalised(v) for k, v in r.items() if not k.startswith("_")} for r in rows]
+    return out
+
+
+def _rows(rows: list[dict], keep=lambda row: True) -> Counter:
+    """The multiset of ``rows`` (each a sorted tuple of its items) that ``keep`` accepts."""
+    return Counter(tuple(sorted(r.items())) for r in rows if keep(r))
+
+
+def _replaced(model: dict, named: list[date]):
+    """Predicate over a row: its day is one a backfill of the ``named`` days replaces, as the
+    README states it: those days, or every day from the earliest on for a model that recomputes
+    onwards; none (the whole table) for a model keyed by entity."""
+    if model["day"] is None:
+        return lambda row: True
+    if model["onwards"]:
+        return lambda row: row[model["day"]] is not None and row[model["day"]] >= min(named)
+    return lambda row: row[model["day"]] in set(named)
+
+
+def _duplicate_keys(rows: list[dict], key: tuple[str, ...]) -> list[tuple]:
+    return [k for k, n in Counter(tuple(r[c] for c in key) for r in rows).items() if n > 1]
+
+
+def _backfill(emu, models: dict[str, dict], named: list[date], before: dict[str, list[dict]]) -> dict:
+    """Build every incremental model and its tests as a backfill of the ``named`` days and check
+    that each model replaced exactly those days: no duplicate key, every other row as ``before``.
+    Returns the snapshot after the backfill."""
+    vars_ = json.dumps({**EMULATION_VARS, "incremental_partitions": [d.isoformat() for d in named]})
+    # Cautious: only the tests of the incremental models; the reconciliations with table marts
+    # (dbt/tests/*/horizontal_integrity_*) wait for those marts' next run.
+    out = emu.dbt(
+        "build", "--target", "bigquery", "--select", "config.materialized:incremental",
+        "--indirect-selection", "cautious", "--vars", vars_,
+    )  # fmt: skip
+    assert "ERROR=0" in out
+    after = _snapshot(emu.client(), models)
+    for name, model in models.items():
+        assert _duplicate_keys(after[name], INCREMENTAL_KEYS[name]) == [], name
+        replaced = _replaced(model, named)
+        if model["day"] is not None:
+            untouched = lambda row, replaced=replaced: not replaced(row)  # noqa: E731
+            assert _rows(after[name], untouched) == _rows(before[name], untouched), name
+    return after
+
+
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("landing")
@@ -149,22 +240,13 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path):
             ).result()
         }
 
-        # 3. One more day arrives; the incremental models' second run replaces that day's partition.
+        # 3. One more day arrives; a backfill of that day (static partitions) replaces its
+        #    partition in every incremental model, and no other day.
+        models = _incremental_models(emu.workdir / "target" / "manifest.json")
+        assert models.keys() == INCREMENTAL_KEYS.keys()
+        snapshots = [_snapshot(bq, models)]
         assert load_directory(landing["last_day"], target="bigquery").ok
-        vars_ = json.dumps({"enforce_contracts": False, "incremental_partitions": [LAST_DAY.isoformat()]})
-        # Cautious: only the tests of the incremental models; the reconciliations with table marts
-        # (dbt/tests/*/horizontal_integrity_*) wait for those marts' next run.
-        # The clickstream models and attribution are left out of this static-partition backfill: they
-        # recompute days before the named partition (sessions crossing midnight, re-identified visitors,
-        # the attribution window), and a static insert_overwrite inserts those rows beside the ones it
-        # does not replace (duplicate keys; dbt/README_BIGQUERY.md, "Known defect"). Their daily
-        # (dynamic) path is checked by the offline compile and, for results, by the DuckDB equivalence test.
-        out = emu.dbt(
-            "build", "--target", "bigquery", "--select", "config.materialized:incremental",
-            "--exclude", "tag:clickstream", "int_orders_attributed",
-            "--indirect-selection", "cautious", "--vars", vars_,
-        )  # fmt: skip
-        assert "ERROR=0" in out
+        snapshots.append(_backfill(emu, models, [LAST_DAY], snapshots[-1]))
         run_sql = (emu.workdir / "target" / "run" / "ecommerce_warehouse" / "models" / "marts" / "core").joinpath(
             "fct_orders.sql"
         )
@@ -193,9 +275,9 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path):
         # Only the named partition changed; every other day is untouched.
         assert {d: n for d, n in after.items() if d != LAST_DAY} == before
         assert after[LAST_DAY] > 0
+
         # 4. Backfill exactly the late days (static partitions): now every day matches the files.
-        vars_ = json.dumps({"enforce_contracts": False, "incremental_partitions": [d.isoformat() for d in late_days]})
-        emu.dbt("run", "--target", "bigquery", "--select", "config.materialized:incremental", "--vars", vars_)
+        snapshots.append(_backfill(emu, models, late_days, snapshots[-1]))
         got = Counter(
             {
                 r["order_date"]: r["n"]
@@ -205,13 +287,24 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path):
             }
         )
         assert got == all_days
-        dupes = list(
-            bq.query(
-                f"SELECT order_item_id FROM `{PROJECT}.marts.fct_order_items` "
-                "WHERE order_date IS NOT NULL GROUP BY 1 HAVING COUNT(*) > 1"
-            ).result()
-        )
-        assert dupes == []
+
+        # 5. The other method: a full refresh of the incremental models. Every day the backfills
+        #    replaced holds exactly the full refresh's rows (the last day for the models that
+        #    replace named days only, each late day, and every day from the first late one on
+        #    for the models that recompute onwards).
+        emu.dbt(
+            "run", "--target", "bigquery", "--select", "config.materialized:incremental", "--full-refresh",
+            "--vars", json.dumps(EMULATION_VARS),
+        )  # fmt: skip
+        full = _snapshot(bq, models)
+        compared = {}
+        for name, model in models.items():
+            assert _duplicate_keys(full[name], INCREMENTAL_KEYS[name]) == [], name
+            replaced = _replaced(model, [LAST_DAY, *late_days])
+            assert _rows(snapshots[-1][name], replaced) == _rows(full[name], replaced), name
+            compared[name] = sum(_rows(full[name], replaced).values())
+        # Every model has rows on the replaced days, except the alerts of this small shop.
+        assert {name for name, n in compared.items() if n == 0} <= {"fct_product_alerts"}, compared
 
 
 def test_emulated_run_files_are_the_generated_ones(landing):

@@ -3,39 +3,11 @@
         day onwards: `{{ config(**incremental_from_day('session_date', cluster_by=[...])) }}`.
         Every run recomputes the days from `incremental_window_from()` onwards (plus any older
         days the model itself selects, e.g. the start day of a session that reached into the
-        window) and replaces exactly those days, including days that no longer have rows.
-        BigQuery: insert_overwrite into day partitions (dynamic partitions; static ones from the
-        earliest backfilled day on when the var `incremental_partitions` names days); DuckDB: the
-        `days_onwards` strategy (get_incremental_days_onwards_sql). -#}
-    {%- set lookback = lookback_days if lookback_days is not none else var('incremental_lookback_days') -%}
-    {%- set cfg = {
-        'materialized': 'incremental',
-        'on_schema_change': 'fail',
-        'incremental_lookback_days': lookback,
-        'incremental_partition_column': partition_column,
-    } -%}
-    {%- if target.type == 'bigquery' -%}
-        {%- do cfg.update({
-            'incremental_strategy': 'insert_overwrite',
-            'partition_by': {'field': partition_column, 'data_type': 'date', 'granularity': 'day'},
-            'cluster_by': cluster_by or none,
-        }) -%}
-        {%- set days = incremental_partitions_var() -%}
-        {%- if days -%}
-            {#- Backfill: every day from the earliest named one on is recomputed, so every partition
-                from that day to a year after today is replaced (static partitions, no discovery). -#}
-            {%- set first = modules.datetime.date.fromisoformat(days | sort | first) -%}
-            {%- set last = modules.datetime.date.today() + modules.datetime.timedelta(days=366) -%}
-            {%- set all_days = [] -%}
-            {%- for offset in range((last - first).days + 1) -%}
-                {%- do all_days.append((first + modules.datetime.timedelta(days=offset)).isoformat()) -%}
-            {%- endfor -%}
-            {%- do cfg.update({'partitions': incremental_static_partitions(all_days)}) -%}
-        {%- endif -%}
-    {%- else -%}
-        {%- do cfg.update({'incremental_strategy': 'days_onwards'}) -%}
-    {%- endif -%}
-    {{ return(cfg) }}
+        window) and replaces exactly those days, including days that no longer have rows; a
+        backfill replaces every day from the earliest named one on, and no older day
+        (`incremental_backfill_filter()` ends the model). `incremental_by_day` with
+        `days_onwards`. -#}
+    {{ return(incremental_by_day(partition_column, cluster_by=cluster_by, lookback_days=lookback_days, days_onwards=true)) }}
 {%- endmacro %}
 
 
@@ -71,17 +43,23 @@
 
 {% macro get_incremental_days_onwards_sql(arg_dict) -%}
     {#- Incremental strategy `days_onwards` (DuckDB): delete the days from the window start onwards
-        and the older days present in the new rows, then insert the new rows. Unlike delete+insert
+        and the older days present in the new rows (a backfill: exactly the days it replaces),
+        then insert the new rows. Unlike delete+insert
         keyed on the day, a recomputed day that no longer has any row is emptied too. The window
         start is read from the target before the delete, as the model's own SQL read it. -#}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set column = config.get('incremental_partition_column') -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set backfill = incremental_backfill_predicate(column) %}
     delete from {{ target }}
     where
+    {%- if backfill %}
+        {{ backfill }};
+    {%- else %}
         {{ column }} >= {{ incremental_window_from(column) }}
         or {{ column }} in (select distinct {{ column }} from {{ source }});
+    {%- endif %}
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}

@@ -6,11 +6,9 @@
         days `also_days` (a query returning days) names: older days that late data changed. -#}
     {%- if is_incremental() -%}
         {%- set column = column or config.get('incremental_partition_column') -%}
-        {%- set days = incremental_partitions_var() -%}
-        {%- if days -%}
-            where {{ column }} in (
-                {%- for day in days %}cast('{{ day }}' as date){% if not loop.last %}, {% endif %}{% endfor -%}
-            )
+        {%- set backfill = incremental_backfill_predicate(column) -%}
+        {%- if backfill -%}
+            where {{ backfill }}
         {%- elif also_days -%}
             where ({{ column }} >= {{ incremental_window_start(column) }} or {{ column }} in ({{ also_days }}))
         {%- else -%}

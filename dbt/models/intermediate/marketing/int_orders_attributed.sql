@@ -295,3 +295,4 @@ final as (
 )
 
 select * from final
+{{ incremental_backfill_filter() }}

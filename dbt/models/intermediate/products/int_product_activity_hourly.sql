@@ -78,3 +78,4 @@ final as (
 )
 
 select * from final
+{{ incremental_backfill_filter() }}

@@ -245,3 +245,4 @@ final as (
 )
 
 select * from final
+{{ incremental_backfill_filter() }}

@@ -194,3 +194,4 @@ final as (
 )
 
 select * from final
+{{ incremental_backfill_filter() }}

@@ -186,3 +186,4 @@ final as (
 )
 
 select * from final
+{{ incremental_backfill_filter() }}

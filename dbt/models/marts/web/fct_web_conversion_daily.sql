@@ -73,3 +73,4 @@ final as (
 )
 
 select * from final
+{{ incremental_backfill_filter() }}

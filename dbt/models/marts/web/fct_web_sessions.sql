@@ -90,3 +90,4 @@ final as (
 )
 
 select * from final
+{{ incremental_backfill_filter() }}

@@ -82,3 +82,4 @@ renamed as (
 )
 
 select * from renamed
+{{ incremental_backfill_filter() }}
