@@ -70,6 +70,9 @@ PATTERNS: Mapping[str, str] = {
     ),
 }
 
+#: The timestamp pattern without its UTC designator or offset (a naive value: UTC).
+_NAIVE_TIMESTAMP = PATTERNS["timestamp"].rsplit("(Z|", 1)[0]
+
 #: What a value of each logical type should look like, for quarantine reasons.
 EXPECTED: Mapping[str, str] = {
     "integer": "a whole number",
@@ -189,7 +192,12 @@ def typed_sql(column: Column, value: str) -> str:
         return f"(CASE WHEN LOWER({value}) IN ({trues}) THEN TRUE WHEN LOWER({value}) IN ({falses}) THEN FALSE END)"
     form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[t])
     if t == "timestamp":
-        return f"(CASE WHEN {form} AND {_offset_ok_sql(value)} THEN {_TIMESTAMP.format(expr=value)} END)"
+        # a naive value (no Z, no offset) needs no offset check, and is the same TIMESTAMP read directly
+        naive = _FULL_MATCH.format(expr=value, pattern=_NAIVE_TIMESTAMP)
+        return (
+            f"(CASE WHEN {naive} THEN TRY_CAST({value} AS TIMESTAMP) "
+            f"WHEN {form} AND {_offset_ok_sql(value)} THEN {_TIMESTAMP.format(expr=value)} END)"
+        )
     return f"(CASE WHEN {form} THEN TRY_CAST({value} AS {DUCKDB_TYPES[t]}) END)"
 
 
