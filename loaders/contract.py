@@ -8,6 +8,7 @@ one definition of each feed's columns, types, nullability, primary key and PII f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -53,6 +54,8 @@ class Column:
         pii: personally identifiable; hashed or masked in staging.
         description: documentation text, copied into dbt sources and README.
         accepted_values: closed list of allowed values (enums), or None.
+        minimum, maximum: inclusive bounds of an integer or decimal value (contract keys
+            ``min``/``max``), or None; a value outside them is quarantined at load.
     """
 
     name: str
@@ -61,6 +64,8 @@ class Column:
     pii: bool
     description: str
     accepted_values: tuple[str, ...] | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -175,6 +180,9 @@ def _parse(raw: dict) -> Contract:
                         f"{sname}.{tname}.{c['name']}: unknown type {c['type']!r}; expected one of {LOGICAL_TYPES}"
                     )
                 av = c.get("accepted_values")
+                bounds = [None if c.get(k) is None else Decimal(str(c[k])) for k in ("min", "max")]
+                if any(b is not None for b in bounds) and c["type"] not in ("integer", "decimal"):
+                    raise ContractError(f"{sname}.{tname}.{c['name']}: min/max apply to integer and decimal columns")
                 cols.append(
                     Column(
                         name=c["name"],
@@ -183,6 +191,8 @@ def _parse(raw: dict) -> Contract:
                         pii=bool(c.get("pii", False)),
                         description=c["description"],
                         accepted_values=tuple(av) if av else None,
+                        minimum=bounds[0],
+                        maximum=bounds[1],
                     )
                 )
             colnames = {c.name for c in cols}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -161,3 +162,100 @@ def decode_exact(raw: bytes) -> str:
     """The text of a line that is not valid UTF-8, as quarantine keeps it: valid characters as
     they are, each undecodable byte as a ``\\xNN`` escape."""
     return raw.decode("utf-8", errors="backslashreplace")
+
+
+#: Bytes read per block by ``plain_csv`` (its memory stays within a few blocks whatever the file size).
+SCAN_BLOCK_BYTES = 16 << 20
+
+
+@dataclass(frozen=True)
+class PlainCsv:
+    """A CSV file whose physical lines are its records, one each, split on every comma.
+
+    Attributes:
+        lines: physical lines, the header included (the records are lines 2..lines).
+        header: the header's fields (text between commas, as written).
+        gzip: whether the content is gzip-compressed (its CRC and length were checked).
+    """
+
+    lines: int
+    header: tuple[str, ...]
+    gzip: bool
+
+
+def plain_csv(path: Path, *, max_line_bytes: int) -> PlainCsv | None:
+    """Whether ``path`` is a *plain* CSV file, for which a CSV reader and ``physical_lines``
+    followed by a split on commas give the same records, fields and line numbers.
+
+    Plain means: plain or gzip content (gzip checked whole, as ``physical_lines`` does), no
+    byte-order mark, no double quote, no U+001F, line breaks all LF or all CRLF (no other CR),
+    no blank line, every line at most ``max_line_bytes`` bytes and holding as many commas as
+    the first line (the header). Every record then has the header's field count, and record
+    ``k`` is physical line ``k + 1``. The file is read once, a block at a time, with numpy.
+
+    Args:
+        path: the file on disk.
+        max_line_bytes: longest line accepted.
+
+    Returns:
+        A ``PlainCsv``, or None when the file is not plain (or cannot be read, or its gzip
+        data is corrupt: ``physical_lines`` then raises the error the user sees).
+    """
+    try:
+        fh = _open(path, str(path))
+    except UnreadableFileError:
+        return None
+    compressed = isinstance(fh, gzip.GzipFile)
+    lines, carry, commas, crlf = 0, b"", -1, None
+    header: tuple[str, ...] = ()
+    try:
+        with fh:
+            while True:
+                block = fh.read(SCAN_BLOCK_BYTES)
+                data = carry + block if carry else block
+                if not block:
+                    if not data:
+                        break
+                    data += b"\r\n" if crlf else b"\n"  # a last line without a line break
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    carry = data
+                    continue
+                chunk, carry = data[: cut + 1], data[cut + 1 :]
+                if lines == 0:
+                    first = chunk[: chunk.find(b"\n")].removesuffix(b"\r")
+                    if first.startswith(_BOM):
+                        return None
+                    header = tuple(first.decode("utf-8").split(","))
+                    commas = len(header) - 1
+                    crlf = first != chunk[: chunk.find(b"\n")]
+                counted = _plain_chunk(chunk, commas=commas, crlf=bool(crlf), max_line_bytes=max_line_bytes)
+                if counted is None:
+                    return None
+                lines += counted
+                if not block:
+                    break
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError):
+        return None
+    return PlainCsv(lines=lines, header=header, gzip=compressed) if lines else None
+
+
+def _plain_chunk(chunk: bytes, *, commas: int, crlf: bool, max_line_bytes: int) -> int | None:
+    """The number of lines of ``chunk`` (whole lines, ending with LF) when each is plain (see
+    ``plain_csv``), else None."""
+    if b'"' in chunk or b"\x1f" in chunk:
+        return None
+    n_lf = chunk.count(b"\n")
+    n_cr = chunk.count(b"\r")
+    if n_cr != (n_lf if crlf else 0) or (crlf and chunk.count(b"\r\n") != n_lf):
+        return None
+    buf = np.frombuffer(chunk, dtype=np.uint8)
+    lf = np.flatnonzero(buf == 10)
+    lengths = np.diff(lf, prepend=-1) - (2 if crlf else 1)
+    if lengths.min() <= 0 or lengths.max() > max_line_bytes:
+        return None
+    # commas before each line break, less those before the previous one: the line's commas
+    per_line = np.diff(np.searchsorted(np.flatnonzero(buf == 44), lf), prepend=0)
+    if per_line.min() != commas or per_line.max() != commas:
+        return None
+    return len(lf)

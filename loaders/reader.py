@@ -36,7 +36,7 @@ import pyarrow as pa
 from loaders.contract import Table
 from loaders.discovery import SourceFile
 from loaders.errors import EmptyFileError, ReconciliationError, SchemaMismatchError, UnreadableFileError
-from loaders.lines import decode_exact, physical_lines
+from loaders.lines import decode_exact, physical_lines, plain_csv
 from loaders.validation import (
     REASON_CONTROL_CHAR,
     REASON_INVALID_JSON,
@@ -210,6 +210,8 @@ def validate_file(
         _check_parquet(con, file)
         raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
         lines_read, blank_lines = con.execute("SELECT count(*) FROM _ld_checked").fetchone()[0], 0
+    elif file.format == "csv" and (fast := _check_plain_csv(con, file, max_line_bytes)) is not None:
+        raw_line, lines_read, blank_lines = fast
     else:
         _read_lines(con, file, max_line_bytes)
         if file.format == "csv":
@@ -507,6 +509,64 @@ def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> str:
     return _masked_csv_sql("raw_line", pii, n)
 
 
+#: Characters that would make DuckDB's reader take a path as a pattern (paths are literal).
+_GLOB_CHARS = frozenset("*?[]{}")
+
+
+def _check_plain_csv(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, max_line_bytes: int
+) -> tuple[str, int, int] | None:
+    """Temp table ``_ld_checked`` of a *plain* CSV file (``loaders.lines.plain_csv``), read by
+    DuckDB's CSV reader instead of line by line; None (nothing created) for any other file.
+
+    In a plain file every physical line after the header is one record of the header's field
+    count, so DuckDB's reader (every column VARCHAR, strict RFC 4180 options) gives the same
+    fields, and record ``k`` is line ``k + 1``, as the exact path (``_read_lines`` then
+    ``_check_csv``). The values then go through the same ``_validate``. A rejected record's
+    text is its fields joined by commas: exactly its line, as a plain line holds no quote.
+    Whatever DuckDB's reader refuses (invalid UTF-8, say), or a record count that is not the
+    line count less the header, falls back to the exact path, which reports it.
+
+    Returns:
+        (SQL masking the PII fields of ``raw_line``, physical lines, blank lines = 0), or None.
+    """
+    if _GLOB_CHARS.intersection(str(file.path)):
+        return None
+    plain = plain_csv(file.path, max_line_bytes=max_line_bytes)
+    if plain is None or plain.lines < 2:
+        return None
+    table = file.table
+    try:
+        positions = match_header(table, plain.header, file.source_file)
+    except SchemaMismatchError:
+        return None  # the exact path raises it, with the same message
+    n = len(plain.header)
+    fields = [f"__f{i + 1}" for i in range(n)]
+    columns = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in fields) + "}"
+    values = {c.name: fields[p] for c, p in zip(table.columns, positions, strict=True)}
+    # the text of a rejected record: its fields joined by commas (evaluated for rejected records only)
+    text = "concat_ws(',', " + ", ".join(f"coalesce({f}, '')" for f in fields) + ")"
+    structural = f"""
+        SELECT CAST(0 AS BIGINT) AS line, CAST(0 AS BIGINT) AS last_line, {text} AS text,
+               CAST(NULL AS VARCHAR) AS struct, CAST(NULL AS VARCHAR) AS struct_column, *
+        FROM read_csv({sql_string(str(file.path))}, columns = {columns}, header = true, auto_detect = false,
+                      delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false,
+                      compression = '{"gzip" if plain.gzip else "none"}')"""
+    discard(con)
+    try:
+        _validate(con, table, structural, values, nonscalar=None, target="_ld_plain")
+        if con.execute("SELECT count(*) FROM _ld_plain").fetchone()[0] != plain.lines - 1:
+            discard(con)
+            return None
+    except duckdb.Error:
+        discard(con)
+        return None
+    # records are in file order (insertion order is kept): record k (rowid k - 1) is line k + 1
+    con.execute("CREATE TEMP VIEW _ld_checked AS SELECT rowid + 2 AS line, * EXCLUDE (line) FROM _ld_plain")
+    pii = [p + 1 for c, p in zip(table.columns, positions, strict=True) if c.pii]
+    return _masked_csv_sql("raw_line", pii, n), plain.lines, 0
+
+
 def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
     """Temp table ``_ld_checked`` for a JSON-lines file, after checking its key set.
 
@@ -661,8 +721,9 @@ def _validate(
     structural: str,
     values: dict[str, str],
     nonscalar: dict[str, str] | None,
+    target: str = "_ld_checked",
 ) -> None:
-    """Temp table ``_ld_checked(line, raw_line, <typed contract columns>, errors)`` from a query
+    """Temp table ``target(line, raw_line, <typed contract columns>, errors)`` from a query
     giving ``line, last_line, text, struct`` (structural problem or NULL), ``struct_column`` (the column a
     structural problem is in, or NULL) and per-column raw value expressions."""
     norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
@@ -681,7 +742,7 @@ def _validate(
     )
     outputs = [f"__t{i} AS {ident(c.name)}" for i, c in enumerate(table.columns)]
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _ld_checked AS
+        f"""CREATE OR REPLACE TEMP TABLE {target} AS
         WITH s AS ({structural}),
         v AS (SELECT *, {", ".join(norm)} FROM s),
         t AS (SELECT *, {", ".join(typed)} FROM v)

@@ -29,6 +29,9 @@ Rules, per value (the first failing rule of a column is the one reported):
    (BIGINT/INT64), money within DECIMAL(18,2)/NUMERIC(18,2) (at most 16 digits before
    the point), a UTC offset that exists on Earth (from -12:00 to +14:00, minutes under 60:
    ``+25:00`` or ``+99`` are refused).
+6. An integer or decimal value must lie within the column's contract bounds (``min``/``max``,
+   inclusive), chosen so that what dbt derives from it (a line amount = quantity x unit
+   price) still fits money's DECIMAL(18,2): ``outside the contract bound ...``.
 
 Contract ``accepted_values`` are *not* enforced here: a row with an unexpected enum
 value (a new sales channel, say) is type-valid and lands, so revenue never disappears
@@ -66,6 +69,9 @@ PATTERNS: Mapping[str, str] = {
         r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?"  # optional UTC designator or offset
     ),
 }
+
+#: The timestamp pattern without its UTC designator or offset (a naive value: UTC).
+_NAIVE_TIMESTAMP = PATTERNS["timestamp"].rsplit("(Z|", 1)[0]
 
 #: What a value of each logical type should look like, for quarantine reasons.
 EXPECTED: Mapping[str, str] = {
@@ -150,6 +156,23 @@ def _offset_ok_sql(value: str) -> str:
     return f"({off} = '' OR ({minutes} < 60 AND {hours} * 60 + {minutes} <= {limit}))"
 
 
+def _bound_sql(column: Column, typed: str) -> str | None:
+    """SQL predicate: the typed value lies outside the column's contract bounds (None: no bounds)."""
+    tests = []
+    if column.minimum is not None:
+        tests.append(f"{typed} < {column.minimum:f}")
+    if column.maximum is not None:
+        tests.append(f"{typed} > {column.maximum:f}")
+    return "(" + " OR ".join(tests) + ")" if tests else None
+
+
+def reason_bound(column: Column) -> str:
+    """The start of the quarantine reason for a value outside the column's contract bounds."""
+    low = "" if column.minimum is None else f"{column.minimum:f}"
+    high = "" if column.maximum is None else f"{column.maximum:f}"
+    return f"outside the contract bound for {column.name} (min {low or 'none'}, max {high or 'none'})"
+
+
 def typed_sql(column: Column, value: str) -> str:
     """SQL converting a normalized text value to the column's warehouse type (NULL if it does not fit).
 
@@ -169,7 +192,12 @@ def typed_sql(column: Column, value: str) -> str:
         return f"(CASE WHEN LOWER({value}) IN ({trues}) THEN TRUE WHEN LOWER({value}) IN ({falses}) THEN FALSE END)"
     form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[t])
     if t == "timestamp":
-        return f"(CASE WHEN {form} AND {_offset_ok_sql(value)} THEN {_TIMESTAMP.format(expr=value)} END)"
+        # a naive value (no Z, no offset) needs no offset check, and is the same TIMESTAMP read directly
+        naive = _FULL_MATCH.format(expr=value, pattern=_NAIVE_TIMESTAMP)
+        return (
+            f"(CASE WHEN {naive} THEN TRY_CAST({value} AS TIMESTAMP) "
+            f"WHEN {form} AND {_offset_ok_sql(value)} THEN {_TIMESTAMP.format(expr=value)} END)"
+        )
     return f"(CASE WHEN {form} THEN TRY_CAST({value} AS {DUCKDB_TYPES[t]}) END)"
 
 
@@ -202,6 +230,9 @@ def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = N
             whens.append(f"WHEN {out_of_range} THEN CONCAT({range_reason}, {excerpt}, '\"')")
         prefix = sql_string(f'not a valid {column.type} (expected {EXPECTED[column.type]}): "')
         whens.append(f"WHEN {value} IS NOT NULL AND {typed} IS NULL THEN CONCAT({prefix}, {excerpt}, '\"')")
+        if (outside := _bound_sql(column, typed)) is not None:
+            bound_reason = sql_string(f'{reason_bound(column)}: "')
+            whens.append(f"WHEN {outside} THEN CONCAT({bound_reason}, {excerpt}, '\"')")
     if not whens:
         return "CAST(NULL AS VARCHAR)"
     return "(CASE " + " ".join(whens) + " END)"
@@ -221,6 +252,8 @@ def fits_sql(column: Column, value: str, typed: str, nonscalar: str | None = Non
         parts.append(f"NOT coalesce({nonscalar}, false)")
     if column.type != "string":
         parts.append(f"({value} IS NULL OR {typed} IS NOT NULL)")
+        if (outside := _bound_sql(column, typed)) is not None:
+            parts.append(f"NOT coalesce({outside}, false)")
     return "(" + " AND ".join(parts) + ")" if parts else "true"
 
 

@@ -38,6 +38,7 @@ tag) and ``LOADER_IMPERSONATE_SERVICE_ACCOUNT``. ``BIGQUERY_EMULATOR_HOST`` and
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -55,6 +56,8 @@ from loaders import gcs
 from loaders.backends.base import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    LANDING_COLUMNS,
+    LANDING_TABLE,
     QUARANTINE_COLUMNS,
     QUARANTINE_TABLE,
     RAW_METADATA_COLUMNS,
@@ -245,13 +248,19 @@ def raw_table_definition(table: Table, settings: BigQuerySettings) -> bigquery.T
 
 
 def bookkeeping_table_definition(name: str, settings: BigQuerySettings) -> bigquery.Table:
-    """``raw._load_audit`` or ``raw._quarantine``: schema, day partitions, clustering by table and file."""
+    """``raw._load_audit`` or ``raw._quarantine`` (schema, day partitions, clustering by table and file),
+    or ``raw._landing`` (schema only)."""
     if name == AUDIT_TABLE:
         schema, field = audit_schema(), AUDIT_PARTITION_FIELD
         description = "One row per file attempt of the loaders (loaded, unchanged, replaced, failed)."
     elif name == QUARANTINE_TABLE:
         schema, field = quarantine_schema(), QUARANTINE_PARTITION_FIELD
         description = "Rows the loaders refused: one row per failing column, with the reason and the raw line."
+    elif name == LANDING_TABLE:
+        t = bigquery.Table(settings.table_id(name), schema=[schema_field(n, ty) for n, ty in LANDING_COLUMNS])
+        t.labels = _labels(name, None)
+        t.description = "The landing directories whose files the raw tables hold, one row each."
+        return t
     else:
         raise ValueError(f"not a bookkeeping table: {name!r}")
     t = bigquery.Table(settings.table_id(name), schema=schema)
@@ -384,6 +393,64 @@ def replace_file_script(
     return ";\n".join(statements) + ";\n"
 
 
+def landing_dir_script(settings: BigQuerySettings, landing_dir: str, *, at: datetime, only: bool) -> str:
+    """The transaction recording that the raw tables hold files of ``landing_dir`` in ``raw._landing``.
+
+    Args:
+        settings: project and dataset.
+        landing_dir: the landing directory (absolute path).
+        at: UTC time of the run (``first_loaded_at`` of a directory seen the first time, ``last_loaded_at``).
+        only: forget every other directory (after a prune, the raw tables hold this one's files only).
+
+    Returns:
+        A BigQuery multi-statement script.
+    """
+    landing = settings.sql_ref(LANDING_TABLE)
+    d = bq_string(landing_dir)
+    ts = _bq_value(at)
+    statements = ["BEGIN TRANSACTION"]
+    if only:
+        statements.append(f"DELETE FROM {landing} WHERE landing_dir <> {d}")
+    statements += [
+        f"UPDATE {landing} SET last_loaded_at = {ts} WHERE landing_dir = {d}",
+        f"INSERT INTO {landing} (landing_dir, first_loaded_at, last_loaded_at) SELECT {d}, {ts}, {ts} "
+        f"FROM (SELECT 1) WHERE NOT EXISTS (SELECT 1 FROM {landing} WHERE landing_dir = {d})",
+        "COMMIT TRANSACTION",
+    ]
+    return ";\n".join(statements) + ";\n"
+
+
+def held_files_sql(settings: BigQuerySettings, table_name: str) -> str:
+    """Query of the files whose rows ``raw.<table_name>`` holds: the last loaded/replaced/pruned
+    audit row of each file is not ``pruned``; one column ``source_file``, sorted."""
+    return f"""SELECT source_file FROM (
+        SELECT source_file, status,
+               ROW_NUMBER() OVER (PARTITION BY source_file ORDER BY finished_at DESC) AS recency
+        FROM {settings.sql_ref(AUDIT_TABLE)}
+        WHERE table_name = {bq_string(table_name)} AND status IN ('loaded', 'replaced', 'pruned'))
+    WHERE recency = 1 AND status <> 'pruned'
+    ORDER BY source_file"""
+
+
+def prune_file_script(settings: BigQuerySettings, table: Table, source_file: str, *, result: FileResult) -> str:
+    """The transaction removing one file's rows from ``raw.<table>`` and ``raw._quarantine``,
+    with its ``pruned`` audit row ``result``.
+
+    Returns:
+        A BigQuery multi-statement script (``BEGIN TRANSACTION; ... COMMIT TRANSACTION;``).
+    """
+    f = bq_string(source_file)
+    statements = [
+        "BEGIN TRANSACTION",
+        f"DELETE FROM {settings.sql_ref(table.name)} WHERE _source_file = {f}",
+        f"DELETE FROM {settings.sql_ref(QUARANTINE_TABLE)} WHERE table_name = {bq_string(table.name)} "
+        f"AND source_file = {f}",
+        audit_insert_sql(settings, result),
+        "COMMIT TRANSACTION",
+    ]
+    return ";\n".join(statements) + ";\n"
+
+
 # ---------------------------------------------------------------------- validation (local)
 def export_validated(
     file: SourceFile, *, started_at: datetime, rows_path: Path, quarantine_path: Path
@@ -506,7 +573,7 @@ class BigQueryBackend(Backend):
         ds.location = s.location
         self.bq.create_dataset(ds, exists_ok=True)
         wanted = [raw_table_definition(t, s) for t in tables]
-        wanted += [bookkeeping_table_definition(n, s) for n in (AUDIT_TABLE, QUARANTINE_TABLE)]
+        wanted += [bookkeeping_table_definition(n, s) for n in (AUDIT_TABLE, QUARANTINE_TABLE, LANDING_TABLE)]
         for definition in wanted:
             try:
                 existing = self.bq.get_table(definition.reference)
@@ -526,11 +593,11 @@ class BigQueryBackend(Backend):
     def last_landing(self, table: Table, source_file: str) -> Landing | None:
         s = self.settings
         rows = self._query(
-            f"SELECT sha256, rows_loaded FROM {s.sql_ref(AUDIT_TABLE)} "
+            f"SELECT sha256, rows_loaded, status FROM {s.sql_ref(AUDIT_TABLE)} "
             f"WHERE table_name = {bq_string(table.name)} AND source_file = {bq_string(source_file)} "
-            "AND status IN ('loaded', 'replaced') ORDER BY finished_at DESC LIMIT 1"
+            "AND status IN ('loaded', 'replaced', 'pruned') ORDER BY finished_at DESC LIMIT 1"
         )
-        if not rows:
+        if not rows or rows[0][2] == "pruned":
             return None
         sha256, rows_loaded = rows[0][0], rows[0][1]
         present = self._query(
@@ -540,6 +607,39 @@ class BigQueryBackend(Backend):
 
     def record_attempt(self, result: FileResult) -> None:
         self._query(audit_insert_sql(self.settings, result))
+
+    # ------------------------------------------------------------------ landing directories
+    # The same bookkeeping as the DuckDB backend: raw._landing names the landing directories
+    # (paths as the loader saw them, e.g. the Composer mount of the landing bucket), and the
+    # audit table's last loaded/replaced/pruned row of a file says whether its rows are held.
+    # Pruning removes rows from the raw layer only: the bucket's archived copies stay until
+    # its lifecycle rule expires them.
+    tracks_landing_dirs = True
+
+    def landing_dirs(self) -> list[str]:
+        rows = self._query(
+            f"SELECT landing_dir FROM {self.settings.sql_ref(LANDING_TABLE)} ORDER BY first_loaded_at, landing_dir"
+        )
+        return [r[0] for r in rows]
+
+    def record_landing_dir(self, landing_dir: str, *, at: datetime, only: bool) -> None:
+        self._query(landing_dir_script(self.settings, landing_dir, at=at, only=only))
+
+    def held_files(self, table: Table) -> list[str]:
+        rows = self._query(held_files_sql(self.settings, table.name))
+        return [r[0] for r in rows]
+
+    def prune(self, table: Table, source_file: str, *, started_at: datetime) -> FileResult:
+        s = self.settings
+        removed = self._query(
+            f"SELECT COUNT(*) FROM {s.sql_ref(table.name)} WHERE _source_file = {bq_string(source_file)}"
+        )[0][0]
+        result = FileResult.without_rows(
+            table=table.name, source_file=source_file, sha256=None, bytes=0, status="pruned", started_at=started_at
+        )
+        result = dataclasses.replace(result, rows_removed=removed)
+        self._query(prune_file_script(s, table, source_file, result=result))
+        return result
 
     # ------------------------------------------------------------------ landing
     def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:

@@ -200,3 +200,65 @@ def test_emulated_bigquery_reload_never_duplicates(gcp_env, tmp_path):
         ).result()
     ]
     assert statuses == ["loaded", "unchanged", "replaced"]
+
+
+ITEMS_HEADER = "order_item_id,order_id,product_id,quantity,unit_price,discount_amount,updated_at\n"
+
+
+def _items_dir(root: Path, keys: list[int]) -> Path:
+    """A landing directory with one order_items file per key (one line each)."""
+    (root / "shop" / "order_items").mkdir(parents=True)
+    for k in keys:
+        (root / "shop" / "order_items" / f"items-{k}.csv").write_text(
+            ITEMS_HEADER + f"{k},1,1,1,10.00,0.00,2024-03-01\n"
+        )
+    return root
+
+
+def test_emulated_bigquery_one_landing_directory_and_prune(gcp_env, tmp_path):
+    from loaders.errors import LandingDirectoryConflictError
+
+    sample = _items_dir(tmp_path / "sample", [1, 2, 3])
+    mine = _items_dir(tmp_path / "mine", [7, 8])
+    bq = _bq()
+    ds = f"{PROJECT}.{gcp_env['dataset']}"
+
+    def keys() -> list[int]:
+        return [r[0] for r in bq.query(f"SELECT order_item_id FROM `{ds}.order_items` ORDER BY 1").result()]
+
+    def dirs() -> list[str]:
+        return [r[0] for r in bq.query(f"SELECT landing_dir FROM `{ds}._landing` ORDER BY 1").result()]
+
+    load_directory(sample, target="bigquery", tables=["order_items"])
+    assert keys() == [1, 2, 3] and dirs() == [str(sample.resolve())]
+
+    # another directory into the same dataset is refused before anything lands
+    with pytest.raises(LandingDirectoryConflictError, match="holds 3 file"):
+        load_directory(mine, target="bigquery", tables=["order_items"])
+    assert keys() == [1, 2, 3]
+
+    # on purpose, both directories together
+    both = load_directory(mine, target="bigquery", tables=["order_items"], add_landing_dir=True)
+    assert [f.status for f in both.files] == ["loaded", "loaded"]
+    assert keys() == [1, 2, 3, 7, 8] and dirs() == sorted([str(sample.resolve()), str(mine.resolve())])
+
+    # a file removed from the directory, then --prune: its rows leave, the other directory's too
+    (sample / "shop" / "order_items" / "items-2.csv").unlink()
+    pruned = load_directory(sample, target="bigquery", tables=["order_items"], prune=True)
+    assert sorted((f.source_file, f.status, f.rows_removed) for f in pruned.files) == [
+        ("shop/order_items/items-1.csv", "unchanged", 0),
+        ("shop/order_items/items-2.csv", "pruned", 1),
+        ("shop/order_items/items-3.csv", "unchanged", 0),
+        ("shop/order_items/items-7.csv", "pruned", 1),
+        ("shop/order_items/items-8.csv", "pruned", 1),
+    ]
+    assert keys() == [1, 3] and dirs() == [str(sample.resolve())]
+
+    # a pruned file that comes back lands again (not "unchanged")
+    _items_dir(tmp_path / "back", [2])
+    shutil.copy(tmp_path / "back" / "shop" / "order_items" / "items-2.csv", sample / "shop" / "order_items")
+    again = load_directory(sample, target="bigquery", tables=["order_items"])
+    assert [(f.source_file, f.status) for f in again.files if f.status != "unchanged"] == [
+        ("shop/order_items/items-2.csv", "loaded")
+    ]
+    assert keys() == [1, 2, 3]

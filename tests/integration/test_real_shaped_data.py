@@ -95,6 +95,8 @@ def test_business_rule_violations_are_flagged_and_every_model_builds(dbt_project
         row = _exported_once(rows, "order_item_id")[10]
         negative.update(row)
         row["quantity"] = "-2"
+        # within the loader's contract bounds, so it lands; its line amount is far beyond line_amount_max
+        _exported_once(rows, "order_item_id")[11]["quantity"] = "1000000"
 
     def future_order(rows):
         once = _exported_once(rows, "order_id")
@@ -124,6 +126,7 @@ def test_business_rule_violations_are_flagged_and_every_model_builds(dbt_project
     warned = {name for name, status in result.statuses.items() if status == "warn"}
     expected = {
         "expression_is_true_stg_shop__order_items_quantity__quantity_0",
+        "stg_shop__order_items_line_amount_within_max",
         "not_in_future_stg_shop__orders_ordered_at",
         "accepted_values_stg_support__tickets_priority__low__normal__high__urgent",
         "accepted_values_stg_support__tickets_ticket_status__new__open__pending__solved__closed",

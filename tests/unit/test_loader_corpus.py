@@ -362,13 +362,16 @@ ROW_CASES += [
 INT_RANGE = "out of range for a 64-bit integer"
 MONEY_RANGE = "out of range for money, DECIMAL(18,2)"
 OFFSET = "impossible UTC offset (offsets go from -12:00 to +14:00)"
+QTY_BOUND = "outside the contract bound for quantity (min -1000000, max 1000000)"
+MONEY_BOUND = "outside the contract bound for {} (min -1000000000, max 1000000000)"
 
 ROW_CASES += [
     _items(
         60,
         H(),
         Q(item(6001, qty="9223372036854775808"), "quantity", INT_RANGE),
-        L(item(6002, qty="9223372036854775807"), 6002),
+        # fits BIGINT, but quantity x unit price would overflow money in dbt: beyond the contract bound
+        Q(item(6002, qty="9223372036854775807"), "quantity", f'{QTY_BOUND}: "9223372036854775807"'),
         L(item(6003), 6003),
         id="integer overflow beyond BIGINT/INT64",
     ),
@@ -376,8 +379,37 @@ ROW_CASES += [
         61,
         H(),
         Q(item(6101, price="12345678901234567.00"), "unit_price", MONEY_RANGE),
-        L(item(6102, price="9999999999999999.99"), 6102),
+        Q(
+            item(6102, price="9999999999999999.99"),
+            "unit_price",
+            f'{MONEY_BOUND.format("unit_price")}: "9999999999999999.99"',
+        ),
         id="amount beyond DECIMAL(18,2)",
+    ),
+    _items(
+        69,
+        H(),
+        Q(item(6901, qty="1000000000000000"), "quantity", f'{QTY_BOUND}: "1000000000000000"'),
+        Q(item(6902, qty="1000001"), "quantity", f'{QTY_BOUND}: "1000001"'),
+        Q(item(6903, qty="-1000001"), "quantity", f'{QTY_BOUND}: "-1000001"'),
+        Q(
+            item(6904, disc="1000000000.01"),
+            "discount_amount",
+            f'{MONEY_BOUND.format("discount_amount")}: "1000000000.01"',
+        ),
+        Q(
+            item(6905, qty="2000000", price="-1000000000.01"),
+            "quantity",
+            f'{QTY_BOUND}: "2000000"',
+            ("unit_price", f'{MONEY_BOUND.format("unit_price")}: "-1000000000.01"'),
+        ),
+        # the bounds themselves land: their line amount, 1e6 x 1e9 = 1e15, fits DECIMAL(18,2)
+        L(item(6906, qty="1000000", price="1000000000.00"), 6906),
+        L(item(6907, qty="-1000000", price="-1000000000", disc="-1000000000"), 6907),
+        # a negative quantity is within the bounds: it lands and dbt's business rule flags it
+        L(item(6908, qty="-1"), 6908),
+        L(item(6909, qty="3", price="24.99", disc="2.50"), 6909),
+        id="values beyond the contract bounds (quantity, money)",
     ),
     _items(
         62,

@@ -150,3 +150,38 @@ def test_json_unknown_keys_refuse_the_file_at_the_first_line():
         "web/events/e.jsonl:7: keys do not match the contract for web.events: unexpected key(s) 'pageUrl', 'userAgent'."
     )
     check_json_keys(events, {}, "web/events/e.jsonl")  # every key known: no error
+
+
+@pytest.mark.parametrize(
+    ("type_", "raw", "reason"),
+    [
+        ("integer", "10", None),
+        ("integer", "-10", None),
+        ("integer", "11", 'outside the contract bound for c (min -10, max 10): "11"'),
+        ("integer", "-11", 'outside the contract bound for c (min -10, max 10): "-11"'),
+        ("integer", "9223372036854775807", 'outside the contract bound for c (min -10, max 10): "9223372036854775807"'),
+        ("decimal", "10.00", None),
+        ("decimal", "10.01", 'outside the contract bound for c (min -10, max 10): "10.01"'),
+        ("decimal", "-10.01", 'outside the contract bound for c (min -10, max 10): "-10.01"'),
+        # a value of the wrong form or beyond the warehouse type keeps its own reason
+        ("integer", "1e3", 'not a valid integer (expected a whole number): "1e3"'),
+        ("decimal", "10000000000000000.00", f'{MONEY_RANGE}: "10000000000000000.00"'),
+        ("integer", "", None),
+    ],
+)  # fmt: skip
+def test_contract_bounds_quarantine_values_outside_them(type_, raw, reason):
+    column = Column(
+        name="c", type=type_, required=False, pii=False, description="test column",
+        minimum=Decimal(-10), maximum=Decimal(10),
+    )  # fmt: skip
+    assert _evaluate(column, raw)[1] == reason
+
+
+def test_contract_bounds_keep_line_amounts_within_money():
+    """quantity x unit price at the bounds fits DECIMAL(18,2) (at most 16 digits before the point)."""
+    contract = load_contract()
+    quantity = contract.table("order_items").column("quantity")
+    money = [c for t in contract.tables for c in t.columns if c.type == "decimal"]
+    assert money and all(c.minimum is not None and c.maximum is not None for c in money)
+    worst = max(abs(quantity.minimum), quantity.maximum) * max(max(abs(c.minimum), c.maximum) for c in money)
+    assert worst < Decimal("9999999999999999.99") / 9  # room for sums of a few extreme lines
