@@ -54,8 +54,12 @@ periodic as (
         sum(sales.net_units) as net_units,
         sum(sales.gross_sales_amount) as gross_sales_amount,
         sum(sales.discount_amount) as discount_amount,
+        sum(sales.cancellation_amount) as cancellation_amount,
         sum(sales.return_amount) as return_amount,
-        sum(sales.net_sales_amount) as net_sales_amount
+        sum(sales.net_sales_amount) as net_sales_amount,
+        sum(sales.shipping_amount) as shipping_amount,
+        sum(sales.tax_amount) as tax_amount,
+        sum(sales.total_sales_amount) as total_sales_amount
 
     from sales
     inner join calendar_periods
@@ -117,8 +121,12 @@ dense as (
         coalesce(periodic.net_units, 0) as net_units,
         coalesce(periodic.gross_sales_amount, 0) as gross_sales_amount,
         coalesce(periodic.discount_amount, 0) as discount_amount,
+        coalesce(periodic.cancellation_amount, 0) as cancellation_amount,
         coalesce(periodic.return_amount, 0) as return_amount,
-        coalesce(periodic.net_sales_amount, 0) as net_sales_amount
+        coalesce(periodic.net_sales_amount, 0) as net_sales_amount,
+        coalesce(periodic.shipping_amount, 0) as shipping_amount,
+        coalesce(periodic.tax_amount, 0) as tax_amount,
+        coalesce(periodic.total_sales_amount, 0) as total_sales_amount
 
     from periods
     inner join currencies
@@ -169,8 +177,12 @@ final as (
         cast(previous_year_order_count as {{ dbt.type_bigint() }}) as previous_year_order_count,
         cast(gross_sales_amount as {{ type_money() }}) as gross_sales_amount,
         cast(discount_amount as {{ type_money() }}) as discount_amount,
+        cast(cancellation_amount as {{ type_money() }}) as cancellation_amount,
         cast(return_amount as {{ type_money() }}) as return_amount,
         cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
+        cast(shipping_amount as {{ type_money() }}) as shipping_amount,
+        cast(tax_amount as {{ type_money() }}) as tax_amount,
+        cast(total_sales_amount as {{ type_money() }}) as total_sales_amount,
         {{ divide_money('net_sales_amount', 'net_order_count') }} as average_order_value_amount,
         cast(previous_period_net_sales_amount as {{ type_money() }}) as previous_period_net_sales_amount,
         cast(previous_year_net_sales_amount as {{ type_money() }}) as previous_year_net_sales_amount,
