@@ -1,5 +1,9 @@
-{#- The one place the revenue components of a sale are defined (Shopify's terms); every mart
-    sums these columns instead of re-deriving them. See DECISIONLOG.md "Revenue". -#}
+{#- The one place the revenue components of a sale are defined per order line (Shopify's terms),
+    in the line's current state over its whole life; every mart sums these columns instead of
+    re-deriving them. Returns come from the refunds feed for every order it covers (any refund
+    line of the order) and from the `returned` status (the whole line) for the others; lines of
+    cancelled orders count in cancellations, never in returns. See DECISIONLOG.md "Revenue" and
+    "Finance terms". -#}
 with
 
 order_items as (
@@ -11,6 +15,32 @@ order_items as (
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
+
+),
+
+refunds as (
+
+    select * from {{ ref('int_refunds_dated') }}
+
+),
+
+refunded_orders as (
+
+    select distinct order_id
+    from refunds
+
+),
+
+refunded_lines as (
+
+    select
+        order_item_id,
+        sum(returned_quantity) as returned_quantity,
+        sum(return_amount) as return_amount
+
+    from refunds
+    where order_item_id is not null
+    group by order_item_id
 
 ),
 
@@ -29,13 +59,43 @@ joined as (
             order_items.quantity * order_items.unit_price_amount as {{ type_money() }}
         ) as gross_sales_amount,
         order_items.discount_amount,
+        coalesce(refunded_lines.returned_quantity, 0) as refunded_quantity,
+        coalesce(refunded_lines.return_amount, 0) as refunded_amount,
         orders.order_status = 'cancelled' as is_cancelled,
         orders.order_status = 'returned' as is_returned,
+        refunded_orders.order_id is not null as has_refunds_feed,
         orders.ordered_at
 
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
+    left join refunded_orders
+        on order_items.order_id = refunded_orders.order_id
+    left join refunded_lines
+        on order_items.order_item_id = refunded_lines.order_item_id
+
+),
+
+returned as (
+
+    select
+        *,
+        case
+            when is_cancelled then 0
+            when has_refunds_feed then refunded_quantity
+            when is_returned then quantity
+            else 0
+        end as returned_quantity,
+        cast(
+            case
+                when is_cancelled then 0
+                when has_refunds_feed then refunded_amount
+                when is_returned then gross_sales_amount - discount_amount
+                else 0
+            end as {{ type_money() }}
+        ) as return_amount
+
+    from joined
 
 ),
 
@@ -49,7 +109,10 @@ priced as (
         order_status,
         currency,
         quantity,
-        case when is_cancelled or is_returned then 0 else quantity end as net_quantity,
+        cast(returned_quantity as {{ dbt.type_bigint() }}) as returned_quantity,
+        cast(
+            case when is_cancelled then 0 else quantity - returned_quantity end as {{ dbt.type_bigint() }}
+        ) as net_quantity,
         unit_price_amount,
         gross_sales_amount,
         discount_amount,
@@ -57,21 +120,19 @@ priced as (
             case when is_cancelled then gross_sales_amount - discount_amount else 0 end
             as {{ type_money() }}
         ) as cancellation_amount,
-        cast(
-            case when is_returned then gross_sales_amount - discount_amount else 0 end
-            as {{ type_money() }}
-        ) as return_amount,
+        return_amount,
         cast(
             case
-                when is_cancelled or is_returned then 0
-                else gross_sales_amount - discount_amount
+                when is_cancelled then 0
+                else gross_sales_amount - discount_amount - return_amount
             end as {{ type_money() }}
         ) as net_sales_amount,
         is_cancelled,
         is_returned,
+        has_refunds_feed,
         ordered_at
 
-    from joined
+    from returned
 
 )
 

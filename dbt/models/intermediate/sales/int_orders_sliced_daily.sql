@@ -14,7 +14,7 @@ sales as (
 
 calendar as (
 
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_calendar_days') }}
 
 ),
 

@@ -33,6 +33,7 @@ final as (
         order_status,
         currency,
         quantity,
+        returned_quantity,
         net_quantity,
         unit_price_amount,
         gross_sales_amount,
@@ -42,6 +43,7 @@ final as (
         net_sales_amount,
         is_cancelled,
         is_returned,
+        has_refunds_feed,
         cast(ordered_at as date) as order_date,
         ordered_at
 

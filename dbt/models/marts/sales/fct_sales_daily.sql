@@ -9,8 +9,8 @@
     )
 }}
 
-{#- Daily KPIs by order date and currency: the sales measures of int_orders_aggregated_daily
-    summed over channels and countries, beside the distinct customers of the day (not additive
+{#- Daily KPIs by day and currency: the finance terms of int_orders_aggregated_daily (returns
+    booked on the refund day by default) summed over channels and countries, beside the distinct customers of the day (not additive
     across slices, so counted on the orders). Definitions: DECISIONLOG.md. -#}
 with
 
@@ -45,7 +45,8 @@ daily_sales as (
         sum(return_amount) as return_amount,
         sum(net_sales_amount) as net_sales_amount,
         sum(shipping_amount) as shipping_amount,
-        sum(tax_amount) as tax_amount
+        sum(tax_amount) as tax_amount,
+        sum(total_sales_amount) as total_sales_amount
 
     from sales
     group by order_date, currency
@@ -89,10 +90,7 @@ final as (
         cast(daily_sales.net_sales_amount as {{ type_money() }}) as net_sales_amount,
         cast(daily_sales.shipping_amount as {{ type_money() }}) as shipping_amount,
         cast(daily_sales.tax_amount as {{ type_money() }}) as tax_amount,
-        cast(
-            daily_sales.net_sales_amount + daily_sales.shipping_amount + daily_sales.tax_amount
-            as {{ type_money() }}
-        ) as total_sales_amount,
+        cast(daily_sales.total_sales_amount as {{ type_money() }}) as total_sales_amount,
         {{ divide_money('daily_sales.net_sales_amount', 'daily_sales.net_order_count') }}
             as average_order_value_amount
 
