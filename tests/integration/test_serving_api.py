@@ -197,8 +197,10 @@ def test_docs_page_and_its_assets_are_served_by_the_api_itself(client):
     for url in links.urls:
         asset = client.get(url)
         assert asset.status_code == 200 and len(asset.content) > 1000, url
-    assert client.get("/docs-assets/swagger-ui-bundle.js").headers["content-type"].startswith(
-        ("text/javascript", "application/javascript")
+    assert (
+        client.get("/docs-assets/swagger-ui-bundle.js")
+        .headers["content-type"]
+        .startswith(("text/javascript", "application/javascript"))
     )
     assert client.get("/docs-assets/swagger-ui.css").headers["content-type"].startswith("text/css")
     # FastAPI writes OpenAPI 3.1, which Swagger UI renders from version 5 on.
