@@ -21,7 +21,7 @@ import streamlit as st
 
 from serving import bi
 from serving.marts import Marts, Rows
-from serving.semantic import InvalidQueryError, SemanticLayer, SemanticLayerError
+from serving.semantic import InvalidQueryError, MissingMartError, SemanticLayer, SemanticLayerError
 
 
 @st.cache_resource
@@ -297,8 +297,16 @@ def _table(rows: Rows | None, missing: str, none: str) -> None:
         st.dataframe(frame(rows.columns, rows.rows), hide_index=True, width="stretch")
 
 
-def _operations(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
-    st.subheader(f"Top products by net sales ({f.currency})")
+def _section(title: str, render: Callable[..., None], *args: Any) -> None:
+    """A subheader, then one panel; a mart that is not built becomes that panel's empty state, not the tab's."""
+    st.subheader(title)
+    try:
+        render(*args)
+    except MissingMartError as exc:
+        empty(f"Not built yet: {exc}")
+
+
+def _top_products(layer: SemanticLayer, f: bi.Filters) -> None:
     top = bi.top_products(layer, f)
     if top.rows:
         df = frame(top.columns, top.rows)
@@ -315,7 +323,9 @@ def _operations(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
         st.dataframe(df, hide_index=True, width="stretch")
     else:
         empty("No product sales in this period and selection.")
-    st.subheader("Support backlog")
+
+
+def _support(layer: SemanticLayer, f: bi.Filters) -> None:
     backlog = bi.support_backlog(layer, f)
     if backlog.rows:
         df = frame(backlog.columns, backlog.rows)
@@ -325,7 +335,9 @@ def _operations(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
         )
     else:
         empty("Support: no tickets in this period.")
-    st.subheader("Spike alerts")
+
+
+def _alerts(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
     counts = bi.alert_counts(layer, f)
     if counts.rows:
         df = frame(counts.columns, counts.rows)
@@ -336,8 +348,13 @@ def _operations(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
     _table(bi.alerts(marts, f), "The alerts mart is not built.", "No spike alerts in this period and selection.")
 
 
-def _predictions(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
-    st.subheader("Customer lifetime value")
+def _operations(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
+    _section(f"Top products by net sales ({f.currency})", _top_products, layer, f)
+    _section("Support backlog", _support, layer, f)
+    _section("Spike alerts", _alerts, layer, marts, f)
+
+
+def _clv(layer: SemanticLayer, f: bi.Filters) -> None:
     clv = bi.customer_clv(layer, f)
     if clv.rows:
         df = frame(clv.columns, clv.rows).rename(
@@ -353,7 +370,9 @@ def _predictions(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
         st.dataframe(df.head(20), hide_index=True)
     else:
         empty("No CLV predictions in this currency yet (mart dim_customer_clv, built by `make run`).")
-    st.subheader("Revenue forecast")
+
+
+def _forecast(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
     forecast = bi.revenue_forecast(layer, f)
     if forecast.rows:
         df = frame(forecast.columns, forecast.rows)
@@ -370,6 +389,11 @@ def _predictions(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
         st.plotly_chart(fig, width="stretch")
     else:
         empty("No revenue forecast in this currency yet (mart fct_revenue_forecast_daily, built by `make run`).")
+
+
+def _predictions(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
+    _section("Customer lifetime value", _clv, layer, f)
+    _section("Revenue forecast", _forecast, layer, marts, f)
 
 
 def _guarded(render: Callable[..., None], *args: Any) -> None:
