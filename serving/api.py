@@ -1,5 +1,5 @@
 """Read-only HTTP API over the semantic layer (``make api``; OpenAPI schema at ``/openapi.json``; ``/docs`` renders
-it with Swagger UI, whose script FastAPI loads from a CDN).
+it with Swagger UI served by the API itself from the ``swagger-ui-bundle-v2`` package, so the docs work offline).
 
 What it answers is exactly what the semantic manifest defines: its metrics, their dimensions and its saved
 queries (``serving.semantic``), plus the CLV predictions per customer when that mart is built. Every
@@ -27,8 +27,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from serving.marts import Marts
 from serving.semantic import (
@@ -47,6 +50,9 @@ log = logging.getLogger(__name__)
 TOKEN_ENV = "METRICS_API_TOKEN"
 
 _bearer = HTTPBearer(auto_error=False)
+
+#: Where the API serves Swagger UI's files (the directory of the ``swagger-ui-bundle-v2`` package).
+SWAGGER_ASSETS = "/docs-assets"
 
 
 def _json_default(value: Any) -> Any:
@@ -119,7 +125,10 @@ def create_app(layer: SemanticLayer, token: str) -> FastAPI:
             f"`Authorization: Bearer $${TOKEN_ENV}`. Dimensions are MetricFlow names (`order__currency`, "
             "`metric_time__week`); filters are `dimension:value[,value]`."
         ),
+        docs_url=None,  # /docs below, with Swagger UI's files served locally instead of FastAPI's CDN default
+        redoc_url=None,  # ReDoc has no packaged copy here; /docs and /openapi.json cover the same schema
     )
+    _add_offline_docs(app)
 
     def authorised(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
         if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), token.encode()):
@@ -222,6 +231,30 @@ def create_app(layer: SemanticLayer, token: str) -> FastAPI:
         return _json(rows.records()[0])
 
     return app
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    """Serve Swagger UI at ``/docs`` with its JS, CSS and icon from ``SWAGGER_ASSETS`` (FastAPI's documented
+    self-hosting recipe, "Custom Docs UI Static Assets"; the files are the ``swagger-ui-bundle-v2`` package's)."""
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui-assets")
+    oauth2_redirect = app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=f"{root}{oauth2_redirect}",
+            swagger_js_url=f"{root}{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{SWAGGER_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{SWAGGER_ASSETS}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from the public validator
+        )
+
+    @app.get(oauth2_redirect, include_in_schema=False)
+    def docs_oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
 
 
 def serve(argv: Sequence[str] | None = None) -> int:

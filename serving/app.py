@@ -21,7 +21,7 @@ import streamlit as st
 
 from serving import bi
 from serving.marts import Marts, Rows
-from serving.semantic import InvalidQueryError, SemanticLayer, SemanticLayerError
+from serving.semantic import InvalidQueryError, MissingMartError, SemanticLayer, SemanticLayerError
 
 
 @st.cache_resource
@@ -31,8 +31,8 @@ def _layer(manifest: str | None, database: str | None) -> tuple[SemanticLayer, M
 
 
 @st.cache_resource
-def _options(_layer: SemanticLayer, _marts: Marts, key: str) -> bi.Options:
-    return bi.options(_layer, _marts)
+def _options(_layer: SemanticLayer, key: str) -> bi.Options:
+    return bi.options(_layer)
 
 
 def money(value: Any) -> str:
@@ -60,7 +60,9 @@ LABELS = {
     "metric_time__day": "day", "metric_time__week": "week", "metric_time__month": "month",
     "net_revenue": "net sales", "aov": "AOV", "orders": "orders", "customers": "customers",
     "conversion_rate": "conversion rate", "roas": "ROAS", "cac": "CAC", "net_sales_amount": "net sales",
-    "product_title": "product", "activity_date": "day", "value": "tickets", "variable": "",
+    "product__product_title": "product", "product_net_revenue": "net sales", "value": "tickets", "variable": "",
+    "tickets_created": "created", "tickets_solved": "solved", "ticket_backlog": "backlog",
+    "spike_alerts": "alerts", bi.ALERT_METRIC: "metric", bi.CATEGORY: "category",
     bi.COUNTRY: "country", bi.SALES_CHANNEL: "sales channel", bi.SESSION_CHANNEL: "channel group",
     bi.MARKETING_CHANNEL: "channel group", "customer__customer_segment": "segment",
     "customer__customer_health": "health",
@@ -103,6 +105,7 @@ def _sidebar(opts: bi.Options) -> bi.Filters:
     groups = sb.multiselect(
         "Marketing channel", opts.channel_groups, default=list(initial.channel_groups), key="channel_group"
     )
+    devices = sb.multiselect("Device", opts.devices, default=list(initial.devices), key="device")
     categories = sb.multiselect("Category", opts.categories, default=list(initial.categories), key="category")
     stores: list[str] = []
     if opts.store_dimension:
@@ -110,8 +113,9 @@ def _sidebar(opts: bi.Options) -> bi.Filters:
     else:
         sb.caption("Store: the semantic layer has no store dimension yet.")
     sb.caption(
-        "Sales channel, country and store filter order metrics; marketing channel filters sessions, funnel and "
-        "ad spend; category filters products and alerts."
+        "Currency, sales channel, country and store filter order and product figures; marketing channel filters "
+        "sessions, funnel and ad spend; device filters sessions and funnel; category filters products and alerts; "
+        "support follows the dates only."
     )
     chosen = {
         "start": start.isoformat(),
@@ -120,6 +124,7 @@ def _sidebar(opts: bi.Options) -> bi.Filters:
         "channel": ",".join(channels),
         "country": ",".join(countries),
         "channel_group": ",".join(groups),
+        "device": ",".join(devices),
         "category": ",".join(categories),
         "store": ",".join(stores),
     }
@@ -138,6 +143,7 @@ def _sidebar(opts: bi.Options) -> bi.Filters:
         categories=tuple(categories),
         stores=tuple(stores),
         store_dimension=opts.store_dimension,
+        devices=tuple(devices),
     )
 
 
@@ -194,12 +200,10 @@ def _executive(layer: SemanticLayer, f: bi.Filters) -> None:
         right.info("No sales by channel in this selection.")
 
 
-def _marketing(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
+def _marketing(layer: SemanticLayer, f: bi.Filters) -> None:
     left, right = st.columns(2)
-    steps = bi.funnel(marts, f)
-    if steps is None:
-        left.info("Funnel: the web conversion mart is not built.")
-    elif not steps.rows or not steps.rows[0][0]:
+    steps = bi.funnel(layer, f)
+    if not steps.rows or not steps.rows[0][0]:
         left.info("Funnel: no sessions in this period and selection.")
     else:
         _, view, cart, checkout, purchase = steps.rows[0]
@@ -293,73 +297,103 @@ def _table(rows: Rows | None, missing: str, none: str) -> None:
         st.dataframe(frame(rows.columns, rows.rows), hide_index=True, width="stretch")
 
 
-def _operations(marts: Marts, f: bi.Filters) -> None:
-    st.subheader("Top products (whole history)")
-    top = bi.top_products(marts, f)
-    if top is not None and top.rows:
+def _section(title: str, render: Callable[..., None], *args: Any) -> None:
+    """A subheader, then one panel; a mart that is not built becomes that panel's empty state, not the tab's."""
+    st.subheader(title)
+    try:
+        render(*args)
+    except MissingMartError as exc:
+        empty(f"Not built yet: {exc}")
+
+
+def _top_products(layer: SemanticLayer, f: bi.Filters) -> None:
+    top = bi.top_products(layer, f)
+    if top.rows:
         df = frame(top.columns, top.rows)
         fig = px.bar(
-            labels=LABELS, data_frame=df, x="net_sales_amount", y="product_title", orientation="h", color="category"
+            labels=LABELS,
+            data_frame=df,
+            x="product_net_revenue",
+            y="product__product_title",
+            orientation="h",
+            color=bi.CATEGORY,
         )
         fig.update_yaxes(categoryorder="total ascending")
         st.plotly_chart(fig, width="stretch")
-    _table(top, "The product performance mart is not built.", "No products in these categories.")
-    st.subheader("Support backlog")
-    backlog = bi.support_backlog(marts, f)
-    if backlog is not None and backlog.rows:
+        st.dataframe(df, hide_index=True, width="stretch")
+    else:
+        empty("No product sales in this period and selection.")
+
+
+def _support(layer: SemanticLayer, f: bi.Filters) -> None:
+    backlog = bi.support_backlog(layer, f)
+    if backlog.rows:
         df = frame(backlog.columns, backlog.rows)
         st.plotly_chart(
-            px.line(labels=LABELS, data_frame=df, x="activity_date", y=["backlog", "created", "solved"]),
+            px.line(labels=LABELS, data_frame=df, x="metric_time__day", y=list(bi.SUPPORT)),
             width="stretch",
         )
     else:
-        empty("Support: no tickets in this period." if backlog is not None else "The support mart is not built.")
-    st.subheader("Spike alerts")
+        empty("Support: no tickets in this period.")
+
+
+def _alerts(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
+    counts = bi.alert_counts(layer, f)
+    if counts.rows:
+        df = frame(counts.columns, counts.rows)
+        st.plotly_chart(
+            px.bar(labels=LABELS, data_frame=df, x="metric_time__day", y="spike_alerts", color=bi.ALERT_METRIC),
+            width="stretch",
+        )
     _table(bi.alerts(marts, f), "The alerts mart is not built.", "No spike alerts in this period and selection.")
 
 
-def _predictions(marts: Marts, f: bi.Filters) -> None:
-    st.subheader("Customer lifetime value")
-    clv = marts.customer_clv(limit=50_000)
-    if clv is not None and clv.rows and "predicted_clv_amount" in clv.columns:
-        df = frame(clv.columns, clv.rows)
-        if f.currency and "currency" in df:
-            df = df[df["currency"] == f.currency]
+def _operations(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
+    _section(f"Top products by net sales ({f.currency})", _top_products, layer, f)
+    _section("Support backlog", _support, layer, f)
+    _section("Spike alerts", _alerts, layer, marts, f)
+
+
+def _clv(layer: SemanticLayer, f: bi.Filters) -> None:
+    clv = bi.customer_clv(layer, f)
+    if clv.rows:
+        df = frame(clv.columns, clv.rows).rename(
+            columns={"predicted_clv": "predicted CLV", "expected_alive_customers": "probability alive"}
+        )
         left, right = st.columns(2)
         left.plotly_chart(
-            px.histogram(df, x="predicted_clv_amount", nbins=40, title=f"Predicted CLV per customer ({f.currency})"),
+            px.histogram(df, x="predicted CLV", nbins=40, title=f"Predicted CLV per customer ({f.currency})"),
             width="stretch",
         )
-        if "probability_alive" in df:
-            right.plotly_chart(
-                px.histogram(df, x="probability_alive", nbins=20, title="Probability alive"), width="stretch"
-            )
-        st.dataframe(df.sort_values("predicted_clv_amount", ascending=False).head(20), hide_index=True)
+        alive = px.histogram(df, x="probability alive", nbins=20, title="Probability alive")
+        right.plotly_chart(alive, width="stretch")
+        st.dataframe(df.head(20), hide_index=True)
     else:
-        _table(clv, "CLV predictions are not built yet (mart dim_customer_clv).", "The CLV mart is empty.")
-    st.subheader("Revenue forecast")
-    forecast = marts.revenue_forecast()
-    needed = {"forecast_date", "forecast_net_sales_amount", "currency"}
-    if forecast is not None and forecast.rows and needed <= set(forecast.columns):
+        empty("No CLV predictions in this currency yet (mart dim_customer_clv, built by `make run`).")
+
+
+def _forecast(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
+    forecast = bi.revenue_forecast(layer, f)
+    if forecast.rows:
         df = frame(forecast.columns, forecast.rows)
-        df = df[df["currency"] == f.currency] if f.currency else df
-        if "is_baseline" in df:
-            df = df[~df["is_baseline"].astype(bool)]
         fig = go.Figure()
-        for low, high, name in (("lower_95", "upper_95", "95 %"), ("lower_80", "upper_80", "80 %")):
-            lo, hi = f"forecast_net_sales_{low}_amount", f"forecast_net_sales_{high}_amount"
-            if {lo, hi} <= set(df.columns):
-                fig.add_trace(go.Scatter(x=df["forecast_date"], y=df[hi], line={"width": 0}, showlegend=False))
-                fig.add_trace(go.Scatter(x=df["forecast_date"], y=df[lo], fill="tonexty", line={"width": 0}, name=name))
-        fig.add_trace(go.Scatter(x=df["forecast_date"], y=df["forecast_net_sales_amount"], name="forecast"))
+        bands = bi.forecast_intervals(marts, f)
+        if bands is not None and bands.rows:
+            b = frame(bands.columns, bands.rows)
+            for low, high, name in (("lower_95", "upper_95", "95 %"), ("lower_80", "upper_80", "80 %")):
+                lo, hi = f"forecast_net_sales_{low}_amount", f"forecast_net_sales_{high}_amount"
+                fig.add_trace(go.Scatter(x=b["forecast_date"], y=b[hi], line={"width": 0}, showlegend=False))
+                fig.add_trace(go.Scatter(x=b["forecast_date"], y=b[lo], fill="tonexty", line={"width": 0}, name=name))
+        fig.add_trace(go.Scatter(x=df["metric_time__day"], y=df["forecast_revenue"], name="forecast"))
         fig.update_layout(title=f"Daily net sales forecast ({f.currency})")
         st.plotly_chart(fig, width="stretch")
     else:
-        _table(
-            forecast,
-            "The revenue forecast is not built yet (mart fct_revenue_forecast_daily).",
-            "The forecast mart is empty.",
-        )
+        empty("No revenue forecast in this currency yet (mart fct_revenue_forecast_daily, built by `make run`).")
+
+
+def _predictions(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:
+    _section("Customer lifetime value", _clv, layer, f)
+    _section("Revenue forecast", _forecast, layer, marts, f)
 
 
 def _guarded(render: Callable[..., None], *args: Any) -> None:
@@ -380,7 +414,7 @@ def main() -> None:
     except SemanticLayerError as exc:
         st.error(f"{exc}")
         st.stop()
-    opts = _options(layer, marts, str(layer.manifest_path))
+    opts = _options(layer, str(layer.manifest_path))
     if opts.first_date is None:
         empty("The warehouse has no orders yet: load data and run `make run`.")
     f = _sidebar(opts)
@@ -391,10 +425,10 @@ def main() -> None:
     # Only the open tab runs (lazy tabs); the open tab is the URL parameter `tab`.
     panels: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
         ("Executive", _executive, (layer, f)),
-        ("Marketing", _marketing, (layer, marts, f)),
+        ("Marketing", _marketing, (layer, f)),
         ("Customers", _customers, (layer, f)),
-        ("Operations", _operations, (marts, f)),
-        ("Predictions", _predictions, (marts, f)),
+        ("Operations", _operations, (layer, marts, f)),
+        ("Predictions", _predictions, (layer, marts, f)),
     ]
     tabs = st.tabs([name for name, _, _ in panels], key="tab", on_change="rerun", bind="query-params")
     for tab, (_, render, args) in zip(tabs, panels, strict=True):

@@ -1,10 +1,14 @@
-"""What the BI app shows, per panel, as plain rows: semantic-layer queries and mart reads under the app's filters.
+"""What the BI app shows, per panel, as plain rows: semantic-layer queries under the app's filters.
 
-The app (``serving/app.py``) only lays these out. Figures come from the metrics and saved queries of the
-semantic manifest; the panels that have no semantic model yet (funnel steps, top products, support
-backlog, alerts, predictions) read their mart's rows through ``serving.marts``. A filter applies where the
-semantic layer has its dimension: sales channel and country to order metrics, marketing channel to
-sessions and ad spend, category to the product panels; ``Filters.applied_to`` says which.
+The app (``serving/app.py``) only lays these out. Every figure is a metric or saved query of the semantic
+manifest, asked through MetricFlow. Two panels also show rows that are not figures, read from their
+mart through ``serving.marts`` (selected and filtered, never aggregated): the spike alerts list (each alert
+with its evidence: observed count, baseline, z-score) and the revenue forecast's interval bounds (a bound
+is a per-day model output, not additive, so no metric sums it). A filter applies where the semantic layer
+has its dimension: currency, sales channel, country and store to order and order-line metrics; marketing
+channel to sessions, the funnel and ad spend; device to sessions and the funnel; category to product
+figures and alerts; currency to the predictions. Support tickets have none of these dimensions and
+follow the date range only.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ CURRENCY = "order__currency"
 SALES_CHANNEL = "order__sales_channel"
 COUNTRY = "order__shipping_country_code"
 SESSION_CHANNEL = "session__channel_group"
+DEVICE = "session__device_type"
+CATEGORY = "product__category"
+ALERT_METRIC = "product_alert__alert_metric"
+CLV_CURRENCY = "customer_clv__clv_currency"
+FORECAST_CURRENCY = "revenue_forecast_day__forecast_currency"
 MARKETING_CHANNEL = "marketing_channel_day__channel_group"
 
 #: Saved queries the app reads (dbt/models/marts/_marts__saved_queries.yml).
@@ -30,6 +39,16 @@ SALES_KPIS = "sales_kpis_by_currency"
 WEB_CONVERSION = "web_conversion_by_channel"
 MARKETING_EFFICIENCY = "marketing_efficiency_by_channel"
 COHORT_RETENTION = "cohort_retention"
+
+#: Metrics of the panels that are not saved queries (dbt/models/marts/<domain>/<mart>.yml).
+FUNNEL_STEPS = (
+    "sessions",
+    "view_item_sessions",
+    "add_to_cart_sessions",
+    "begin_checkout_sessions",
+    "purchase_sessions",
+)
+SUPPORT = ("tickets_created", "tickets_solved", "ticket_backlog")
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,7 @@ class Filters:
     categories: tuple[str, ...] = ()
     stores: tuple[str, ...] = ()
     store_dimension: str | None = None
+    devices: tuple[str, ...] = ()
 
     def orders(self) -> dict[str, Sequence[str]]:
         """Filters on the order metrics (currency, sales channel, country, store when the manifest has one)."""
@@ -56,8 +76,17 @@ class Filters:
         return {k: v for k, v in out.items() if v}
 
     def sessions(self) -> dict[str, Sequence[str]]:
-        """Filters on the web-session metrics (marketing channel group)."""
-        return {SESSION_CHANNEL: self.channel_groups} if self.channel_groups else {}
+        """Filters on the web-session metrics and the funnel (marketing channel group, device type)."""
+        out: dict[str, Sequence[str]] = {SESSION_CHANNEL: self.channel_groups, DEVICE: self.devices}
+        return {k: v for k, v in out.items() if v}
+
+    def products(self) -> dict[str, Sequence[str]]:
+        """Filters on the order-line metrics: the order filters plus the product category."""
+        return {**self.orders(), **({CATEGORY: self.categories} if self.categories else {})}
+
+    def alerts(self) -> dict[str, Sequence[str]]:
+        """Filters on the spike alerts (product category)."""
+        return {CATEGORY: self.categories} if self.categories else {}
 
     def marketing(self) -> dict[str, Sequence[str]]:
         """Filters on the ad-spend metrics (marketing channel group)."""
@@ -66,7 +95,7 @@ class Filters:
 
 @dataclass
 class Options:
-    """Values the filters offer, from the semantic layer (and the product mart for categories)."""
+    """Values the filters offer, from the semantic layer."""
 
     first_date: dt.date | None
     last_date: dt.date | None
@@ -77,6 +106,7 @@ class Options:
     categories: list[str] = field(default_factory=list)
     store_dimension: str | None = None
     stores: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
 
 
 def _values(layer: SemanticLayer, metric: str, dimension: str) -> list[str]:
@@ -84,9 +114,16 @@ def _values(layer: SemanticLayer, metric: str, dimension: str) -> list[str]:
     return sorted(str(row[0]) for row in rows if row[0] is not None)
 
 
-def options(layer: SemanticLayer, marts: Marts) -> Options:
+def _values_or_none(layer: SemanticLayer, metric: str, dimension: str) -> list[str]:
+    try:
+        return _values(layer, metric, dimension)
+    except MissingMartError:
+        return []
+
+
+def options(layer: SemanticLayer) -> Options:
     """The filter choices: date bounds of the orders, currencies, sales channels, countries, channel groups,
-    categories, and stores when an order dimension named ``*store*`` exists.
+    device types, categories with order lines, and stores when an order dimension named ``*store*`` exists.
 
     Returns:
         Options; dates None when there are no orders.
@@ -100,10 +137,11 @@ def options(layer: SemanticLayer, marts: Marts) -> Options:
         currencies=[str(row[0]) for row in currencies if row[0] is not None],
         sales_channels=_values(layer, "orders", SALES_CHANNEL),
         countries=_values(layer, "orders", COUNTRY),
-        channel_groups=_values(layer, "sessions", SESSION_CHANNEL),
-        categories=marts.categories(),
+        channel_groups=_values_or_none(layer, "sessions", SESSION_CHANNEL),
+        categories=_values_or_none(layer, "product_net_revenue", CATEGORY),
         store_dimension=store_dimension,
         stores=_values(layer, "orders", store_dimension) if store_dimension else [],
+        devices=_values_or_none(layer, "sessions", DEVICE),
     )
 
 
@@ -186,29 +224,85 @@ def cohort_retention(layer: SemanticLayer, f: Filters) -> QueryResult:
     return layer.query(saved_query=COHORT_RETENTION, start=f.start, end=f.end)
 
 
-def funnel(marts: Marts, f: Filters) -> Rows | None:
-    """Sessions reaching view item, add to cart, begin checkout and purchase (web conversion mart)."""
-    return marts.funnel(f.start, f.end, f.channel_groups)
+def funnel(layer: SemanticLayer, f: Filters) -> QueryResult:
+    """Sessions, then sessions reaching view item, add to cart, begin checkout and purchase (metrics ``FUNNEL_STEPS``)
+    over the range, marketing channels and devices.
+
+    Returns:
+        One row of the five session counts (None each when no session matches).
+    """
+    return layer.query(list(FUNNEL_STEPS), start=f.start, end=f.end, filters=f.sessions())
 
 
-def top_products(marts: Marts, f: Filters, limit: int = 10) -> Rows | None:
-    """Best-selling products of the product performance mart in the chosen categories."""
-    return marts.top_products(f.categories, limit)
+def top_products(layer: SemanticLayer, f: Filters, limit: int = 10) -> QueryResult:
+    """Products by net revenue of their order lines in the range, under the order filters and categories.
+
+    Returns:
+        Up to ``limit`` rows (product, product__product_title, product__category, product__performance_category,
+        product_net_revenue, units_sold), largest net revenue first, ties by product id.
+    """
+    return layer.query(
+        ["product_net_revenue", "units_sold"],
+        group_by=["product", "product__product_title", CATEGORY, "product__performance_category"],
+        start=f.start,
+        end=f.end,
+        filters=f.products(),
+        order_by=["-product_net_revenue", "product"],
+        limit=limit,
+    )
 
 
-def support_backlog(marts: Marts, f: Filters) -> Rows | None:
-    """Tickets created, solved and open per day (support daily mart)."""
-    return marts.support_backlog(f.start, f.end)
+def support_backlog(layer: SemanticLayer, f: Filters) -> QueryResult:
+    """Tickets created, solved and the closing backlog per day of the range (metrics ``SUPPORT``)."""
+    return layer.query(list(SUPPORT), grain="day", start=f.start, end=f.end)
+
+
+def alert_counts(layer: SemanticLayer, f: Filters) -> QueryResult:
+    """Spike alerts per day and demand metric in the range and categories (metric ``spike_alerts``)."""
+    return layer.query(
+        ["spike_alerts"], grain="day", group_by=[ALERT_METRIC], start=f.start, end=f.end, filters=f.alerts()
+    )
 
 
 def alerts(marts: Marts, f: Filters) -> Rows | None:
-    """Spike alerts in the range and categories, most recent first."""
+    """The spike alerts themselves, most recent first, in the range and categories: a list of rows, each with
+    its evidence, read from the alerts mart (``Marts.alerts``); ``alert_counts`` gives the figures."""
     return marts.alerts(f.start, f.end, f.categories)
+
+
+def customer_clv(layer: SemanticLayer, f: Filters) -> QueryResult:
+    """Predicted CLV and probability alive per scored customer in the chosen currency.
+
+    ``expected_alive_customers`` of one customer is that customer's BG/NBD probability alive.
+
+    Returns:
+        Rows (customer, predicted_clv, expected_alive_customers), highest predicted CLV first.
+    """
+    filters = {CLV_CURRENCY: (f.currency,)} if f.currency else {}
+    return layer.query(
+        ["predicted_clv", "expected_alive_customers"],
+        group_by=["customer"],
+        filters=filters,
+        order_by=["-predicted_clv", "customer"],
+    )
+
+
+def revenue_forecast(layer: SemanticLayer, f: Filters) -> QueryResult:
+    """Point forecast of daily net revenue of the published model in the chosen currency (``forecast_revenue``),
+    over the whole forecast horizon (the date range filters history, not the forecast)."""
+    filters = {FORECAST_CURRENCY: (f.currency,)} if f.currency else {}
+    return layer.query(["forecast_revenue"], grain="day", filters=filters)
+
+
+def forecast_intervals(marts: Marts, f: Filters) -> Rows | None:
+    """The forecast's 80 % and 95 % interval bounds per day (published model, chosen currency), read from the
+    forecast mart: per-day model outputs, not additive, so the semantic layer has no metric for them."""
+    return marts.forecast_intervals(f.currency)
 
 
 def filters_from_params(params: Mapping[str, str], opts: Options) -> Filters:
     """Filters from URL query parameters (``start``, ``end``, ``currency``, ``channel``, ``country``,
-    ``channel_group``, ``category``, ``store``; lists comma-separated), defaulting to everything.
+    ``channel_group``, ``device``, ``category``, ``store``; lists comma-separated), defaulting to everything.
 
     Raises:
         ValueError: a date is not ISO ``YYYY-MM-DD``.
@@ -231,4 +325,5 @@ def filters_from_params(params: Mapping[str, str], opts: Options) -> Filters:
         categories=listed("category", opts.categories),
         stores=listed("store", opts.stores),
         store_dimension=opts.store_dimension,
+        devices=listed("device", opts.devices),
     )

@@ -4,8 +4,8 @@ Every figure comes from the semantic layer: the saved query ``sales_kpis_by_curr
 revenue, orders, net orders, customers, new customers, AOV per currency) and ``sales_daily_by_currency``
 (first and last day with orders), and the prediction metrics ``forecast_revenue``, ``predicted_clv`` and
 ``clv_customers`` when the prediction marts are built; definitions live in the metrics (beside each mart's
-YAML) and in DECISIONLOG.md, never here. The top category is the first row of the category performance
-mart, whose ranking the mart defines.
+YAML) and in DECISIONLOG.md, never here. The top category is the category with the highest
+``product_net_revenue`` per currency (saved query ``product_sales_by_category``; ties by category name).
 
 CLI: ``python -m serving kpis [--database PATH] [--manifest PATH] [--docs PATH]``.
 """
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from serving.marts import Marts
 from serving.semantic import (
     ROOT,
     MissingMartError,
@@ -33,6 +32,7 @@ from serving.semantic import (
 #: Saved queries the summary reads (dbt/models/marts/_marts__saved_queries.yml).
 KPI_QUERY = "sales_kpis_by_currency"
 DAILY_QUERY = "sales_daily_by_currency"
+CATEGORY_QUERY = "product_sales_by_category"
 #: Prediction metrics and their currency dimensions (dbt/models/marts/predictions/).
 FORECAST_METRIC = "forecast_revenue"
 FORECAST_CURRENCY = "revenue_forecast_day__forecast_currency"
@@ -53,8 +53,8 @@ class KpiSummary:
         customer_count: metric ``customers`` (known customers with a valid order).
         new_customer_count: metric ``new_customers``.
         average_order_value_amount: metric ``aov`` rounded half-up to cents; None without net orders.
-        top_category: category ranked first by the category performance mart, None when it has none;
-            top_category_net_sales_amount its net sales.
+        top_category: category with the highest metric ``product_net_revenue`` in this currency (ties by name),
+            None when no order line has a category; top_category_net_sales_amount its net revenue.
     """
 
     currency: str
@@ -133,6 +133,23 @@ def compute_predictions(layer: SemanticLayer) -> list[PredictionSummary]:
     return summaries
 
 
+def _top_category_by_currency(layer: SemanticLayer) -> dict[str, tuple[str, Decimal]]:
+    """{currency: (category, net revenue)} of the category with the most ``product_net_revenue``; empty when the
+    order lines are not built."""
+    try:
+        rows = layer.query(saved_query=CATEGORY_QUERY).records()
+    except MissingMartError:
+        return {}
+    top: dict[str, tuple[str, Decimal]] = {}
+    ranked = sorted(
+        (r for r in rows if r["product__category"] is not None and r["product_net_revenue"] is not None),
+        key=lambda r: (r["order__currency"], -r["product_net_revenue"], r["product__category"]),
+    )
+    for r in ranked:
+        top.setdefault(r["order__currency"], (r["product__category"], Decimal(r["product_net_revenue"])))
+    return top
+
+
 def compute_kpis(layer: SemanticLayer) -> list[KpiSummary]:
     """The headline KPIs per currency, from the saved queries of the semantic layer.
 
@@ -147,7 +164,7 @@ def compute_kpis(layer: SemanticLayer) -> list[KpiSummary]:
     """
     kpis = layer.query(saved_query=KPI_QUERY).records()
     daily = layer.query(saved_query=DAILY_QUERY).records()
-    top = Marts(layer).top_category_by_currency()
+    top = _top_category_by_currency(layer)
     days: dict[str, list] = {}
     for row in daily:
         if row["orders"]:

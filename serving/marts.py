@@ -1,11 +1,14 @@
-"""Rows of the marts that the semantic layer has no metric for, read as the marts computed them.
+"""Rows of the marts that are lists, not figures: read as the marts computed them, never aggregated here.
 
-Product rankings, support backlog, the funnel steps before purchase, spike alerts and the prediction
-marts have no semantic model yet: these readers select their rows (filtered by date, category or
-channel, summed over days where a chart needs a period total) and never define a KPI of their own.
-Each reader returns ``None`` when its mart is absent, so a consumer can show an empty state.
-Mart names are looked up among the known spellings (``dim_product_performance`` or
-``product_performance``), in the schema and database of the semantic manifest's relations.
+Every figure the app, the API and the KPI summary show is a metric of the semantic layer. Three kinds of
+output are rows instead, and are read here, selected and filtered only:
+- the spike alerts (``fct_product_alerts``), one row per alert with its evidence (observed count, baseline,
+  z-score): a list to act on, whose count is the metric ``spike_alerts``;
+- the CLV prediction of one customer (``dim_customer_clv``), a lookup by key that the API serves;
+- the revenue forecast's interval bounds (``fct_revenue_forecast_daily``): per-day model outputs that do not
+  add up over days, currencies or models, so no metric sums them (the point forecast is ``forecast_revenue``).
+Each reader returns ``None`` when its mart is absent, so a consumer can show an empty state. Mart names
+are looked up in the schema and database of the semantic manifest's relations.
 """
 
 from __future__ import annotations
@@ -13,17 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from serving.semantic import ReadOnlyDuckDBClient, SemanticLayer
 
 #: Marts by role, each with the names it is known by (current first).
 MART_NAMES: dict[str, tuple[str, ...]] = {
-    "product_performance": ("dim_product_performance", "product_performance"),
-    "category_performance": ("dim_product_category_performance", "product_category_performance"),
-    "support_daily": ("fct_support_daily",),
-    "web_conversion_daily": ("fct_web_conversion_daily",),
     "product_alerts": ("fct_product_alerts",),
     "customer_clv": ("dim_customer_clv",),
     "revenue_forecast": ("fct_revenue_forecast_daily",),
@@ -71,92 +69,6 @@ class Marts:
         columns, rows = self.client.select(sql, list(params))
         return Rows(columns, rows)
 
-    def top_category_by_currency(self) -> dict[str, tuple[str, Decimal]]:
-        """Per currency, the category with the highest net sales in the category performance mart.
-
-        Returns:
-            {currency: (category, net sales amount)}; empty when the mart is not built.
-        """
-        relation = self.relation("category_performance")
-        if relation is None:
-            return {}
-        rows = self._select(
-            f"select currency, category, net_sales_amount from {relation} "
-            "order by currency, net_sales_amount desc, category"
-        ).rows
-        top: dict[str, tuple[str, Decimal]] = {}
-        for currency, category, amount in rows:
-            top.setdefault(currency, (category, amount))
-        return top
-
-    def categories(self) -> list[str]:
-        """Product categories of the product performance mart (empty when not built)."""
-        relation = self.relation("product_performance")
-        if relation is None:
-            return []
-        return [
-            r[0]
-            for r in self._select(
-                f"select distinct category from {relation} where category is not null order by 1"
-            ).rows
-        ]
-
-    def top_products(self, categories: Sequence[str] = (), limit: int = 10) -> Rows | None:
-        """Best-selling products over the whole history (the mart's own window), optionally in some categories.
-
-        Returns:
-            Rows (product_id, product_title, category, currency, net_sales_amount, gross_margin_rate,
-            return_rate, performance_category) by net sales descending; None when the mart is not built.
-        """
-        relation = self.relation("product_performance")
-        if relation is None:
-            return None
-        where, params = _in("category", categories)
-        return self._select(
-            f"""select product_id, product_title, category, currency, net_sales_amount, gross_margin_rate,
-                       return_rate, performance_category
-                from {relation} {where} order by net_sales_amount desc, product_id limit ?""",
-            [*params, limit],
-        )
-
-    def funnel(self, start: dt.date, end: dt.date, channel_groups: Sequence[str] = ()) -> Rows | None:
-        """Sessions reaching each funnel step between ``start`` and ``end`` (inclusive) in the web conversion mart.
-
-        Returns:
-            One row (sessions, view_item, add_to_cart, begin_checkout, purchase) of session counts; None when the
-            mart is not built.
-        """
-        relation = self.relation("web_conversion_daily")
-        if relation is None:
-            return None
-        where, params = _in("channel_group", channel_groups)
-        where = ("and " + where.removeprefix("where ")) if where else ""
-        return self._select(
-            f"""select coalesce(sum(session_count), 0) as sessions,
-                       coalesce(sum(view_item_session_count), 0) as view_item,
-                       coalesce(sum(add_to_cart_session_count), 0) as add_to_cart,
-                       coalesce(sum(begin_checkout_session_count), 0) as begin_checkout,
-                       coalesce(sum(purchase_session_count), 0) as purchase
-                from {relation} where session_date between ? and ? {where}""",
-            [start, end, *params],
-        )
-
-    def support_backlog(self, start: dt.date, end: dt.date) -> Rows | None:
-        """Tickets created, solved and open at the end of each day between ``start`` and ``end`` (all channels).
-
-        Returns:
-            Rows (activity_date, created, solved, backlog) by date; None when the mart is not built.
-        """
-        relation = self.relation("support_daily")
-        if relation is None:
-            return None
-        return self._select(
-            f"""select activity_date, sum(created_ticket_count) as created, sum(solved_ticket_count) as solved,
-                       sum(backlog_ticket_count) as backlog
-                from {relation} where activity_date between ? and ? group by activity_date order by activity_date""",
-            [start, end],
-        )
-
     def alerts(self, start: dt.date, end: dt.date, categories: Sequence[str] = (), limit: int = 50) -> Rows | None:
         """Spike alerts raised between ``start`` and ``end``, most recent first.
 
@@ -189,26 +101,28 @@ class Marts:
             return self._select(f"select * from {relation} where customer_id = ?", [customer_id])
         return self._select(f"select * from {relation} order by customer_id limit ?", [limit])
 
-    def revenue_forecast(self, start: dt.date | None = None, end: dt.date | None = None) -> Rows | None:
-        """Rows of the daily revenue forecast mart (every column), optionally between two dates.
+    def forecast_intervals(self, currency: str | None = None) -> Rows | None:
+        """The 80 % and 95 % interval bounds of the published forecast model (baseline rows left out) per day.
+
+        Args:
+            currency: only this currency's rows (all currencies when None).
 
         Returns:
-            Rows ordered by the mart's first three columns; None when the mart is not built.
+            Rows (forecast_date, currency, forecast_net_sales_lower_95_amount, ..._lower_80_amount,
+            ..._upper_80_amount, ..._upper_95_amount) by date and currency; None when the mart is not built.
         """
         relation = self.relation("revenue_forecast")
         if relation is None:
             return None
-        date_column = self._date_column(relation)
-        if date_column and (start or end):
-            return self._select(
-                f"select * from {relation} where {date_column} between ? and ? order by 1, 2, 3",
-                [start or dt.date.min, end or dt.date.max],
-            )
-        return self._select(f"select * from {relation} order by 1, 2, 3")
-
-    def _date_column(self, relation: str) -> str | None:
-        columns = self._select(f"select * from {relation} limit 0").columns
-        return next((c for c in columns if c.endswith("_date")), None)
+        where, params = _in("currency", (currency,) if currency else ())
+        where = ("and " + where.removeprefix("where ")) if where else ""
+        return self._select(
+            f"""select forecast_date, currency, forecast_net_sales_lower_95_amount,
+                       forecast_net_sales_lower_80_amount, forecast_net_sales_upper_80_amount,
+                       forecast_net_sales_upper_95_amount
+                from {relation} where not is_baseline {where} order by forecast_date, currency""",
+            params,
+        )
 
 
 def _in(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:

@@ -29,7 +29,9 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 
-#: The request mix: a metric by week, a filtered and grouped query, a saved query, a CSV answer.
+#: The request mix: a metric by week, a filtered and grouped query, a saved query, a CSV answer, and the BI
+#: panels' heavier shapes: top products (order lines joined to orders and products) and the support backlog
+#: (a semi-additive metric).
 QUERIES = [
     ("/query", {"metrics": "revenue", "grain": "week"}),
     (
@@ -43,6 +45,19 @@ QUERIES = [
     ),
     ("/saved-queries/sales_kpis_by_currency/query", {"start": "2025-10-01", "end": "2025-12-31"}),
     ("/saved-queries/web_conversion_by_channel/query", {"format": "csv"}),
+    (
+        "/query",
+        {
+            "metrics": "product_net_revenue,units_sold",
+            "group_by": "product,product__product_title",
+            "filter": ["product__category:Apparel", "order__sales_channel:web"],
+            "start": "2025-11-01",
+            "end": "2025-11-30",
+            "order_by": "-product_net_revenue",
+            "limit": 10,
+        },
+    ),
+    ("/query", {"metrics": "tickets_created,ticket_backlog", "grain": "week"}),
 ]
 
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from html.parser import HTMLParser
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
 import pytest
+from swagger_ui_bundle import swagger_ui_path
 
 from serving import kpis
 from serving.api import create_app
@@ -164,6 +168,47 @@ def test_bad_dimension_grain_or_filter_is_422(client):
         response = client.get("/query", params=params, headers=AUTH)
         assert response.status_code == 422, params
         assert response.json()["detail"], params
+
+
+class _Links(HTMLParser):
+    """Every ``src``/``href`` of a page, and the text of its inline scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [value or "" for name, value in attrs if name in ("src", "href")]
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "script":
+            self.scripts.append(data)
+
+
+def test_docs_page_and_its_assets_are_served_by_the_api_itself(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    links = _Links()
+    links.feed(page.text)
+    assert {url.rsplit("/", 1)[-1] for url in links.urls} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    assert all(url.startswith("/") and not url.startswith("//") for url in links.urls), links.urls
+    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", page.text), "a remote URL in /docs"
+    assert '"validatorUrl": null' in "".join(links.scripts)
+    for url in links.urls:  # each asset is the package's file, byte for byte
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert asset.content == (swagger_ui_path / url.rsplit("/", 1)[-1]).read_bytes(), url
+    assert (
+        client.get("/docs-assets/swagger-ui-bundle.js")
+        .headers["content-type"]
+        .startswith(("text/javascript", "application/javascript"))
+    )
+    assert client.get("/docs-assets/swagger-ui.css").headers["content-type"].startswith("text/css")
+    # FastAPI writes OpenAPI 3.1, which Swagger UI renders from version 5 on.
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+    assert int(version("swagger-ui-bundle-v2").split(".")[0]) >= 5
+    assert client.get("/redoc").status_code == 404  # ReDoc would load its script from a CDN
 
 
 def test_filter_values_are_data_not_sql(client):

@@ -22,6 +22,7 @@ OPTIONS = bi.Options(
     countries=["DE", "US"],
     channel_groups=["Email", "Paid Search"],
     categories=["Apparel"],
+    devices=["desktop", "mobile"],
 )
 
 
@@ -50,6 +51,18 @@ def test_filters_from_params_keep_known_values_only():
     assert f.categories == ()
     with pytest.raises(ValueError):
         bi.filters_from_params({"start": "03/01/2025"}, OPTIONS)
+
+
+def test_each_panel_gets_the_filters_of_its_dimensions():
+    params = {"channel": "web", "channel_group": "Email", "device": "mobile,watch", "category": "Apparel"}
+    f = bi.filters_from_params(params, OPTIONS)
+    assert f.devices == ("mobile",)
+    assert f.sessions() == {bi.SESSION_CHANNEL: ("Email",), bi.DEVICE: ("mobile",)}
+    assert f.products() == {bi.SALES_CHANNEL: ("web",), bi.CURRENCY: ("USD",), bi.CATEGORY: ("Apparel",)}
+    assert f.alerts() == {bi.CATEGORY: ("Apparel",)}
+    assert f.marketing() == {bi.MARKETING_CHANNEL: ("Email",)}  # ad spend has no device
+    everything = bi.filters_from_params({}, OPTIONS)
+    assert everything.alerts() == {} and everything.products() == {bi.CURRENCY: ("USD",)}
 
 
 def test_store_filter_applies_only_when_the_manifest_has_a_store_dimension():
