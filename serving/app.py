@@ -69,6 +69,14 @@ LABELS = {
 }  # fmt: skip
 
 
+#: Column headers of the top products table.
+TABLE_LABELS = {
+    "product": "product id", "product__product_title": "product", bi.CATEGORY: "category",
+    "product__performance_category": "tier (whole history)", "product_net_revenue": "net sales",
+    "units_sold": "units sold",
+}  # fmt: skip
+
+
 def frame(columns: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     """Rows as a DataFrame, decimals as floats for charting."""
     data = [[float(v) if isinstance(v, Decimal) else v for v in row] for row in rows]
@@ -320,7 +328,7 @@ def _top_products(layer: SemanticLayer, f: bi.Filters) -> None:
         )
         fig.update_yaxes(categoryorder="total ascending")
         st.plotly_chart(fig, width="stretch")
-        st.dataframe(df, hide_index=True, width="stretch")
+        st.dataframe(df.rename(columns=TABLE_LABELS), hide_index=True, width="stretch")
     else:
         empty("No product sales in this period and selection.")
 
