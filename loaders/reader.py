@@ -21,6 +21,12 @@ over lines holding quotes, runs only when a line has an odd number of quotes):
    field and column where the quote is; JSON values are extracted with DuckDB's JSON functions.
 4. Validation: the rules of ``loaders.validation`` give each record its typed values and
    its list of (column, reason) problems; PII values are masked in the quarantined line.
+
+Plain CSV files (``loaders.lines.plain_csv``: no quote, no blank line, every line with the
+header's field count, gzip checked whole) skip steps 1-3: DuckDB's CSV reader streams their
+fields (no copy of the file's lines in memory) into the same step 4, with the same line
+numbers, reasons and quarantine text (``_check_plain_csv``). Every other file, or a plain
+file DuckDB's reader refuses, takes the exact path above.
 """
 
 from __future__ import annotations
