@@ -169,12 +169,12 @@ SCAN_BLOCK_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
-class PlainCsv:
-    """A CSV file whose physical lines are its records, one each, split on every comma.
+class PlainFile:
+    """A text file whose physical lines are its records, one each (see ``plain_csv``, ``plain_jsonl``).
 
     Attributes:
-        lines: physical lines, the header included (the records are lines 2..lines).
-        header: the header's fields (text between commas, as written).
+        lines: physical lines, a CSV header included (a CSV file's records are lines 2..lines).
+        header: a CSV header's fields (text between commas, as written); empty for JSON lines.
         gzip: whether the content is gzip-compressed (its CRC and length were checked).
     """
 
@@ -183,7 +183,18 @@ class PlainCsv:
     gzip: bool
 
 
-def plain_csv(path: Path, *, max_line_bytes: int) -> PlainCsv | None:
+def plain_jsonl(path: Path, *, max_line_bytes: int) -> PlainFile | None:
+    """Whether ``path`` is a *plain* JSON-lines file: as ``plain_csv`` without the rules on
+    quotes, commas and a header (no byte-order mark, no U+001F, all LF or all CRLF, no blank
+    line, no line longer than ``max_line_bytes``), so that each physical line is one record.
+
+    Returns:
+        A ``PlainFile`` (``header`` empty), or None.
+    """
+    return _plain(path, max_line_bytes=max_line_bytes, csv=False)
+
+
+def plain_csv(path: Path, *, max_line_bytes: int) -> PlainFile | None:
     """Whether ``path`` is a *plain* CSV file, for which a CSV reader and ``physical_lines``
     followed by a split on commas give the same records, fields and line numbers.
 
@@ -198,9 +209,14 @@ def plain_csv(path: Path, *, max_line_bytes: int) -> PlainCsv | None:
         max_line_bytes: longest line accepted.
 
     Returns:
-        A ``PlainCsv``, or None when the file is not plain (or cannot be read, or its gzip
+        A ``PlainFile``, or None when the file is not plain (or cannot be read, or its gzip
         data is corrupt: ``physical_lines`` then raises the error the user sees).
     """
+    return _plain(path, max_line_bytes=max_line_bytes, csv=True)
+
+
+def _plain(path: Path, *, max_line_bytes: int, csv: bool) -> PlainFile | None:
+    """``plain_csv`` (``csv``) or ``plain_jsonl``."""
     try:
         fh = _open(path, str(path))
     except UnreadableFileError:
@@ -226,10 +242,11 @@ def plain_csv(path: Path, *, max_line_bytes: int) -> PlainCsv | None:
                     first = chunk[: chunk.find(b"\n")].removesuffix(b"\r")
                     if first.startswith(_BOM):
                         return None
-                    header = tuple(first.decode("utf-8").split(","))
-                    commas = len(header) - 1
+                    if csv:
+                        header = tuple(first.decode("utf-8").split(","))
+                        commas = len(header) - 1
                     crlf = first != chunk[: chunk.find(b"\n")]
-                counted = _plain_chunk(chunk, commas=commas, crlf=bool(crlf), max_line_bytes=max_line_bytes)
+                counted = _plain_chunk(chunk, commas=commas, crlf=bool(crlf), max_line_bytes=max_line_bytes, csv=csv)
                 if counted is None:
                     return None
                 lines += counted
@@ -237,13 +254,13 @@ def plain_csv(path: Path, *, max_line_bytes: int) -> PlainCsv | None:
                     break
     except (OSError, EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError):
         return None
-    return PlainCsv(lines=lines, header=header, gzip=compressed) if lines else None
+    return PlainFile(lines=lines, header=header, gzip=compressed) if lines else None
 
 
-def _plain_chunk(chunk: bytes, *, commas: int, crlf: bool, max_line_bytes: int) -> int | None:
+def _plain_chunk(chunk: bytes, *, commas: int, crlf: bool, max_line_bytes: int, csv: bool) -> int | None:
     """The number of lines of ``chunk`` (whole lines, ending with LF) when each is plain (see
-    ``plain_csv``), else None."""
-    if b'"' in chunk or b"\x1f" in chunk:
+    ``plain_csv``, ``plain_jsonl``), else None."""
+    if (csv and b'"' in chunk) or b"\x1f" in chunk:
         return None
     n_lf = chunk.count(b"\n")
     n_cr = chunk.count(b"\r")
@@ -254,6 +271,8 @@ def _plain_chunk(chunk: bytes, *, commas: int, crlf: bool, max_line_bytes: int) 
     lengths = np.diff(lf, prepend=-1) - (2 if crlf else 1)
     if lengths.min() <= 0 or lengths.max() > max_line_bytes:
         return None
+    if not csv:
+        return len(lf)
     # commas before each line break, less those before the previous one: the line's commas
     per_line = np.diff(np.searchsorted(np.flatnonzero(buf == 44), lf), prepend=0)
     if per_line.min() != commas or per_line.max() != commas:

@@ -21,6 +21,14 @@ over lines holding quotes, runs only when a line has an odd number of quotes):
    field and column where the quote is; JSON values are extracted with DuckDB's JSON functions.
 4. Validation: the rules of ``loaders.validation`` give each record its typed values and
    its list of (column, reason) problems; PII values are masked in the quarantined line.
+
+Plain CSV files (``loaders.lines.plain_csv``: no quote, no blank line, every line with the
+header's field count, gzip checked whole) skip steps 1-3: DuckDB's CSV reader streams their
+fields (no copy of the file's lines in memory) into the same step 4, with the same line
+numbers, reasons and quarantine text (``_check_plain_csv``). Plain JSON-lines files (no blank
+line) have their lines split by DuckDB's reader and are kept when every record fits
+(``_check_plain_jsonl``). Every other file, or a plain file DuckDB's reader refuses, takes
+the exact path above.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import pyarrow as pa
 from loaders.contract import Table
 from loaders.discovery import SourceFile
 from loaders.errors import EmptyFileError, ReconciliationError, SchemaMismatchError, UnreadableFileError
-from loaders.lines import decode_exact, physical_lines, plain_csv
+from loaders.lines import decode_exact, physical_lines, plain_csv, plain_jsonl
 from loaders.validation import (
     REASON_CONTROL_CHAR,
     REASON_INVALID_JSON,
@@ -210,7 +218,7 @@ def validate_file(
         _check_parquet(con, file)
         raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
         lines_read, blank_lines = con.execute("SELECT count(*) FROM _ld_checked").fetchone()[0], 0
-    elif file.format == "csv" and (fast := _check_plain_csv(con, file, max_line_bytes)) is not None:
+    elif (fast := _check_plain(con, file, max_line_bytes)) is not None:
         raw_line, lines_read, blank_lines = fast
     else:
         _read_lines(con, file, max_line_bytes)
@@ -565,6 +573,63 @@ def _check_plain_csv(
     con.execute("CREATE TEMP VIEW _ld_checked AS SELECT rowid + 2 AS line, * EXCLUDE (line) FROM _ld_plain")
     pii = [p + 1 for c, p in zip(table.columns, positions, strict=True) if c.pii]
     return _masked_csv_sql("raw_line", pii, n), plain.lines, 0
+
+
+def _check_plain(con: duckdb.DuckDBPyConnection, file: SourceFile, max_line_bytes: int) -> tuple[str, int, int] | None:
+    """``_check_plain_csv`` or ``_check_plain_jsonl`` by the file's format."""
+    if file.format == "csv":
+        return _check_plain_csv(con, file, max_line_bytes)
+    return _check_plain_jsonl(con, file, max_line_bytes)
+
+
+def _check_plain_jsonl(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, max_line_bytes: int
+) -> tuple[str, int, int] | None:
+    """Temp table ``_ld_checked`` of a *plain* JSON-lines file (``loaders.lines.plain_jsonl``)
+    whose records all fit the contract, its lines split by DuckDB's reader instead of
+    ``_read_lines``; None (nothing created) otherwise, and the exact path decides.
+
+    In a plain file each physical line is one record: DuckDB's ``read_ndjson_objects`` gives
+    the lines (blanks around the object trimmed, which no JSON function sees), in order, and
+    the same ``_check_jsonl`` judges them. A file with a rejected record falls back to the
+    exact path (its quarantine keeps the line as written, blanks included), and so does a
+    file DuckDB's reader refuses (invalid JSON) or one with unknown keys (the exact path
+    raises the same error); so does a line count that differs.
+
+    Returns:
+        (SQL masking the PII keys of ``raw_line``, physical lines, blank lines = 0), or None.
+    """
+    if _GLOB_CHARS.intersection(str(file.path)):
+        return None
+    plain = plain_jsonl(file.path, max_line_bytes=max_line_bytes)
+    if plain is None:
+        return None
+    discard(con)
+    try:
+        compression = "gzip" if plain.gzip else "none"
+        con.execute(
+            f"""CREATE TEMP TABLE _ld_objects AS SELECT json AS text
+            FROM read_ndjson_objects({sql_string(str(file.path))}, compression = '{compression}')"""
+        )
+        if con.execute("SELECT count(*) FROM _ld_objects").fetchone()[0] != plain.lines:
+            discard(con)
+            return None
+        # records are in file order (insertion order is kept): record k (rowid k - 1) is line k
+        con.execute(
+            "CREATE TEMP VIEW _ld_records AS SELECT rowid + 1 AS line, text, CAST(NULL AS VARCHAR) AS problem "
+            "FROM _ld_objects"
+        )
+        _check_jsonl(con, file)
+        rejected = con.execute("SELECT count(*) FROM _ld_checked WHERE len(errors) > 0").fetchone()[0]
+    except (duckdb.Error, SchemaMismatchError):
+        discard(con)
+        return None
+    if rejected:
+        discard(con)
+        return None
+    con.execute("DROP VIEW temp._ld_records")
+    con.execute("DROP TABLE temp._ld_objects")
+    return _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii]), plain.lines, 0
 
 
 def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:

@@ -143,15 +143,19 @@ class DuckDBBackend(Backend):
         wanted[AUDIT_TABLE] = AUDIT_COLUMNS
         wanted[QUARANTINE_TABLE] = QUARANTINE_COLUMNS
         wanted[LANDING_TABLE] = LANDING_COLUMNS
+        have: dict[str, list[tuple[str, str]]] = {}
+        for table_name, column, data_type in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? ORDER BY table_name, ordinal_position",
+            [RAW_SCHEMA],
+        ).fetchall():
+            have.setdefault(table_name, []).append((column, data_type))
+        missing = []
         for name, cols in wanted.items():
-            existing = con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                [RAW_SCHEMA, name],
-            ).fetchall()
+            existing = have.get(name)
             expected = [(n, DUCKDB_TYPES[t]) for n, t in cols]
             if not existing:
-                con.execute(f"CREATE TABLE {RAW_SCHEMA}.{ident(name)} ({_ddl_columns(cols)})")
+                missing.append(f"CREATE TABLE {RAW_SCHEMA}.{ident(name)} ({_ddl_columns(cols)})")
             elif existing != expected:
                 raise RawTableMismatchError(
                     f"{RAW_SCHEMA}.{name} has columns {existing} but the contract expects {expected}; "
@@ -159,6 +163,10 @@ class DuckDBBackend(Backend):
                     "or migrate the table",
                     file=self.database,
                 )
+        if missing:  # one commit for all of them
+            with self._transaction():
+                for ddl in missing:
+                    con.execute(ddl)
 
     def last_landing(self, table: Table, source_file: str) -> Landing | None:
         with self._writing():

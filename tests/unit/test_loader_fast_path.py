@@ -1,14 +1,17 @@
-"""The fast path for plain CSV files (DuckDB's CSV reader) against the exact line-by-line path.
+"""The fast path for plain CSV and JSON-lines files (DuckDB's readers) against the exact
+line-by-line path.
 
-``loaders.lines.plain_csv`` decides which files are plain; the decisions below are written by
-hand from its definition. For plain files, the same file is validated twice, once by each
-path (the exact one forced by making ``plain_csv`` answer None), and the typed rows, the
-quarantine rows (line, column, reason, masked raw line) and every count must be identical.
+``loaders.lines.plain_csv`` and ``plain_jsonl`` decide which files are plain; the decisions
+below are written by hand from their definitions. For plain files, the same file is validated
+twice, once by each path (the exact one forced by making them answer None), and the typed
+rows, the quarantine rows (line, column, reason, masked raw line) and every count must be
+identical.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import duckdb
@@ -17,7 +20,8 @@ import pytest
 from loaders import reader
 from loaders.contract import load_contract
 from loaders.discovery import describe_file
-from loaders.lines import plain_csv
+from loaders.errors import SchemaMismatchError
+from loaders.lines import plain_csv, plain_jsonl
 
 ITEMS = "order_item_id,order_id,product_id,quantity,unit_price,discount_amount,updated_at"
 CUSTOMERS = "customer_id,email,first_name,last_name,phone,country_code,city,accepts_marketing,created_at,updated_at"
@@ -66,14 +70,15 @@ def test_plain_csv_reads_gzip_and_refuses_a_corrupt_one(tmp_path):
 def _validate(path: Path, table: str, *, exact: bool, monkeypatch) -> tuple:
     """(rows, rejects, counts) of ``validate_file`` by one path."""
     taken = []
-    real = reader.plain_csv
+    name = "plain_jsonl" if table == "events" else "plain_csv"
+    real = getattr(reader, name)
 
     def spy(*args, **kwargs):
         plain = None if exact else real(*args, **kwargs)
         taken.append(plain is not None)
         return plain
 
-    monkeypatch.setattr(reader, "plain_csv", spy)
+    monkeypatch.setattr(reader, name, spy)
     file = describe_file(path, load_contract().table(table), path.name)
     with duckdb.connect() as con:
         v = reader.validate_file(con, file)
@@ -158,3 +163,74 @@ def test_a_file_the_reader_refuses_falls_back_to_the_exact_path(tmp_path, monkey
         assert (v.rows_read, v.rows_rejected) == (2, 1)
         rejects = con.execute(f"SELECT * FROM {v.rejects.alias}").fetchall()
         assert rejects[0][:3] == (3, None, "invalid UTF-8: the file must be UTF-8 encoded")
+
+
+@pytest.mark.parametrize(
+    ("content", "lines"),
+    [
+        (b'{"a": 1}\n{"a": 2}\n', 2),
+        (b'{"a": 1}\r\n{"a": "x,\\"y\\""}\r\n', 2),  # quotes and commas are no concern in JSON
+        (b'{"a": 1}', 1),
+        (b'{"a": 1}\n\n{"a": 2}\n', None),  # a blank line
+        (b'{"a": 1}\r{"a": 2}\n', None),  # a CR alone
+        (b'\xef\xbb\xbf{"a": 1}\n', None),  # byte-order mark
+    ],
+)
+def test_plain_jsonl_decides_by_the_definition(tmp_path, content, lines):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(content)
+    plain = plain_jsonl(path, max_line_bytes=64)
+    assert (plain.lines if plain else None) == lines
+
+
+def _event(n: int, **extra: object) -> str:
+    values = {
+        "event_id": f"e{n}",
+        "event_name": "page_view",
+        "event_timestamp": "2024-03-01T10:00:00Z",
+        "anonymous_id": f"a{n}",
+        "customer_id": None,
+        "page_url": "/p?x=1,2",
+        **extra,
+    }
+    return json.dumps(values)
+
+
+CLEAN_EVENTS = [_event(1), "  " + _event(2, customer_id=7) + " ", _event(3, order_id="12", device_type="mobile")]
+
+
+@pytest.mark.parametrize(
+    ("name", "lines", "fast_kept"),
+    [
+        ("events.jsonl", CLEAN_EVENTS, True),
+        # a rejected record: the exact path decides (its raw line keeps the blanks around the object)
+        ("rejects.jsonl", [*CLEAN_EVENTS, " " + _event(4, event_timestamp="yesterday"), "[1]"], False),
+        # a value that looks nested: judged by the exact path
+        ("nested.jsonl", [*CLEAN_EVENTS, _event(5, page_url={"p": 1})], False),
+    ],
+)
+def test_jsonl_fast_path_gives_what_the_exact_path_gives(tmp_path, monkeypatch, name, lines, fast_kept):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    fast = _validate(path, "events", exact=False, monkeypatch=monkeypatch)
+    exact = _validate(path, "events", exact=True, monkeypatch=monkeypatch)
+    assert fast == exact
+    assert bool(fast[1]) != fast_kept
+    assert [r[0] for r in fast[0]][:3] == [1, 2, 3]
+
+
+def test_jsonl_fast_path_on_gzip(tmp_path, monkeypatch):
+    path = tmp_path / "events.jsonl.gz"
+    path.write_bytes(gzip.compress(("\n".join(CLEAN_EVENTS) + "\n").encode()))
+    assert _validate(path, "events", exact=False, monkeypatch=monkeypatch) == _validate(
+        path, "events", exact=True, monkeypatch=monkeypatch
+    )
+
+
+def test_jsonl_unknown_key_refuses_the_file_as_the_exact_path_does(tmp_path):
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join([*CLEAN_EVENTS, _event(9, browser="x")]) + "\n")
+    file = describe_file(path, load_contract().table("events"), path.name)
+    with duckdb.connect() as con, pytest.raises(SchemaMismatchError, match="unexpected key\\(s\\) 'browser'") as e:
+        reader.validate_file(con, file)
+    assert e.value.line == 4
