@@ -22,6 +22,7 @@ from .config import GeneratorConfig
 from .customers import customers_table, generate_customers
 from .marketing import generate_marketing
 from .orders import generate_orders
+from .refunds import generate_refunds
 from .support import generate_tickets
 from .timeline import Calendar
 from .writer import write_csv, write_jsonl_gz
@@ -120,6 +121,7 @@ def generate(cfg: GeneratorConfig, out: Path, contract: Contract | None = None, 
     np.maximum.at(last_order, orders.customer[member], orders.created_at[member])
     customers = customers_table(cust, last_order, cal.end_ts, cfg.rng("customers-export"))
     tickets = generate_tickets(cust, orders, cal, cfg.rng("tickets"))
+    refunds = generate_refunds(orders, cal, cfg.rng("refunds"))
     clock.lap("customers export, tickets")
     clear_outputs(out, contract)
     summary = Summary()
@@ -128,6 +130,7 @@ def generate(cfg: GeneratorConfig, out: Path, contract: Contract | None = None, 
         "products": catalog.table,
         "orders": orders.orders_table,
         "order_items": orders.items_table,
+        "refunds": refunds,
         "ad_spend": mkt.table,
         "tickets": tickets,
     }

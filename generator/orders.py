@@ -59,6 +59,10 @@ class Orders:
         delivered_at, cancelled_at, returned_at: epoch seconds or -1, shape (n,).
         item_start: first line index of each order, shape (n + 1,) (offsets into the item arrays).
         item_product: product index per line, shape (lines,).
+        item_quantity: units per line, shape (lines,).
+        item_net_cents: line subtotal after its discount, in cents, shape (lines,).
+        shipping_cents: shipping charged per order, in cents, shape (n,).
+        tax_bp: tax rate per order in basis points (of the discounted subtotal), shape (n,).
         flash_product: product index of the flash sale the order belongs to, or -1, shape (n,).
     """
 
@@ -77,6 +81,10 @@ class Orders:
     returned_at: np.ndarray
     item_start: np.ndarray
     item_product: np.ndarray
+    item_quantity: np.ndarray
+    item_net_cents: np.ndarray
+    shipping_cents: np.ndarray
+    tax_bp: np.ndarray
     flash_product: np.ndarray
 
 
@@ -226,7 +234,8 @@ def generate_orders(
     shipping = np.where(
         (channel == POS) | CODE_FREE_SHIPPING[code] | (net >= threshold), 0, np.where(channel == MARKETPLACE, 499, fee)
     )
-    tax = (net * np.array([c[4] for c in COUNTRIES])[country] + 5000) // 10000
+    tax_bp = np.array([c[4] for c in COUNTRIES])[country]
+    tax = (net * tax_bp + 5000) // 10000
     total = net + shipping + tax
 
     # Lifecycle.
@@ -306,6 +315,10 @@ def generate_orders(
         returned_at=returned_at_col,
         item_start=item_start,
         item_product=product,
+        item_quantity=qty,
+        item_net_cents=line_cents - line_disc,
+        shipping_cents=shipping,
+        tax_bp=tax_bp,
         flash_product=flash,
     )
 

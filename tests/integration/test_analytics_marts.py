@@ -53,9 +53,15 @@ def con(analytics_db: Path):
 
 @pytest.fixture(scope="module")
 def raw() -> dict:
-    """Orders and their revenue from the CSVs: net = gross - discounts unless cancelled or returned (then 0)."""
+    """Orders and their revenue from the CSVs: net = gross - discounts - refunds of the refunds feed, or 0 when
+    cancelled or returned without refund lines (DECISIONLOG.md "Finance terms")."""
     orders = read_latest_csv(SEEDS / "shop" / "orders", "order_id")
     items = read_latest_csv(SEEDS / "shop" / "order_items", "order_item_id")
+    refunds = read_latest_csv(SEEDS / "shop" / "refunds", "refund_line_id")
+    refunds = {
+        k: r for k, r in refunds.items() if r["order_id"] in orders and orders[r["order_id"]]["status"] != "cancelled"
+    }
+    in_feed = {r["order_id"] for r in refunds.values()}
     gross: dict[str, Decimal] = defaultdict(Decimal)
     net: dict[str, Decimal] = defaultdict(Decimal)
     units: dict[str, int] = defaultdict(int)
@@ -66,8 +72,10 @@ def raw() -> dict:
         line_gross = int(item["quantity"]) * Decimal(item["unit_price"])
         gross[item["order_id"]] += line_gross
         units[item["order_id"]] += int(item["quantity"])
-        if order["status"] not in ("cancelled", "returned"):
+        if order["status"] != "cancelled" and (order["status"] != "returned" or item["order_id"] in in_feed):
             net[item["order_id"]] += line_gross - Decimal(item["discount_amount"])
+    for refund in refunds.values():
+        net[refund["order_id"]] -= Decimal(refund["amount"])
     return {"orders": orders, "items": items, "gross": gross, "net": net, "units": units}
 
 

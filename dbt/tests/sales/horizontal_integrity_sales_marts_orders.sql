@@ -1,6 +1,7 @@
-{#- Every sales mart adds up to the order fact: per currency, the orders, net orders, gross sales
-    and net sales summed over each daily, sliced, weekly and monthly mart equal those of
-    fct_orders. Fails with one row per mart, currency and measure that disagrees. -#}
+{#- Every sales mart adds up to the order fact: per currency, the orders, net orders, gross sales,
+    returns, net sales and total sales summed over each daily, sliced, weekly and monthly mart
+    equal those of fct_orders (returns are booked on other days than the order's, never lost or
+    counted twice). Fails with one row per mart and currency that disagrees. -#}
 {%- set sales_marts = [
     'fct_sales_daily', 'fct_sales_daily_by_channel', 'fct_sales_daily_by_country', 'fct_sales_weekly', 'fct_sales_monthly'
 ] -%}
@@ -20,7 +21,9 @@ order_totals as (
         count(*) as order_count,
         sum(case when not is_cancelled and not is_returned then 1 else 0 end) as net_order_count,
         sum(gross_sales_amount) as gross_sales_amount,
-        sum(net_sales_amount) as net_sales_amount
+        sum(return_amount) as return_amount,
+        sum(net_sales_amount) as net_sales_amount,
+        sum(total_sales_amount) as total_sales_amount
 
     from orders
     group by currency
@@ -36,7 +39,9 @@ mart_totals as (
             sum(order_count) as order_count,
             sum(net_order_count) as net_order_count,
             sum(gross_sales_amount) as gross_sales_amount,
-            sum(net_sales_amount) as net_sales_amount
+            sum(return_amount) as return_amount,
+            sum(net_sales_amount) as net_sales_amount,
+            sum(total_sales_amount) as total_sales_amount
 
         from {{ ref(mart) }}
         group by currency
@@ -56,8 +61,12 @@ compared as (
         coalesce(order_totals.net_order_count, 0) as net_order_count,
         coalesce(mart_totals.gross_sales_amount, 0) as mart_gross_sales_amount,
         coalesce(order_totals.gross_sales_amount, 0) as gross_sales_amount,
+        coalesce(mart_totals.return_amount, 0) as mart_return_amount,
+        coalesce(order_totals.return_amount, 0) as return_amount,
         coalesce(mart_totals.net_sales_amount, 0) as mart_net_sales_amount,
-        coalesce(order_totals.net_sales_amount, 0) as net_sales_amount
+        coalesce(order_totals.net_sales_amount, 0) as net_sales_amount,
+        coalesce(mart_totals.total_sales_amount, 0) as mart_total_sales_amount,
+        coalesce(order_totals.total_sales_amount, 0) as total_sales_amount
 
     from mart_totals
     full outer join order_totals
@@ -70,4 +79,6 @@ where
     mart_order_count != order_count
     or mart_net_order_count != net_order_count
     or mart_gross_sales_amount != gross_sales_amount
+    or mart_return_amount != return_amount
     or mart_net_sales_amount != net_sales_amount
+    or mart_total_sales_amount != total_sales_amount

@@ -1,6 +1,7 @@
 {#- Lifetime sales per product up to the observation date, from the shared line-level revenue
     components (int_order_items_priced). Units and orders count valid orders (not cancelled);
-    net units and net sales exclude returned orders too. -#}
+    returned units, returns, net units and net sales follow the refund lines of the refunds feed
+    (the whole line on a `returned` order the feed does not cover). -#}
 with
 
 order_items as (
@@ -34,7 +35,7 @@ aggregated as (
         count(distinct order_id) as order_count,
         sum(quantity) as units_sold,
         sum(net_quantity) as net_units_sold,
-        sum(case when is_returned then quantity else 0 end) as returned_units,
+        sum(returned_quantity) as returned_units,
         sum(gross_sales_amount) as gross_sales_amount,
         sum(discount_amount) as discount_amount,
         sum(return_amount) as return_amount,

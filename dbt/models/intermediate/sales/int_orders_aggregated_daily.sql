@@ -72,11 +72,7 @@ refunded_from_feed as (
 returned_by_status as (
 
     select
-        {%- if dated_on == 'order' %}
-        order_date as sales_date,
-        {%- else %}
-        cast(coalesce(returned_at, ordered_at) as date) as sales_date,
-        {%- endif %}
+        {{ 'order_date' if dated_on == 'order' else 'cast(coalesce(returned_at, ordered_at) as date)' }} as sales_date,
         currency,
         coalesce(channel, 'unknown') as sales_channel,
         coalesce(shipping_country_code, 'ZZ') as country_code,

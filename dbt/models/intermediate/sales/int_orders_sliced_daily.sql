@@ -43,8 +43,12 @@ sliced as (
         sales.net_units,
         sales.gross_sales_amount,
         sales.discount_amount,
+        sales.cancellation_amount,
         sales.return_amount,
         sales.net_sales_amount,
+        sales.shipping_amount,
+        sales.tax_amount,
+        sales.total_sales_amount,
         sales.order_date
 
     from sales
@@ -65,8 +69,12 @@ daily as (
         sum(net_units) as net_units,
         sum(gross_sales_amount) as gross_sales_amount,
         sum(discount_amount) as discount_amount,
+        sum(cancellation_amount) as cancellation_amount,
         sum(return_amount) as return_amount,
-        sum(net_sales_amount) as net_sales_amount
+        sum(net_sales_amount) as net_sales_amount,
+        sum(shipping_amount) as shipping_amount,
+        sum(tax_amount) as tax_amount,
+        sum(total_sales_amount) as total_sales_amount
 
     from sliced
     group by slice_name, slice_value, currency, order_date
@@ -115,8 +123,12 @@ dense as (
         coalesce(daily.net_units, 0) as net_units,
         coalesce(daily.gross_sales_amount, 0) as gross_sales_amount,
         coalesce(daily.discount_amount, 0) as discount_amount,
+        coalesce(daily.cancellation_amount, 0) as cancellation_amount,
         coalesce(daily.return_amount, 0) as return_amount,
         coalesce(daily.net_sales_amount, 0) as net_sales_amount,
+        coalesce(daily.shipping_amount, 0) as shipping_amount,
+        coalesce(daily.tax_amount, 0) as tax_amount,
+        coalesce(daily.total_sales_amount, 0) as total_sales_amount,
         days.date_day as order_date
 
     from days
@@ -161,8 +173,12 @@ final as (
         cast(previous_year_order_count as {{ dbt.type_bigint() }}) as previous_year_order_count,
         cast(gross_sales_amount as {{ type_money() }}) as gross_sales_amount,
         cast(discount_amount as {{ type_money() }}) as discount_amount,
+        cast(cancellation_amount as {{ type_money() }}) as cancellation_amount,
         cast(return_amount as {{ type_money() }}) as return_amount,
         cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
+        cast(shipping_amount as {{ type_money() }}) as shipping_amount,
+        cast(tax_amount as {{ type_money() }}) as tax_amount,
+        cast(total_sales_amount as {{ type_money() }}) as total_sales_amount,
         {{ divide_money('net_sales_amount', 'net_order_count') }} as average_order_value_amount,
         cast(previous_day_net_sales_amount as {{ type_money() }}) as previous_day_net_sales_amount,
         cast(previous_year_net_sales_amount as {{ type_money() }}) as previous_year_net_sales_amount,

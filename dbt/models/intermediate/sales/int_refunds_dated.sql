@@ -36,11 +36,7 @@ final as (
         refunds.is_restocked,
         refunds.is_order_adjustment,
         orders.order_status = 'cancelled' as is_cancelled_order,
-        {%- if dated_on == 'order' %}
-        cast(orders.ordered_at as date) as return_date,
-        {%- else %}
-        cast(refunds.refunded_at as date) as return_date,
-        {%- endif %}
+        cast({{ 'orders.ordered_at' if dated_on == 'order' else 'refunds.refunded_at' }} as date) as return_date,
         refunds.refunded_at,
         orders.ordered_at
 
