@@ -90,7 +90,7 @@ category_orders as (
         on order_items.product_id = products.product_id
     where
         not order_items.is_cancelled
-        and cast(order_items.ordered_at as date) <= (select max(product_rows.observation_date) from product_rows)
+        and {{ shop_date('order_items.ordered_at') }} <= (select max(product_rows.observation_date) from product_rows)
     group by products.category
 
 ),

@@ -47,7 +47,7 @@ final as (
         not orders.is_cancelled and not orders.is_returned as is_net_order,
         coalesce(orders_sequenced.is_new_customer_order, false) as is_new_customer_order,
         coalesce(orders_sequenced.is_returning_customer_order, false) as is_returning_customer_order,
-        cast(orders.ordered_at as date) as order_date,
+        {{ shop_date('orders.ordered_at') }} as order_date,
         orders.ordered_at,
         orders.cancelled_at,
         orders.returned_at,

@@ -5,7 +5,7 @@
     is ever held twice and the table equals a full refresh (DECISIONLOG "Incremental order facts"). -#}
 {{
     config(
-        post_hook="{{ incremental_delete_moved_rows('int_order_items_priced', ['order_item_id'], 'cast(current_rows.ordered_at as date)') }}",
+        post_hook="{{ incremental_delete_moved_rows('int_order_items_priced', ['order_item_id'], shop_date('current_rows.ordered_at')) }}",
         **incremental_by_day(
             'order_date',
             cluster_by=['product_id', 'customer_id'],
@@ -42,7 +42,7 @@ final as (
         net_sales_amount,
         is_cancelled,
         is_returned,
-        cast(ordered_at as date) as order_date,
+        {{ shop_date('ordered_at') }} as order_date,
         ordered_at
 
     from order_items

@@ -5,7 +5,7 @@
     is ever held twice and the table equals a full refresh (DECISIONLOG "Incremental order facts"). -#}
 {{
     config(
-        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], 'cast(current_rows.ordered_at as date)') }}",
+        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], shop_date('current_rows.ordered_at')) }}",
         **incremental_by_day(
             'order_date',
             cluster_by=['customer_id'],
