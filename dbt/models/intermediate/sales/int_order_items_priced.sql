@@ -14,6 +14,12 @@ orders as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
+
+),
+
 joined as (
 
     select
@@ -23,6 +29,8 @@ joined as (
         orders.customer_id,
         orders.order_status,
         orders.currency,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        fx_rates.fx_rate,
         order_items.quantity,
         order_items.unit_price_amount,
         cast(
@@ -36,6 +44,10 @@ joined as (
     from order_items
     inner join orders
         on order_items.order_id = orders.order_id
+    left join fx_rates
+        on
+            orders.currency = fx_rates.currency
+            and {{ shop_date('orders.ordered_at') }} = fx_rates.date_day
 
 ),
 
@@ -48,6 +60,8 @@ priced as (
         customer_id,
         order_status,
         currency,
+        reporting_currency,
+        fx_rate,
         quantity,
         case when is_cancelled or is_returned then 0 else quantity end as net_quantity,
         unit_price_amount,
@@ -73,6 +87,20 @@ priced as (
 
     from joined
 
+),
+
+converted as (
+
+    select
+        *,
+        {{ to_reporting_amount('gross_sales_amount', 'fx_rate') }} as gross_sales_reporting_amount,
+        {{ to_reporting_amount('discount_amount', 'fx_rate') }} as discount_reporting_amount,
+        {{ to_reporting_amount('cancellation_amount', 'fx_rate') }} as cancellation_reporting_amount,
+        {{ to_reporting_amount('return_amount', 'fx_rate') }} as return_reporting_amount,
+        {{ to_reporting_amount('net_sales_amount', 'fx_rate') }} as net_sales_reporting_amount
+
+    from priced
+
 )
 
-select * from priced
+select * from converted

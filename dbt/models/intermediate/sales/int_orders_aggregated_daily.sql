@@ -15,6 +15,7 @@ summed as (
     select
         order_date,
         currency,
+        max(reporting_currency) as reporting_currency,
         coalesce(channel, 'unknown') as sales_channel,
         coalesce(shipping_country_code, 'ZZ') as country_code,
         count(*) as order_count,
@@ -31,7 +32,14 @@ summed as (
         sum(return_amount) as return_amount,
         sum(net_sales_amount) as net_sales_amount,
         sum(case when is_net_order then shipping_amount else 0 end) as shipping_amount,
-        sum(case when is_net_order then tax_amount else 0 end) as tax_amount
+        sum(case when is_net_order then tax_amount else 0 end) as tax_amount,
+        sum(gross_sales_reporting_amount) as gross_sales_reporting_amount,
+        sum(discount_reporting_amount) as discount_reporting_amount,
+        sum(cancellation_reporting_amount) as cancellation_reporting_amount,
+        sum(return_reporting_amount) as return_reporting_amount,
+        sum(net_sales_reporting_amount) as net_sales_reporting_amount,
+        sum(case when is_net_order then shipping_reporting_amount else 0 end) as shipping_reporting_amount,
+        sum(case when is_net_order then tax_reporting_amount else 0 end) as tax_reporting_amount
 
     from orders
     group by
@@ -47,6 +55,7 @@ final as (
     select
         order_date,
         currency,
+        reporting_currency,
         sales_channel,
         country_code,
         cast(order_count as {{ dbt.type_bigint() }}) as order_count,
@@ -63,7 +72,14 @@ final as (
         cast(return_amount as {{ type_money() }}) as return_amount,
         cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
         cast(shipping_amount as {{ type_money() }}) as shipping_amount,
-        cast(tax_amount as {{ type_money() }}) as tax_amount
+        cast(tax_amount as {{ type_money() }}) as tax_amount,
+        cast(gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(discount_reporting_amount as {{ type_money() }}) as discount_reporting_amount,
+        cast(cancellation_reporting_amount as {{ type_money() }}) as cancellation_reporting_amount,
+        cast(return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
+        cast(shipping_reporting_amount as {{ type_money() }}) as shipping_reporting_amount,
+        cast(tax_reporting_amount as {{ type_money() }}) as tax_reporting_amount
 
     from summed
 

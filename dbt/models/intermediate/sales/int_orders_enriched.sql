@@ -16,6 +16,12 @@ orders_sequenced as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
+
+),
+
 final as (
 
     select
@@ -41,6 +47,16 @@ final as (
         orders.shipping_amount,
         orders.tax_amount,
         orders.total_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        fx_rates.fx_rate,
+        {{ to_reporting_amount('orders.gross_sales_amount', 'fx_rates.fx_rate') }} as gross_sales_reporting_amount,
+        {{ to_reporting_amount('orders.discount_amount', 'fx_rates.fx_rate') }} as discount_reporting_amount,
+        {{ to_reporting_amount('orders.cancellation_amount', 'fx_rates.fx_rate') }} as cancellation_reporting_amount,
+        {{ to_reporting_amount('orders.return_amount', 'fx_rates.fx_rate') }} as return_reporting_amount,
+        {{ to_reporting_amount('orders.net_sales_amount', 'fx_rates.fx_rate') }} as net_sales_reporting_amount,
+        {{ to_reporting_amount('orders.shipping_amount', 'fx_rates.fx_rate') }} as shipping_reporting_amount,
+        {{ to_reporting_amount('orders.tax_amount', 'fx_rates.fx_rate') }} as tax_reporting_amount,
+        {{ to_reporting_amount('orders.total_amount', 'fx_rates.fx_rate') }} as total_reporting_amount,
         orders.is_cancelled,
         orders.is_returned,
         orders.is_guest_checkout,
@@ -56,6 +72,10 @@ final as (
     from orders
     left join orders_sequenced
         on orders.order_id = orders_sequenced.order_id
+    left join fx_rates
+        on
+            orders.currency = fx_rates.currency
+            and {{ shop_date('orders.ordered_at') }} = fx_rates.date_day
 
 )
 
