@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 from analytics_warehouse import DBT, ROOT, SEEDS, dbt_env, run
+from test_incremental_equivalence import split  # noqa: F401 - the generated landing split into days (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -194,3 +195,37 @@ def test_shop_date_refuses_a_value_that_is_not_a_zone_name(tmp_path):
     )
     assert proc.returncode != 0
     assert "IANA time zone name" in proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------ incremental runs on local days
+
+
+@pytest.fixture(scope="module")
+def berlin_incremental_paths(split, tmp_path_factory) -> dict:  # noqa: F811 - the imported fixture
+    """The incremental-equivalence landing (base + appended days) built in the Berlin zone both ways: one full
+    build, and a base build followed by one incremental run per appended day."""
+    from test_incremental_equivalence import (
+        _dbt,
+        _env,
+        _incremental_models,
+        _incremental_path,
+        _load,
+    )
+
+    zone = ("--vars", json.dumps({"shop_timezone": ZONE}))
+    full_dir = tmp_path_factory.mktemp("berlin_full")
+    env = _env(full_dir / "warehouse.duckdb", full_dir)
+    _load(split["generated"], env)
+    _dbt(env, *zone)
+    incremental_db = _incremental_path(split, tmp_path_factory.mktemp("berlin_incremental"), *zone)
+    models = _incremental_models(full_dir / "target" / "manifest.json")
+    return {"full": full_dir / "warehouse.duckdb", "incremental": incremental_db, "models": models}
+
+
+def test_incremental_runs_equal_the_full_build_on_local_days(berlin_incremental_paths):
+    """Windows start at Berlin midnights: every incremental model equals the full build, row for row."""
+    from test_incremental_equivalence import _differences
+
+    paths = berlin_incremental_paths
+    assert "stg_web__events" in paths["models"] and "fct_orders" in paths["models"]
+    assert _differences(paths["incremental"], paths["full"], paths["models"]) == {}
