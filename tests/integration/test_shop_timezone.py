@@ -212,7 +212,10 @@ def berlin_incremental_paths(split, tmp_path_factory) -> dict:  # noqa: F811 - t
         _load,
     )
 
-    zone = ("--vars", json.dumps({"shop_timezone": ZONE}))
+    # One more day of lookback than the UTC paths: the crafted late events sit exactly at the UTC window start
+    # (2025-12-26), and in Berlin the base's latest local event day is one later (events after 23:00Z on 12-29),
+    # so with 3 days they would be late beyond the lookback, missed by design rather than by the local windows.
+    zone = ("--vars", json.dumps({"shop_timezone": ZONE, "incremental_lookback_days": 4}))
     full_dir = tmp_path_factory.mktemp("berlin_full")
     env = _env(full_dir / "warehouse.duckdb", full_dir)
     _load(split["generated"], env)
