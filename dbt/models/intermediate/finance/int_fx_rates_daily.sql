@@ -95,8 +95,8 @@ candidates as (
     left join rates
         on
             currencies.currency = rates.currency
-            and rates.rate_date <= days.date_day
-            and rates.rate_date >= {{ dbt.dateadd('day', -max_carry_days, 'days.date_day') }}
+            and days.date_day >= rates.rate_date
+            and {{ dbt.dateadd('day', -max_carry_days, 'days.date_day') }} <= rates.rate_date
 
 ),
 
