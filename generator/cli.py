@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--gzip-level", type=int, default=d.gzip_level, help=f"events gzip level 1-9 (default {d.gzip_level})"
     )
+    p.add_argument(
+        "--currencies",
+        default=",".join(d.currencies),
+        help="order currencies, USD first, e.g. USD,EUR,GBP (default USD; rates in finance/fx_rates)",
+    )
     p.add_argument("--threads", type=int, default=None, help="DuckDB threads for writing (default: all cores)")
     p.add_argument("-v", "--verbose", action="store_true", help="log the time of each phase")
     return p
@@ -63,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             customers=args.customers,
             products=args.products,
             gzip_level=args.gzip_level,
+            currencies=tuple(c.strip().upper() for c in args.currencies.split(",")),
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .fx import check_currencies
+
 
 @dataclass(frozen=True)
 class GeneratorConfig:
@@ -35,6 +37,8 @@ class GeneratorConfig:
     customers: int | None = None
     products: int = 300
     gzip_level: int = 1
+    #: Order currencies, USD (the price list and the rates' quote currency) first; see generator/fx.py.
+    currencies: tuple[str, ...] = ("USD",)
 
     def __post_init__(self) -> None:
         if self.orders < 1:
@@ -47,6 +51,7 @@ class GeneratorConfig:
             raise ValueError(f"customers must be >= 1, got {self.customers}")
         if self.events_months < 0:
             raise ValueError(f"events_months must be >= 0, got {self.events_months}")
+        check_currencies(tuple(self.currencies))
         if not 1 <= self.gzip_level <= 9:
             raise ValueError(f"gzip_level must be within 1..9, got {self.gzip_level}")
         try:
@@ -94,4 +99,5 @@ class GeneratorConfig:
         """The settings as a plain dict (for the manifest), with ``customers`` resolved."""
         d = asdict(self)
         d["customers"] = self.n_customers
+        d["currencies"] = list(self.currencies)
         return d

@@ -20,6 +20,7 @@ from .catalog import generate_catalog
 from .clickstream import generate_events
 from .config import GeneratorConfig
 from .customers import customers_table, generate_customers
+from .fx import assign_order_currencies, fx_rates_table
 from .marketing import generate_marketing
 from .orders import generate_orders
 from .refunds import generate_refunds
@@ -128,11 +129,12 @@ def generate(cfg: GeneratorConfig, out: Path, contract: Contract | None = None, 
     csv_tables = {
         "customers": customers,
         "products": catalog.table,
-        "orders": orders.orders_table,
+        "orders": assign_order_currencies(orders.orders_table, cfg.currencies),
         "order_items": orders.items_table,
         "refunds": refunds,
         "ad_spend": mkt.table,
         "tickets": tickets,
+        "fx_rates": fx_rates_table(cfg.currencies, cfg.start_day, cfg.end_day, cfg.rng("fx")),
     }
     with ThreadPoolExecutor(max_workers=1) as pool:  # DuckDB writes the CSVs while numpy draws the clickstream
         csv_job = pool.submit(_write_csv_tables, csv_tables, contract, out, threads)

@@ -16,13 +16,14 @@ import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("contract.yml")
 
-LOGICAL_TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp")
+LOGICAL_TYPES = ("string", "integer", "decimal", "rate", "boolean", "date", "timestamp")
 
-#: Logical type -> DuckDB type. Money is DECIMAL(18,2), never float.
+#: Logical type -> DuckDB type. Money is DECIMAL(18,2), never float; an exchange rate DECIMAL(18,9).
 DUCKDB_TYPES = {
     "string": "VARCHAR",
     "integer": "BIGINT",
     "decimal": "DECIMAL(18,2)",
+    "rate": "DECIMAL(18,9)",
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
@@ -33,6 +34,7 @@ BIGQUERY_TYPES = {
     "string": "STRING",
     "integer": "INT64",
     "decimal": "NUMERIC",
+    "rate": "NUMERIC",
     "boolean": "BOOL",
     "date": "DATE",
     "timestamp": "TIMESTAMP",

@@ -18,6 +18,7 @@ Rules, per value (the first failing rule of a column is the one reported):
      rounded (a cast alone would round ``12.5`` to ``13``).
    - decimal: optional sign, digits, optional point and 1-2 decimals (money is
      DECIMAL(18,2); more decimals would be rounded silently, so they are refused).
+   - rate: the same with 1-9 decimals (an exchange rate, DECIMAL(18,9)).
    - boolean: ``true/false, t/f, yes/no, y/n, 1/0`` in any letter case.
    - date: ``YYYY-MM-DD`` and a real calendar date.
    - timestamp: ISO-8601 ``YYYY-MM-DD[(T| )hh:mm[:ss[.ffffff]]][Z|(+|-)hh[:mm]]``; naive
@@ -62,6 +63,7 @@ FALSE_STRINGS = ("false", "f", "no", "n", "0")
 PATTERNS: Mapping[str, str] = {
     "integer": r"[+-]?[0-9]+",
     "decimal": r"[+-]?[0-9]+(\.[0-9]{1,2})?",
+    "rate": r"[+-]?[0-9]+(\.[0-9]{1,9})?",
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "timestamp": (
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # date
@@ -77,6 +79,7 @@ _NAIVE_TIMESTAMP = PATTERNS["timestamp"].rsplit("(Z|", 1)[0]
 EXPECTED: Mapping[str, str] = {
     "integer": "a whole number",
     "decimal": "a number with at most 2 decimal places",
+    "rate": "a number with at most 9 decimal places",
     "boolean": "true/false",
     "date": "a date YYYY-MM-DD",
     "timestamp": "an ISO-8601 timestamp",
@@ -86,6 +89,7 @@ EXPECTED: Mapping[str, str] = {
 OUT_OF_RANGE: Mapping[str, str] = {
     "integer": "out of range for a 64-bit integer (-9223372036854775808 to 9223372036854775807)",
     "decimal": "out of range for money, DECIMAL(18,2) (at most 16 digits before the decimal point)",
+    "rate": "out of range for a rate, DECIMAL(18,9) (at most 9 digits before the decimal point)",
     "timestamp": "impossible UTC offset (offsets go from -12:00 to +14:00)",
 }
 

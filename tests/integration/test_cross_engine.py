@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -361,9 +362,9 @@ DIVISION_CASES = [
 ]
 
 
-def _dbt_compile_inline(sql: str, env: dict[str, str], target: str) -> str:
+def _dbt_compile_inline(sql: str, env: dict[str, str], target: str, *extra: str) -> str:
     proc = subprocess.run(
-        [str(DBT), "compile", "--quiet", "--target", target, "--inline", sql],
+        [str(DBT), "compile", "--quiet", "--target", target, "--inline", sql, *extra],
         env=env,
         cwd=DBT_DIR,
         capture_output=True,
@@ -445,6 +446,38 @@ def test_format_timestamp_iso_gives_the_same_text_and_id_on_both_engines(emulate
     expected = {i: (text, hashlib.md5(text.encode()).hexdigest()) for i, (_, text) in enumerate(TIMESTAMP_CASES)}
     assert duck == expected
     assert bq == expected
+
+
+#: (zone, UTC timestamp) -> the shop-local day, by hand from the 2026 DST changes (Berlin: CET/CEST switch at
+#: 03-29 01:00Z and 10-25 01:00Z; Los Angeles: PST/PDT switch at 03-08 10:00Z and 11-01 09:00Z).
+SHOP_DATE_CASES = [
+    ("Europe/Berlin", "2026-03-28 22:59:00", "2026-03-28"),
+    ("Europe/Berlin", "2026-03-28 23:30:00", "2026-03-29"),
+    ("Europe/Berlin", "2026-10-24 21:59:00", "2026-10-24"),
+    ("Europe/Berlin", "2026-10-24 22:30:00", "2026-10-25"),
+    ("Europe/Berlin", "2026-10-25 23:00:00", "2026-10-26"),
+    ("America/Los_Angeles", "2026-03-08 07:59:00", "2026-03-07"),
+    ("America/Los_Angeles", "2026-03-09 06:59:00", "2026-03-08"),
+    ("America/Los_Angeles", "2026-11-01 06:59:00", "2026-10-31"),
+    ("America/Los_Angeles", "2026-11-02 07:59:00", "2026-11-01"),
+]
+
+
+def test_shop_date_gives_the_same_local_day_on_both_engines(emulated_sample, tmp_path):
+    """shop_date (var shop_timezone) on DuckDB (ICU) and on the emulator (BigQuery DATE(ts, zone)) around DST."""
+    for zone in sorted({z for z, _, _ in SHOP_DATE_CASES}):
+        cases = [(i, ts, day) for i, (z, ts, day) in enumerate(SHOP_DATE_CASES) if z == zone]
+        sql = "\nunion all\n".join(
+            f'select {i} as case_id, {{{{ shop_date("cast(\'{ts}\' as " ~ dbt.type_timestamp() ~ ")") }}}} as day'
+            for i, ts, _ in cases
+        )
+        zone_vars = ("--vars", json.dumps({"shop_timezone": zone}))
+        duck_sql = _dbt_compile_inline(sql, _duckdb_env(tmp_path), "duckdb", *zone_vars)
+        bq_sql = _dbt_compile_inline(sql, emulated_sample["emu"].dbt_env, "bigquery", *zone_vars)
+        sqlglot.parse_one(bq_sql, read="bigquery")
+        expected = {i: date.fromisoformat(day) for i, _, day in cases}
+        assert dict(duckdb.connect().execute(duck_sql).fetchall()) == expected
+        assert {r["case_id"]: r["day"] for r in emulated_sample["emu"].client().query(bq_sql).result()} == expected
 
 
 # ------------------------------------------------------------------ the same comparison on a real project

@@ -22,7 +22,7 @@ from generator.core import MANIFEST_NAME
 from loaders.contract import load_contract
 
 CONTRACT = load_contract()
-SMALL = GeneratorConfig(orders=4000, seed=7, events_months=2)
+SMALL = GeneratorConfig(orders=4000, seed=7, events_months=2, currencies=("USD", "EUR", "GBP"))
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 MONEY_RE = re.compile(r"^-?\d+\.\d{2}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

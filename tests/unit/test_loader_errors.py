@@ -183,6 +183,7 @@ def test_partial_feeds_create_every_raw_table(source, warehouse):
         "events": 0,
         "ad_spend": 0,
         "tickets": 0,
+        "fx_rates": 0,
     }
     columns = _q(
         warehouse,

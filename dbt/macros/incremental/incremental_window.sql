@@ -37,7 +37,8 @@
     {%- if execute -%}
         {#- A table built by an earlier version of the model may lack the day column: say so. -#}
         {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-        {%- for name in modules.re.findall('[a-z_][a-z0-9_]*', column | lower) if name not in ('cast', 'as', 'date') -%}
+        {%- set names = modules.re.findall('[a-z_][a-z0-9_]*', modules.re.sub("'[^']*'", '', column | lower)) -%}
+        {%- for name in names if name not in ('cast', 'as', 'date', 'timezone', 'at', 'time', 'zone') -%}
             {%- if existing and name not in existing -%}
                 {{ exceptions.raise_compiler_error(
                     this ~ " has no column " ~ name ~ " (built by an earlier version of " ~ model.name

@@ -33,22 +33,22 @@ tickets as (
 data_days as (
 
     select
-        cast(ordered_at as date) as first_day,
-        cast(coalesce(returned_at, cancelled_at, ordered_at) as date) as last_day
+        {{ shop_date('ordered_at') }} as first_day,
+        {{ shop_date('coalesce(returned_at, cancelled_at, ordered_at)') }} as last_day
     from orders
 
     union all
 
     select
-        cast(ordered_at as date) as first_day,
-        cast(coalesce(cancelled_at, ordered_at) as date) as last_day
+        {{ shop_date('ordered_at') }} as first_day,
+        {{ shop_date('coalesce(cancelled_at, ordered_at)') }} as last_day
     from orders
 
     union all
 
     select
-        cast(event_at as date) as first_day,
-        cast(event_at as date) as last_day
+        {{ shop_date('event_at') }} as first_day,
+        {{ shop_date('event_at') }} as last_day
     from events
 
     union all
@@ -61,8 +61,8 @@ data_days as (
     union all
 
     select
-        cast(created_at as date) as first_day,
-        cast(coalesce(solved_at, first_responded_at, created_at) as date) as last_day
+        {{ shop_date('created_at') }} as first_day,
+        {{ shop_date('coalesce(solved_at, first_responded_at, created_at)') }} as last_day
     from tickets
     {%- if var('date_spine_start', none) %}
 

@@ -11,7 +11,7 @@ orders as (
 
 observation as (
 
-    select {{ observation_date('max(cast(ordered_at as date))') }} as observation_date
+    select {{ observation_date('max(' ~ shop_date('ordered_at') ~ ')') }} as observation_date
     from orders
 
 ),
@@ -26,7 +26,7 @@ valid_orders as (
         orders.return_amount,
         orders.net_sales_amount,
         orders.is_returned,
-        cast(orders.ordered_at as date) as order_date,
+        {{ shop_date('orders.ordered_at') }} as order_date,
         orders.ordered_at,
         observation.observation_date
 
@@ -35,7 +35,7 @@ valid_orders as (
     where
         orders.customer_id is not null
         and not orders.is_cancelled
-        and cast(orders.ordered_at as date) <= observation.observation_date
+        and {{ shop_date('orders.ordered_at') }} <= observation.observation_date
 
 ),
 

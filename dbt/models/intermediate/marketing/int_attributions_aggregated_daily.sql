@@ -13,7 +13,7 @@ attributed as (
 credits as (
 
     select
-        cast(ordered_at as date) as order_date,
+        {{ shop_date('ordered_at') }} as order_date,
         currency,
         last_non_direct_channel_group as channel_group,
         last_non_direct_campaign as campaign_name,
@@ -30,7 +30,7 @@ credits as (
     union all
 
     select
-        cast(ordered_at as date) as order_date,
+        {{ shop_date('ordered_at') }} as order_date,
         currency,
         first_touch_channel_group as channel_group,
         first_touch_campaign as campaign_name,

@@ -16,7 +16,7 @@
     purchase events are read from `attribution_lookback_days` before the first recomputed day. -#}
 {{
     config(
-        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], 'cast(current_rows.ordered_at as date)') }}",
+        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], shop_date('current_rows.ordered_at')) }}",
         **incremental_from_day('order_date', lookback_days=var('order_incremental_lookback_days'))
     )
 }}
@@ -43,10 +43,8 @@ stitched_customers as (
             select visitors.anonymous_id
             from {{ ref('int_web_visitors_identified') }} as visitors
             where
-                visitors.identified_at >= cast(
-                    {{ incremental_window_start('order_date', var('incremental_lookback_days')) }}
-                    as {{ dbt.type_timestamp() }}
-                )
+                {{ shop_date('visitors.identified_at') }}
+                >= {{ incremental_window_start('order_date', var('incremental_lookback_days')) }}
         )
 
 ),

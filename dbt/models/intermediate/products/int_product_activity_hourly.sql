@@ -1,6 +1,7 @@
 {#- Product demand signals per product and UTC hour: item views (view_item events) and units
     ordered (order lines of every status: the demand signal is the order itself, whatever
-    happens to it later). Sparse: hours without activity have no row.
+    happens to it later). Sparse: hours without activity have no row. activity_date is the
+    shop-local day (var shop_timezone) of the hour's start.
     Incremental runs recompute the days from the window start on; the lookback is the order
     lookback (`order_incremental_lookback_days`), since an order can first arrive that long
     after it was placed. -#}
@@ -12,7 +13,9 @@ events as (
 
     select * from {{ ref('stg_web__events') }}
     {%- if is_incremental() %}
-    where event_date >= {{ incremental_window_from() }}
+    {#- a day early on both inputs: an hour's shop-local day (activity_date) can differ from the
+        local day of its events (zones with half-hour offsets); `final` trims to the window #}
+    where event_date >= {{ dbt.dateadd('day', -1, incremental_window_from()) }}
     {%- endif %}
 
 ),
@@ -21,7 +24,7 @@ order_items as (
 
     select * from {{ ref('int_order_items_priced') }}
     {%- if is_incremental() %}
-    where ordered_at >= cast({{ incremental_window_from() }} as {{ dbt.type_timestamp() }})
+    where ordered_at >= cast({{ dbt.dateadd('day', -1, incremental_window_from()) }} as {{ dbt.type_timestamp() }})
     {%- endif %}
 
 ),
@@ -70,7 +73,7 @@ final as (
         metric_name,
         cast(observed_count as {{ dbt.type_bigint() }}) as observed_count,
         cast(extract(hour from activity_hour_at) as {{ dbt.type_bigint() }}) as hour_of_day,
-        cast(activity_hour_at as date) as activity_date,
+        {{ shop_date('activity_hour_at') }} as activity_date,
         activity_hour_at
 
     from unioned
@@ -78,4 +81,10 @@ final as (
 )
 
 select * from final
-{{ incremental_backfill_filter() }}
+{%- if is_incremental() %}
+where activity_date >= {{ incremental_window_from() }}
+    {%- set backfill_days = incremental_backfill_predicate() %}
+    {%- if backfill_days %}
+    and {{ backfill_days }}
+    {%- endif %}
+{%- endif %}

@@ -12,7 +12,7 @@ order_items as (
 
 observation as (
 
-    select {{ observation_date('max(cast(ordered_at as date))') }} as observation_date
+    select {{ observation_date('max(' ~ shop_date('ordered_at') ~ ')') }} as observation_date
     from order_items
 
 ),
@@ -24,7 +24,7 @@ valid_lines as (
     cross join observation
     where
         not order_items.is_cancelled
-        and cast(order_items.ordered_at as date) <= observation.observation_date
+        and {{ shop_date('order_items.ordered_at') }} <= observation.observation_date
 
 ),
 
@@ -40,7 +40,7 @@ aggregated as (
         sum(discount_amount) as discount_amount,
         sum(return_amount) as return_amount,
         sum(net_sales_amount) as net_sales_amount,
-        max(cast(ordered_at as date)) as last_sold_date
+        max({{ shop_date('ordered_at') }}) as last_sold_date
 
     from valid_lines
     group by product_id

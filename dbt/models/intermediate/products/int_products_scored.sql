@@ -74,7 +74,7 @@ category_orders as (
         on order_items.product_id = products.product_id
     where
         not order_items.is_cancelled
-        and cast(order_items.ordered_at as date) <= (select max(product_figures.observation_date) from product_figures)
+        and {{ shop_date('order_items.ordered_at') }} <= (select max(product_figures.observation_date) from product_figures)
     group by products.category
 
 ),

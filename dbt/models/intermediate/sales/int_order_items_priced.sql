@@ -44,6 +44,12 @@ refunded_lines as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
+
+),
+
 joined as (
 
     select
@@ -53,6 +59,8 @@ joined as (
         orders.customer_id,
         orders.order_status,
         orders.currency,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        fx_rates.fx_rate,
         order_items.quantity,
         order_items.unit_price_amount,
         cast(
@@ -73,6 +81,10 @@ joined as (
         on order_items.order_id = refunded_orders.order_id
     left join refunded_lines
         on order_items.order_item_id = refunded_lines.order_item_id
+    left join fx_rates
+        on
+            orders.currency = fx_rates.currency
+            and {{ shop_date('orders.ordered_at') }} = fx_rates.date_day
 
 ),
 
@@ -108,6 +120,8 @@ priced as (
         customer_id,
         order_status,
         currency,
+        reporting_currency,
+        fx_rate,
         quantity,
         cast(returned_quantity as {{ dbt.type_bigint() }}) as returned_quantity,
         cast(
@@ -134,6 +148,20 @@ priced as (
 
     from returned
 
+),
+
+converted as (
+
+    select
+        *,
+        {{ to_reporting_amount('gross_sales_amount', 'fx_rate') }} as gross_sales_reporting_amount,
+        {{ to_reporting_amount('discount_amount', 'fx_rate') }} as discount_reporting_amount,
+        {{ to_reporting_amount('cancellation_amount', 'fx_rate') }} as cancellation_reporting_amount,
+        {{ to_reporting_amount('return_amount', 'fx_rate') }} as return_reporting_amount,
+        {{ to_reporting_amount('net_sales_amount', 'fx_rate') }} as net_sales_reporting_amount
+
+    from priced
+
 )
 
-select * from priced
+select * from converted

@@ -26,6 +26,7 @@ ordered as (
     select
         order_date as sales_date,
         currency,
+        fx_rate,
         coalesce(channel, 'unknown') as sales_channel,
         coalesce(shipping_country_code, 'ZZ') as country_code,
         1 as order_count,
@@ -55,6 +56,7 @@ refunded_from_feed as (
     select
         refunds.return_date as sales_date,
         orders.currency,
+        orders.fx_rate,
         coalesce(orders.channel, 'unknown') as sales_channel,
         coalesce(orders.shipping_country_code, 'ZZ') as country_code,
         refunds.returned_quantity,
@@ -72,8 +74,9 @@ refunded_from_feed as (
 returned_by_status as (
 
     select
-        {{ 'order_date' if dated_on == 'order' else 'cast(coalesce(returned_at, ordered_at) as date)' }} as sales_date,
+        {{ 'order_date' if dated_on == 'order' else shop_date('coalesce(returned_at, ordered_at)') }} as sales_date,
         currency,
+        fx_rate,
         coalesce(channel, 'unknown') as sales_channel,
         coalesce(shipping_country_code, 'ZZ') as country_code,
         returned_quantity,
@@ -91,6 +94,7 @@ returned as (
     select
         sales_date,
         currency,
+        fx_rate,
         sales_channel,
         country_code,
         0 as order_count,
@@ -118,6 +122,7 @@ returned as (
     select
         sales_date,
         currency,
+        fx_rate,
         sales_channel,
         country_code,
         0 as order_count,
@@ -173,7 +178,15 @@ summed as (
         sum(cancellation_amount) as cancellation_amount,
         sum(return_amount) as return_amount,
         sum(shipping_charged_amount) - sum(shipping_refund_amount) as shipping_amount,
-        sum(tax_charged_amount) - sum(tax_refund_amount) as tax_amount
+        sum(tax_charged_amount) - sum(tax_refund_amount) as tax_amount,
+        sum({{ to_reporting_amount('gross_sales_amount', 'fx_rate') }}) as gross_sales_reporting_amount,
+        sum({{ to_reporting_amount('discount_amount', 'fx_rate') }}) as discount_reporting_amount,
+        sum({{ to_reporting_amount('cancellation_amount', 'fx_rate') }}) as cancellation_reporting_amount,
+        sum({{ to_reporting_amount('return_amount', 'fx_rate') }}) as return_reporting_amount,
+        sum({{ to_reporting_amount('shipping_charged_amount', 'fx_rate') }})
+        - sum({{ to_reporting_amount('shipping_refund_amount', 'fx_rate') }}) as shipping_reporting_amount,
+        sum({{ to_reporting_amount('tax_charged_amount', 'fx_rate') }})
+        - sum({{ to_reporting_amount('tax_refund_amount', 'fx_rate') }}) as tax_reporting_amount
 
     from booked
     group by
@@ -189,6 +202,7 @@ final as (
     select
         sales_date as order_date,
         currency,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
         sales_channel,
         country_code,
         cast(order_count as {{ dbt.type_bigint() }}) as order_count,
@@ -212,7 +226,21 @@ final as (
         cast(
             gross_sales_amount - discount_amount - cancellation_amount - return_amount + shipping_amount + tax_amount
             as {{ type_money() }}
-        ) as total_sales_amount
+        ) as total_sales_amount,
+        cast(gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(discount_reporting_amount as {{ type_money() }}) as discount_reporting_amount,
+        cast(cancellation_reporting_amount as {{ type_money() }}) as cancellation_reporting_amount,
+        cast(return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(
+            gross_sales_reporting_amount - discount_reporting_amount - cancellation_reporting_amount
+            - return_reporting_amount as {{ type_money() }}
+        ) as net_sales_reporting_amount,
+        cast(shipping_reporting_amount as {{ type_money() }}) as shipping_reporting_amount,
+        cast(tax_reporting_amount as {{ type_money() }}) as tax_reporting_amount,
+        cast(
+            gross_sales_reporting_amount - discount_reporting_amount - cancellation_reporting_amount
+            - return_reporting_amount + shipping_reporting_amount + tax_reporting_amount as {{ type_money() }}
+        ) as total_sales_reporting_amount
 
     from summed
 

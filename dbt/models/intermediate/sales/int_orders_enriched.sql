@@ -16,6 +16,12 @@ orders_sequenced as (
 
 ),
 
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
+
+),
+
 final as (
 
     select
@@ -48,6 +54,16 @@ final as (
         orders.net_shipping_amount,
         orders.net_tax_amount,
         orders.total_sales_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        fx_rates.fx_rate,
+        {{ to_reporting_amount('orders.gross_sales_amount', 'fx_rates.fx_rate') }} as gross_sales_reporting_amount,
+        {{ to_reporting_amount('orders.discount_amount', 'fx_rates.fx_rate') }} as discount_reporting_amount,
+        {{ to_reporting_amount('orders.cancellation_amount', 'fx_rates.fx_rate') }} as cancellation_reporting_amount,
+        {{ to_reporting_amount('orders.return_amount', 'fx_rates.fx_rate') }} as return_reporting_amount,
+        {{ to_reporting_amount('orders.net_sales_amount', 'fx_rates.fx_rate') }} as net_sales_reporting_amount,
+        {{ to_reporting_amount('orders.shipping_amount', 'fx_rates.fx_rate') }} as shipping_reporting_amount,
+        {{ to_reporting_amount('orders.tax_amount', 'fx_rates.fx_rate') }} as tax_reporting_amount,
+        {{ to_reporting_amount('orders.total_amount', 'fx_rates.fx_rate') }} as total_reporting_amount,
         orders.is_cancelled,
         orders.is_returned,
         orders.has_refunds_feed,
@@ -55,7 +71,7 @@ final as (
         not orders.is_cancelled and not orders.is_returned as is_net_order,
         coalesce(orders_sequenced.is_new_customer_order, false) as is_new_customer_order,
         coalesce(orders_sequenced.is_returning_customer_order, false) as is_returning_customer_order,
-        cast(orders.ordered_at as date) as order_date,
+        {{ shop_date('orders.ordered_at') }} as order_date,
         orders.ordered_at,
         orders.cancelled_at,
         orders.returned_at,
@@ -64,6 +80,10 @@ final as (
     from orders
     left join orders_sequenced
         on orders.order_id = orders_sequenced.order_id
+    left join fx_rates
+        on
+            orders.currency = fx_rates.currency
+            and {{ shop_date('orders.ordered_at') }} = fx_rates.date_day
 
 )
 

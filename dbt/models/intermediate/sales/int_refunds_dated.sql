@@ -36,7 +36,7 @@ final as (
         refunds.is_restocked,
         refunds.is_order_adjustment,
         orders.order_status = 'cancelled' as is_cancelled_order,
-        cast({{ 'orders.ordered_at' if dated_on == 'order' else 'refunds.refunded_at' }} as date) as return_date,
+        {{ shop_date('orders.ordered_at' if dated_on == 'order' else 'refunds.refunded_at') }} as return_date,
         refunds.refunded_at,
         orders.ordered_at
 

@@ -13,7 +13,6 @@
 {%- set timeout_seconds = var('web_session_timeout_minutes') * 60 %}
 {%- if is_incremental() %}
     {%- set window_start = incremental_window_from() %}
-    {%- set window_start_at = 'cast(' ~ window_start ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
 {%- endif %}
 with
 
@@ -41,8 +40,8 @@ carried_derived_events as (
     where
         is_session_id_derived
         and event_date >= {{ dbt.dateadd('day', -(timeout_seconds // 86400 + 1), window_start) }}
-        and event_at >= {{ dbt.dateadd('second', -timeout_seconds, window_start_at) }}
-        and event_at < {{ window_start_at }}
+        and event_date < {{ window_start }}
+        and {{ shop_date(dbt.dateadd('second', timeout_seconds, 'event_at')) }} >= {{ window_start }}
 
 ),
 

@@ -15,7 +15,7 @@ with
 
 changed_session_days as (
 
-    select distinct cast(session_started_at as date) as session_date
+    select distinct {{ shop_date('session_started_at') }} as session_date
     from {{ ref('int_web_events_sessionized') }}
     where event_date >= {{ incremental_window_from() }}
 
@@ -29,7 +29,7 @@ events as (
     {%- if is_incremental() %}
     where
         event_date >= (select min(changed_session_days.session_date) from changed_session_days)
-        and cast(session_started_at as date) in (select changed_session_days.session_date from changed_session_days)
+        and {{ shop_date('session_started_at') }} in (select changed_session_days.session_date from changed_session_days)
     {%- endif %}
 
 ),
@@ -179,7 +179,7 @@ final as (
         session_activity.has_begin_checkout,
         session_activity.has_purchase,
         session_activity.is_session_id_derived,
-        cast(session_activity.session_started_at as date) as session_date,
+        {{ shop_date('session_activity.session_started_at') }} as session_date,
         session_activity.session_started_at,
         session_activity.session_ended_at
 

@@ -4,7 +4,7 @@
     Incremental runs recompute only the visitors with an identified event from the window start
     on: their stored latest identified event competes with the new ones (events are immutable,
     so the latest of all history is the later of the two). -#}
-{{ config(**incremental_by_key('anonymous_id', 'cast(identified_at as date)')) }}
+{{ config(**incremental_by_key('anonymous_id', shop_date('identified_at'))) }}
 
 with
 

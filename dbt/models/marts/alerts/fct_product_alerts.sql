@@ -173,7 +173,7 @@ final as (
         cast({{ baseline_days }} as {{ dbt.type_bigint() }}) as baseline_days,
         cast({{ var('alert_z_score_threshold') }} as {{ type_double() }}) as z_score_threshold,
         cast({{ var('alert_min_ratio') }} as {{ type_double() }}) as min_ratio_threshold,
-        cast(scored.activity_hour_at as date) as alert_date,
+        {{ shop_date('scored.activity_hour_at') }} as alert_date,
         scored.activity_hour_at as alert_hour_at
 
     from scored

@@ -102,7 +102,7 @@ final as (
         all_customers.has_accepted_marketing,
         all_customers.is_in_customer_feed,
         coalesce(customer_orders.valid_order_count, 0) > 1 as is_repeat_customer,
-        cast(customer_orders.first_ordered_at as date) as first_order_date,
+        {{ shop_date('customer_orders.first_ordered_at') }} as first_order_date,
         customer_orders.first_ordered_at,
         customer_orders.last_ordered_at,
         all_customers.created_at,

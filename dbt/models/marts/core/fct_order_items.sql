@@ -5,7 +5,7 @@
     is ever held twice and the table equals a full refresh (DECISIONLOG "Incremental order facts"). -#}
 {{
     config(
-        post_hook="{{ incremental_delete_moved_rows('int_order_items_priced', ['order_item_id'], 'cast(current_rows.ordered_at as date)') }}",
+        post_hook="{{ incremental_delete_moved_rows('int_order_items_priced', ['order_item_id'], shop_date('current_rows.ordered_at')) }}",
         **incremental_by_day(
             'order_date',
             cluster_by=['product_id', 'customer_id'],
@@ -32,6 +32,7 @@ final as (
         customer_id,
         order_status,
         currency,
+        reporting_currency,
         quantity,
         returned_quantity,
         net_quantity,
@@ -41,10 +42,16 @@ final as (
         cancellation_amount,
         return_amount,
         net_sales_amount,
+        fx_rate,
+        gross_sales_reporting_amount,
+        discount_reporting_amount,
+        cancellation_reporting_amount,
+        return_reporting_amount,
+        net_sales_reporting_amount,
         is_cancelled,
         is_returned,
         has_refunds_feed,
-        cast(ordered_at as date) as order_date,
+        {{ shop_date('ordered_at') }} as order_date,
         ordered_at
 
     from order_items

@@ -5,7 +5,7 @@
     is ever held twice and the table equals a full refresh (DECISIONLOG "Incremental order facts"). -#}
 {{
     config(
-        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], 'cast(current_rows.ordered_at as date)') }}",
+        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], shop_date('current_rows.ordered_at')) }}",
         **incremental_by_day(
             'order_date',
             cluster_by=['customer_id'],
@@ -29,6 +29,7 @@ final as (
         customer_id,
         order_status,
         currency,
+        reporting_currency,
         channel,
         shipping_country_code,
         utm_source,
@@ -54,6 +55,15 @@ final as (
         net_shipping_amount,
         net_tax_amount,
         total_sales_amount,
+        fx_rate,
+        gross_sales_reporting_amount,
+        discount_reporting_amount,
+        cancellation_reporting_amount,
+        return_reporting_amount,
+        net_sales_reporting_amount,
+        shipping_reporting_amount,
+        tax_reporting_amount,
+        total_reporting_amount,
         is_cancelled,
         is_returned,
         has_refunds_feed,

@@ -18,7 +18,7 @@ orders as (
 
 observation as (
 
-    select {{ observation_date('max(cast(ordered_at as date))') }} as observation_date
+    select {{ observation_date('max(' ~ shop_date('ordered_at') ~ ')') }} as observation_date
     from orders
 
 ),
@@ -27,7 +27,7 @@ purchase_days as (
 
     select
         orders.customer_id,
-        cast(orders.ordered_at as date) as purchase_date,
+        {{ shop_date('orders.ordered_at') }} as purchase_date,
         max(orders.currency) as currency,
         sum(orders.net_sales_amount) as daily_net_sales_amount
 
@@ -36,8 +36,8 @@ purchase_days as (
     where
         orders.customer_id is not null
         and not orders.is_cancelled
-        and cast(orders.ordered_at as date) <= observation.observation_date
-    group by orders.customer_id, cast(orders.ordered_at as date)
+        and {{ shop_date('orders.ordered_at') }} <= observation.observation_date
+    group by orders.customer_id, {{ shop_date('orders.ordered_at') }}
 
 ),
 

@@ -73,7 +73,7 @@ activity as (
 
     select
         customers.cohort_month,
-        cast({{ dbt.date_trunc('month', 'orders.ordered_at') }} as date) as activity_month,
+        cast({{ dbt.date_trunc('month', shop_date('orders.ordered_at')) }} as date) as activity_month,
         count(distinct orders.customer_id) as active_customer_count,
         count(*) as order_count,
         sum(orders.net_sales_amount) as net_sales_amount
@@ -83,8 +83,8 @@ activity as (
         on orders.customer_id = customers.customer_id
     where
         not orders.is_cancelled
-        and cast(orders.ordered_at as date) <= customers.observation_date
-    group by customers.cohort_month, cast({{ dbt.date_trunc('month', 'orders.ordered_at') }} as date)
+        and {{ shop_date('orders.ordered_at') }} <= customers.observation_date
+    group by customers.cohort_month, cast({{ dbt.date_trunc('month', shop_date('orders.ordered_at')) }} as date)
 
 ),
 

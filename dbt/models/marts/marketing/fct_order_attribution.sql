@@ -27,7 +27,7 @@ final as (
         net_sales_amount,
         is_cancelled,
         is_new_customer_order,
-        cast(ordered_at as date) as order_date,
+        {{ shop_date('ordered_at') }} as order_date,
         ordered_at
 
     from attributed

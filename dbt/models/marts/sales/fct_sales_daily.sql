@@ -46,7 +46,16 @@ daily_sales as (
         sum(net_sales_amount) as net_sales_amount,
         sum(shipping_amount) as shipping_amount,
         sum(tax_amount) as tax_amount,
-        sum(total_sales_amount) as total_sales_amount
+        sum(total_sales_amount) as total_sales_amount,
+        max(reporting_currency) as reporting_currency,
+        sum(gross_sales_reporting_amount) as gross_sales_reporting_amount,
+        sum(discount_reporting_amount) as discount_reporting_amount,
+        sum(cancellation_reporting_amount) as cancellation_reporting_amount,
+        sum(return_reporting_amount) as return_reporting_amount,
+        sum(net_sales_reporting_amount) as net_sales_reporting_amount,
+        sum(shipping_reporting_amount) as shipping_reporting_amount,
+        sum(tax_reporting_amount) as tax_reporting_amount,
+        sum(total_sales_reporting_amount) as total_sales_reporting_amount
 
     from sales
     group by order_date, currency
@@ -71,6 +80,7 @@ final as (
     select
         daily_sales.order_date,
         daily_sales.currency,
+        daily_sales.reporting_currency,
         cast(daily_sales.order_count as {{ dbt.type_bigint() }}) as order_count,
         cast(daily_sales.cancelled_order_count as {{ dbt.type_bigint() }}) as cancelled_order_count,
         cast(daily_sales.returned_order_count as {{ dbt.type_bigint() }}) as returned_order_count,
@@ -92,7 +102,19 @@ final as (
         cast(daily_sales.tax_amount as {{ type_money() }}) as tax_amount,
         cast(daily_sales.total_sales_amount as {{ type_money() }}) as total_sales_amount,
         {{ divide_money('daily_sales.net_sales_amount', 'daily_sales.net_order_count') }}
-            as average_order_value_amount
+            as average_order_value_amount,
+        cast(daily_sales.gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(daily_sales.discount_reporting_amount as {{ type_money() }}) as discount_reporting_amount,
+        cast(daily_sales.cancellation_reporting_amount as {{ type_money() }}) as cancellation_reporting_amount,
+        cast(daily_sales.return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(daily_sales.net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
+        cast(daily_sales.shipping_reporting_amount as {{ type_money() }}) as shipping_reporting_amount,
+        cast(daily_sales.tax_reporting_amount as {{ type_money() }}) as tax_reporting_amount,
+        cast(
+            daily_sales.net_sales_reporting_amount + daily_sales.shipping_reporting_amount
+            + daily_sales.tax_reporting_amount
+            as {{ type_money() }}
+        ) as total_sales_reporting_amount
 
     from daily_sales
     left join daily_customers

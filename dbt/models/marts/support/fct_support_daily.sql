@@ -102,12 +102,12 @@ solved as (
 daily_orders as (
 
     select
-        cast(ordered_at as date) as date_day,
+        {{ shop_date('ordered_at') }} as date_day,
         count(*) as order_count
 
     from orders
     where not is_cancelled
-    group by cast(ordered_at as date)
+    group by {{ shop_date('ordered_at') }}
 
 ),
 

@@ -44,8 +44,8 @@ final as (
         first_responded_at is not null as has_first_response,
         satisfaction_score is not null as is_rated,
         coalesce(satisfaction_score >= {{ var('csat_satisfied_min_score') }}, false) as is_satisfied,
-        cast(created_at as date) as created_date,
-        cast(effective_solved_at as date) as solved_date,
+        {{ shop_date('created_at') }} as created_date,
+        {{ shop_date('effective_solved_at') }} as solved_date,
         created_at,
         first_responded_at,
         effective_solved_at as solved_at

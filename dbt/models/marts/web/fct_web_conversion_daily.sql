@@ -22,7 +22,7 @@ sessions as (
     where all_sessions.session_date in (
         select distinct changed.session_date
         from all_sessions as changed
-        where cast(changed.session_ended_at as date) >= {{ incremental_window_from() }}
+        where {{ shop_date('changed.session_ended_at') }} >= {{ incremental_window_from() }}
     )
     {%- endif %}
 

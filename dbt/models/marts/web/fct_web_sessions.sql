@@ -29,7 +29,7 @@ changed_session_days as (
 
     select all_sessions.session_date
     from all_sessions
-    where cast(all_sessions.session_ended_at as date) >= {{ incremental_window_from() }}
+    where {{ shop_date('all_sessions.session_ended_at') }} >= {{ incremental_window_from() }}
 
     union distinct
 
@@ -37,7 +37,7 @@ changed_session_days as (
     from all_sessions
     inner join visitors
         on all_sessions.anonymous_id = visitors.anonymous_id
-    where cast(visitors.identified_at as date) >= {{ incremental_window_from() }}
+    where {{ shop_date('visitors.identified_at') }} >= {{ incremental_window_from() }}
 
 ),
 

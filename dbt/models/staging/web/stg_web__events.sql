@@ -39,7 +39,8 @@ windowed as (
 
     select * from source
     {%- if is_incremental() %}
-    where event_timestamp >= cast({{ incremental_window_from() }} as {{ dbt.type_timestamp() }})
+    {#- a day early: the window's first shop-local day can start the UTC day before; `final` trims it #}
+    where event_timestamp >= cast({{ dbt.dateadd('day', -1, incremental_window_from()) }} as {{ dbt.type_timestamp() }})
     {%- endif %}
 
 ),
@@ -72,14 +73,23 @@ renamed as (
         trim(utm_campaign) as utm_campaign,
         lower(trim(device_type)) as device_type,
         upper(trim(country_code)) as country_code,
-        cast(cast(event_timestamp as {{ dbt.type_timestamp() }}) as date) as event_date,
+        {{ shop_date('cast(event_timestamp as ' ~ dbt.type_timestamp() ~ ')') }} as event_date,
         cast(event_timestamp as {{ dbt.type_timestamp() }}) as event_at,
         _source_file,
         cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at
 
     from deduplicated
 
+),
+
+final as (
+
+    select * from renamed
+    {%- if is_incremental() %}
+    where event_date >= {{ incremental_window_from() }}
+    {%- endif %}
+
 )
 
-select * from renamed
+select * from final
 {{ incremental_backfill_filter() }}

@@ -1,0 +1,141 @@
+{#- The exchange rate of every currency on every shop-local day from the first order to the last
+    order, cancellation or return into the reporting currency (var reporting_currency): the day's rate from
+    stg_finance__fx_rates, else the latest earlier one at most fx_rate_max_carry_forward_days
+    old, else null (the test fx_rate_missing_for_order_day names the orders' currency-days
+    left without one). The reporting currency itself converts at 1 on every day. -#}
+{{ config(materialized='table') }}
+{%- set reporting_currency = var('reporting_currency') | upper -%}
+{%- set max_carry_days = var('fx_rate_max_carry_forward_days') | int -%}
+{%- if not modules.re.fullmatch('[A-Z]{3}', reporting_currency) -%}
+    {{ exceptions.raise_compiler_error("var reporting_currency must be an ISO 4217 code such as USD, got '" ~ reporting_currency ~ "'") }}
+{%- endif -%}
+
+with
+
+orders as (
+
+    select * from {{ ref('stg_shop__orders') }}
+
+),
+
+rates as (
+
+    select * from {{ ref('stg_finance__fx_rates') }}
+    where
+        quote_currency = '{{ reporting_currency }}'
+        and currency <> '{{ reporting_currency }}'
+
+),
+
+bounds as (
+
+    {#- every shop-local day an order was placed, cancelled or returned on -#}
+    select
+        min({{ shop_date('ordered_at') }}) as first_day,
+        max({{ shop_date('coalesce(returned_at, cancelled_at, ordered_at)') }}) as last_day
+    from orders
+
+),
+
+digits as (
+
+    {% for d in range(10) -%}
+        select {{ d }} as digit{{ ' union all' if not loop.last }}
+    {% endfor %}
+
+),
+
+numbers as (
+
+    {#- 0 to 99,999 days. -#}
+    select
+        ones.digit
+        + 10 * tens.digit
+        + 100 * hundreds.digit
+        + 1000 * thousands.digit
+        + 10000 * ten_thousands.digit as day_offset
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+    cross join digits as ten_thousands
+
+),
+
+days as (
+
+    select cast({{ dbt.dateadd('day', 'numbers.day_offset', 'bounds.first_day') }} as date) as date_day
+    from numbers
+    cross join bounds
+    where numbers.day_offset <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+
+),
+
+currencies as (
+
+    select distinct currency from rates
+
+),
+
+candidates as (
+
+    select
+        currencies.currency,
+        rates.rate_source,
+        rates.fx_rate,
+        days.date_day,
+        rates.rate_date,
+        row_number() over (
+            partition by currencies.currency, days.date_day
+            order by rates.rate_date desc
+        ) as recency
+
+    from currencies
+    cross join days
+    left join rates
+        on
+            currencies.currency = rates.currency
+            and days.date_day >= rates.rate_date
+            and {{ dbt.dateadd('day', -max_carry_days, 'days.date_day') }} <= rates.rate_date
+
+),
+
+converted as (
+
+    select
+        currency,
+        rate_source,
+        fx_rate,
+        date_day,
+        rate_date
+    from candidates
+    where recency = 1
+
+    union all
+
+    select
+        '{{ reporting_currency }}' as currency,
+        'identity' as rate_source,
+        cast(1 as {{ type_fx_rate() }}) as fx_rate,
+        date_day,
+        date_day as rate_date
+    from days
+
+),
+
+final as (
+
+    select
+        currency,
+        cast('{{ reporting_currency }}' as {{ dbt.type_string() }}) as reporting_currency,
+        rate_source,
+        cast(fx_rate as {{ type_fx_rate() }}) as fx_rate,
+        coalesce(rate_date < date_day, false) as is_rate_carried_forward,
+        date_day,
+        rate_date
+
+    from converted
+
+)
+
+select * from final
