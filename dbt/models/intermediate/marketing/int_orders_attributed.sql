@@ -10,9 +10,12 @@
     shop captured at checkout (classified with the same channel rules); without those either,
     the order is Unattributed.
     Incremental runs recompute whole order days: from the window start W on (the order lookback:
-    orders change up to 45 days after they are placed), and every order day of the customers
-    that a visitor logged in from the last `incremental_lookback_days` on was ever identified as
-    (identity stitching changes their candidate sessions, however old the order). Sessions and
+    orders change up to 45 days after they are placed), the days of orders that are new, late,
+    moved or changed since they were built however old, and every order day of the customers
+    that a visitor logged in from the last `incremental_lookback_days` on was identified as
+    (its latest login before those days and every login since) when they are not all one
+    customer, or when the visitor had no earlier login (identity stitching changed their
+    candidate sessions, however old the order). Sessions and
     purchase events are read from `attribution_lookback_days` before the first recomputed day. -#}
 {{
     config(
@@ -21,6 +24,10 @@
     )
 }}
 -- depends_on: {{ ref('stg_web__events') }}
+{%- if is_incremental() %}
+    {%- set event_window_start = 'cast(' ~ incremental_window_start('order_date', var('incremental_lookback_days'))
+        ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+{%- endif %}
 
 with
 
@@ -32,22 +39,79 @@ all_orders as (
 
 {%- if is_incremental() %}
 
+window_visitors as (
+
+    {#- visitors whose latest login is in the event window -#}
+    select visitors.anonymous_id
+    from {{ ref('int_web_visitors_identified') }} as visitors
+    where visitors.identified_at >= {{ event_window_start }}
+
+),
+
+window_visitor_logins as (
+
+    {#- their latest login before the window, and every login from the window on -#}
+    select
+        anonymous_id,
+        customer_id,
+        event_at >= {{ event_window_start }} as is_in_window,
+        row_number() over (
+            partition by anonymous_id, event_at >= {{ event_window_start }}
+            order by event_at desc, event_id desc
+        ) as recency_rank
+
+    from {{ ref('stg_web__events') }}
+    where
+        customer_id is not null
+        and anonymous_id in (select window_visitors.anonymous_id from window_visitors)
+
+),
+
+window_visitor_customers as (
+
+    select * from window_visitor_logins
+    where is_in_window or recency_rank = 1
+
+),
+
+restitched_visitors as (
+
+    {#- a visitor whose customer may have changed since the last run: a first login, or more than
+        one customer among its latest login before the window and its logins since -#}
+    select anonymous_id
+    from window_visitor_customers
+    group by anonymous_id
+    having
+        count(distinct customer_id) > 1
+        or sum(case when is_in_window then 0 else 1 end) = 0
+
+),
+
 stitched_customers as (
 
-    {#- every customer a visitor with a login in the event window was ever identified as -#}
-    select distinct identified.customer_id
-    from {{ ref('stg_web__events') }} as identified
-    where
-        identified.customer_id is not null
-        and identified.anonymous_id in (
-            select visitors.anonymous_id
-            from {{ ref('int_web_visitors_identified') }} as visitors
-            where
-                visitors.identified_at >= cast(
-                    {{ incremental_window_start('order_date', var('incremental_lookback_days')) }}
-                    as {{ dbt.type_timestamp() }}
-                )
-        )
+    {#- the customers such a visitor was and is identified as: their candidate sessions changed -#}
+    select distinct customer_id
+    from window_visitor_customers
+    where anonymous_id in (select restitched_visitors.anonymous_id from restitched_visitors)
+
+),
+
+changed_order_days as (
+
+    {#- days of the orders that are new, late, moved or changed since they were built, however old
+        (the order columns this model carries, compared with the built rows) -#}
+    select changed_orders.order_date
+    from (
+        select
+            order_id, customer_id, currency, net_sales_amount, is_cancelled, is_new_customer_order, order_date,
+            ordered_at
+        from all_orders
+        except distinct
+        select
+            order_id, customer_id, currency, net_sales_amount, is_cancelled, is_new_customer_order, order_date,
+            ordered_at
+        from {{ this }}
+    ) as changed_orders
 
 ),
 
@@ -57,6 +121,7 @@ recomputed_days as (
     from all_orders
     where
         all_orders.order_date >= {{ incremental_window_from() }}
+        or all_orders.order_date in (select changed_order_days.order_date from changed_order_days)
         or all_orders.customer_id in (select stitched_customers.customer_id from stitched_customers)
 
 ),
