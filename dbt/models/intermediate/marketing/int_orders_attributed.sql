@@ -11,11 +11,11 @@
     the order is Unattributed.
     Incremental runs recompute whole order days: from the window start W on (the order lookback:
     orders change up to 45 days after they are placed), the days of orders that are new, late,
-    moved or changed since they were built however old, and every order day of the customers
+    moved or changed since they were built however old, and the order days of the customers
     that a visitor logged in from the last `incremental_lookback_days` on was identified as
     (its latest login before those days and every login since) when they are not all one
-    customer, or when the visitor had no earlier login (identity stitching changed their
-    candidate sessions, however old the order). Sessions and
+    customer, or when the visitor had no earlier login but earlier events, from the visitor's
+    first event on (identity stitching changed their candidate sessions, however old the order). Sessions and
     purchase events are read from `attribution_lookback_days` before the first recomputed day. -#}
 {{
     config(
@@ -48,22 +48,32 @@ window_visitors as (
 
 ),
 
+window_visitor_events as (
+
+    select
+        event_id,
+        anonymous_id,
+        customer_id,
+        event_at,
+        event_at >= {{ event_window_start }} as is_in_window
+
+    from {{ ref('stg_web__events') }}
+    where anonymous_id in (select window_visitors.anonymous_id from window_visitors)
+
+),
+
 window_visitor_logins as (
 
     {#- their latest login before the window, and every login from the window on -#}
     select
-        anonymous_id,
-        customer_id,
-        event_at >= {{ event_window_start }} as is_in_window,
+        *,
         row_number() over (
-            partition by anonymous_id, event_at >= {{ event_window_start }}
+            partition by anonymous_id, is_in_window
             order by event_at desc, event_id desc
         ) as recency_rank
 
-    from {{ ref('stg_web__events') }}
-    where
-        customer_id is not null
-        and anonymous_id in (select window_visitors.anonymous_id from window_visitors)
+    from window_visitor_events
+    where customer_id is not null
 
 ),
 
@@ -74,25 +84,52 @@ window_visitor_customers as (
 
 ),
 
+visitor_first_events as (
+
+    select
+        anonymous_id,
+        min(event_at) as first_event_at
+
+    from window_visitor_events
+    group by anonymous_id
+
+),
+
 restitched_visitors as (
 
-    {#- a visitor whose customer may have changed since the last run: a first login, or more than
-        one customer among its latest login before the window and its logins since -#}
+    {#- a visitor whose customer may have changed since the last run and that has sessions before
+        the window: more than one customer among its latest login before the window and its
+        logins since, or a first login (a visitor first seen in the window only has sessions
+        from the window on, whose orders are recomputed anyway) -#}
     select anonymous_id
     from window_visitor_customers
     group by anonymous_id
     having
         count(distinct customer_id) > 1
-        or sum(case when is_in_window then 0 else 1 end) = 0
+        or (
+            sum(case when is_in_window then 0 else 1 end) = 0
+            and anonymous_id in (
+                select visitor_first_events.anonymous_id
+                from visitor_first_events
+                where visitor_first_events.first_event_at < {{ event_window_start }}
+            )
+        )
 
 ),
 
 stitched_customers as (
 
-    {#- the customers such a visitor was and is identified as: their candidate sessions changed -#}
-    select distinct customer_id
+    {#- the customers such a visitor was and is identified as: the candidate sessions of their
+        orders placed after the visitor's first event changed -#}
+    select
+        window_visitor_customers.customer_id,
+        min(visitor_first_events.first_event_at) as first_event_at
+
     from window_visitor_customers
-    where anonymous_id in (select restitched_visitors.anonymous_id from restitched_visitors)
+    inner join visitor_first_events
+        on window_visitor_customers.anonymous_id = visitor_first_events.anonymous_id
+    where window_visitor_customers.anonymous_id in (select restitched_visitors.anonymous_id from restitched_visitors)
+    group by window_visitor_customers.customer_id
 
 ),
 
@@ -117,12 +154,19 @@ changed_order_days as (
 
 recomputed_days as (
 
-    select distinct all_orders.order_date
+    select all_orders.order_date
     from all_orders
     where
         all_orders.order_date >= {{ incremental_window_from() }}
         or all_orders.order_date in (select changed_order_days.order_date from changed_order_days)
-        or all_orders.customer_id in (select stitched_customers.customer_id from stitched_customers)
+
+    union distinct
+
+    select all_orders.order_date
+    from all_orders
+    inner join stitched_customers
+        on all_orders.customer_id = stitched_customers.customer_id
+    where all_orders.ordered_at >= stitched_customers.first_event_at
 
 ),
 
