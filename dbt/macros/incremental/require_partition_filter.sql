@@ -12,7 +12,30 @@
     {%- endif -%}
     {%- set column = node.config.get('incremental_partition_column') -%}
     {%- set lookback = node.config.get('incremental_lookback_days', var('incremental_lookback_days')) | int -%}
-    {#- The always-true filter on the day column keeps BigQuery's require_partition_filter satisfied. -#}
+    {{ return(adapter.dispatch('incremental_test_window', 'ecommerce_warehouse')(relation, column, lookback)) }}
+{%- endmacro %}
+
+
+{% macro default__incremental_test_window(relation, column, lookback) -%}
+    {#- DuckDB: at run time the first day is read first and inlined as a literal, so the filter is
+        pushed into the scan (row groups outside the window are skipped, and the tested columns are
+        read for the window's rows only); a scalar subquery is evaluated after a scan of every row.
+        When parsing or compiling without a warehouse, the subquery. -#}
+    {%- set start_sql = 'select ' ~ dbt.dateadd('day', -lookback, 'max(' ~ column ~ ')') ~ ' from ' ~ relation -%}
+    {%- if execute -%}
+        {%- set day = run_query(start_sql).columns[0].values()[0] -%}
+        {%- if day is none -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {{ return(column ~ " >= cast('" ~ day ~ "' as date)") }}
+    {%- endif -%}
+    {{ return(column ~ ' >= (' ~ start_sql ~ ')') }}
+{%- endmacro %}
+
+
+{% macro bigquery__incremental_test_window(relation, column, lookback) -%}
+    {#- BigQuery: a scalar subquery (one query per test); the always-true filter on the day column
+        keeps require_partition_filter satisfied. -#}
     {{ return(column ~ ' >= (select ' ~ dbt.dateadd('day', -lookback, 'max(' ~ column ~ ')') ~ ' from ' ~ relation
         ~ ' where ' ~ column ~ ' is null or ' ~ column ~ ' is not null)') }}
 {%- endmacro %}

@@ -10,9 +10,12 @@
     shop captured at checkout (classified with the same channel rules); without those either,
     the order is Unattributed.
     Incremental runs recompute whole order days: from the window start W on (the order lookback:
-    orders change up to 45 days after they are placed), and every order day of the customers
-    that a visitor logged in from the last `incremental_lookback_days` on was ever identified as
-    (identity stitching changes their candidate sessions, however old the order). Sessions and
+    orders change up to 45 days after they are placed), the days of orders that are new, late,
+    moved or changed since they were built however old, and the order days of the customers
+    that a visitor logged in from the last `incremental_lookback_days` on was identified as
+    (its latest login before those days and every login since) when they are not all one
+    customer, or when the visitor had no earlier login but earlier events, from the visitor's
+    first event on (identity stitching changed their candidate sessions, however old the order). Sessions and
     purchase events are read from `attribution_lookback_days` before the first recomputed day. -#}
 {{
     config(
@@ -21,6 +24,10 @@
     )
 }}
 -- depends_on: {{ ref('stg_web__events') }}
+{%- if is_incremental() %}
+    {%- set event_window_start = 'cast(' ~ incremental_window_start('order_date', var('incremental_lookback_days'))
+        ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+{%- endif %}
 
 with
 
@@ -32,30 +39,134 @@ all_orders as (
 
 {%- if is_incremental() %}
 
+window_visitors as (
+
+    {#- visitors whose latest login is in the event window -#}
+    select visitors.anonymous_id
+    from {{ ref('int_web_visitors_identified') }} as visitors
+    where visitors.identified_at >= {{ event_window_start }}
+
+),
+
+window_visitor_events as (
+
+    select
+        event_id,
+        anonymous_id,
+        customer_id,
+        event_at,
+        event_at >= {{ event_window_start }} as is_in_window
+
+    from {{ ref('stg_web__events') }}
+    where anonymous_id in (select window_visitors.anonymous_id from window_visitors)
+
+),
+
+window_visitor_logins as (
+
+    {#- their latest login before the window, and every login from the window on -#}
+    select
+        *,
+        row_number() over (
+            partition by anonymous_id, is_in_window
+            order by event_at desc, event_id desc
+        ) as recency_rank
+
+    from window_visitor_events
+    where customer_id is not null
+
+),
+
+window_visitor_customers as (
+
+    select * from window_visitor_logins
+    where is_in_window or recency_rank = 1
+
+),
+
+visitor_first_events as (
+
+    select
+        anonymous_id,
+        min(event_at) as first_event_at
+
+    from window_visitor_events
+    group by anonymous_id
+
+),
+
+restitched_visitors as (
+
+    {#- a visitor whose customer may have changed since the last run and that has sessions before
+        the window: more than one customer among its latest login before the window and its
+        logins since, or a first login (a visitor first seen in the window only has sessions
+        from the window on, whose orders are recomputed anyway) -#}
+    select anonymous_id
+    from window_visitor_customers
+    group by anonymous_id
+    having
+        count(distinct customer_id) > 1
+        or (
+            sum(case when is_in_window then 0 else 1 end) = 0
+            and anonymous_id in (
+                select visitor_first_events.anonymous_id
+                from visitor_first_events
+                where visitor_first_events.first_event_at < {{ event_window_start }}
+            )
+        )
+
+),
+
 stitched_customers as (
 
-    {#- every customer a visitor with a login in the event window was ever identified as -#}
-    select distinct identified.customer_id
-    from {{ ref('stg_web__events') }} as identified
-    where
-        identified.customer_id is not null
-        and identified.anonymous_id in (
-            select visitors.anonymous_id
-            from {{ ref('int_web_visitors_identified') }} as visitors
-            where
-                {{ shop_date('visitors.identified_at') }}
-                >= {{ incremental_window_start('order_date', var('incremental_lookback_days')) }}
-        )
+    {#- the customers such a visitor was and is identified as: the candidate sessions of their
+        orders placed after the visitor's first event changed -#}
+    select
+        window_visitor_customers.customer_id,
+        min(visitor_first_events.first_event_at) as first_event_at
+
+    from window_visitor_customers
+    inner join visitor_first_events
+        on window_visitor_customers.anonymous_id = visitor_first_events.anonymous_id
+    where window_visitor_customers.anonymous_id in (select restitched_visitors.anonymous_id from restitched_visitors)
+    group by window_visitor_customers.customer_id
+
+),
+
+changed_order_days as (
+
+    {#- days of the orders that are new, late, moved or changed since they were built, however old
+        (the order columns this model carries, compared with the built rows) -#}
+    select changed_orders.order_date
+    from (
+        select
+            order_id, customer_id, currency, net_sales_amount, is_cancelled, is_new_customer_order, order_date,
+            ordered_at
+        from all_orders
+        except distinct
+        select
+            order_id, customer_id, currency, net_sales_amount, is_cancelled, is_new_customer_order, order_date,
+            ordered_at
+        from {{ this }}
+    ) as changed_orders
 
 ),
 
 recomputed_days as (
 
-    select distinct all_orders.order_date
+    select all_orders.order_date
     from all_orders
     where
         all_orders.order_date >= {{ incremental_window_from() }}
-        or all_orders.customer_id in (select stitched_customers.customer_id from stitched_customers)
+        or all_orders.order_date in (select changed_order_days.order_date from changed_order_days)
+
+    union distinct
+
+    select all_orders.order_date
+    from all_orders
+    inner join stitched_customers
+        on all_orders.customer_id = stitched_customers.customer_id
+    where all_orders.ordered_at >= stitched_customers.first_event_at
 
 ),
 

@@ -1,7 +1,8 @@
 {#- Incremental runs recompute whole session days: from the window start W on; the start days of
     sessions that reached into the window (crossed midnight, late events); and, identity
-    stitching being retroactive, the days of every session of a visitor whose latest login is
-    from W on (they get that customer on all their earlier sessions). -#}
+    stitching being retroactive, the days of the stored sessions of a visitor whose latest login
+    is from W on and whose stored customer is not that login's (they get that customer on all
+    their earlier sessions). -#}
 {{
     config(**incremental_from_day(
         'session_date',
@@ -33,11 +34,16 @@ changed_session_days as (
 
     union distinct
 
-    select all_sessions.session_date
-    from all_sessions
+    {# a stored session whose customer is not its visitor's current one (identity stitching
+        reached back, or a shared device changed hands); a session with a customer of its own
+        that differs from its visitor's is recomputed too, unchanged #}
+    select stored.session_date
+    from {{ this }} as stored
     inner join visitors
-        on all_sessions.anonymous_id = visitors.anonymous_id
-    where {{ shop_date('visitors.identified_at') }} >= {{ incremental_window_from() }}
+        on stored.anonymous_id = visitors.anonymous_id
+    where
+        {{ shop_date('visitors.identified_at') }} >= {{ incremental_window_from() }}
+        and stored.customer_id is distinct from visitors.customer_id
 
 ),
 
