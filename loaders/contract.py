@@ -16,14 +16,25 @@ import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("contract.yml")
 
-LOGICAL_TYPES = ("string", "integer", "decimal", "rate", "boolean", "date", "timestamp")
+LOGICAL_TYPES = ("string", "key", "integer", "decimal", "decimal4", "rate", "boolean", "date", "timestamp")
 
-#: Logical type -> DuckDB type. Money is DECIMAL(18,2), never float; an exchange rate DECIMAL(18,9).
+#: Longest key, in characters (``key`` type).
+KEY_MAX_CHARS = 255
+
+#: Decimal places of the ``decimal`` (money amounts), ``decimal4`` (unit prices and costs) and
+#: ``rate`` (exchange rates) types; all have precision 18.
+DECIMAL_SCALES = {"decimal": 2, "decimal4": 4, "rate": 9}
+
+#: Logical type -> DuckDB type. Money is DECIMAL(18,2) (unit prices DECIMAL(18,4), exchange rates
+#: DECIMAL(18,9)), never float; keys are text whatever they look like (``42``,
+#: ``INV-2016-152156``, ``gid://shopify/Order/1``).
 DUCKDB_TYPES = {
     "string": "VARCHAR",
+    "key": "VARCHAR",
     "integer": "BIGINT",
     "decimal": "DECIMAL(18,2)",
     "rate": "DECIMAL(18,9)",
+    "decimal4": "DECIMAL(18,4)",
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
@@ -32,9 +43,11 @@ DUCKDB_TYPES = {
 #: Logical type -> BigQuery standard SQL type (load-job schema / DDL).
 BIGQUERY_TYPES = {
     "string": "STRING",
+    "key": "STRING",
     "integer": "INT64",
     "decimal": "NUMERIC",
     "rate": "NUMERIC",
+    "decimal4": "NUMERIC",
     "boolean": "BOOL",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
@@ -71,12 +84,13 @@ class Column:
 
     @property
     def duckdb_type(self) -> str:
-        """DuckDB SQL type of the column, e.g. ``'DECIMAL(18,2)'``."""
+        """DuckDB SQL type of the column, e.g. ``'DECIMAL(18,2)'``, ``'VARCHAR'`` for a key."""
         return DUCKDB_TYPES[self.type]
 
     @property
     def bigquery_type(self) -> str:
-        """BigQuery standard SQL type of the column, e.g. ``'NUMERIC'``."""
+        """BigQuery standard SQL type of the column, e.g. ``'NUMERIC'`` (its precision and scale:
+        ``loaders.backends.bigquery.schema_field``), ``'STRING'`` for a key."""
         return BIGQUERY_TYPES[self.type]
 
 

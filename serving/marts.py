@@ -88,8 +88,13 @@ class Marts:
             [start, end, *params, limit],
         )
 
-    def customer_clv(self, customer_id: int | None = None, limit: int = 100) -> Rows | None:
+    def customer_clv(self, customer_id: str | None = None, limit: int = 100) -> Rows | None:
         """Rows of the CLV prediction mart: one customer, or the ``limit`` first by customer id.
+
+        Args:
+            customer_id: the customer's key (text, e.g. ``'42'`` or ``'gid://shopify/Customer/7'``).
+            limit: rows returned without ``customer_id``, in key order, shorter keys first (integer
+                keys in numeric order).
 
         Returns:
             Rows with every column of the mart; None when the mart is not built.
@@ -99,7 +104,7 @@ class Marts:
             return None
         if customer_id is not None:
             return self._select(f"select * from {relation} where customer_id = ?", [customer_id])
-        return self._select(f"select * from {relation} order by customer_id limit ?", [limit])
+        return self._select(f"select * from {relation} order by length(customer_id), customer_id limit ?", [limit])
 
     def forecast_intervals(self, currency: str | None = None) -> Rows | None:
         """The 80 % and 95 % interval bounds of the published forecast model (baseline rows left out) per day.

@@ -66,7 +66,7 @@ from loaders.backends.base import (
     Landing,
     audit_values,
 )
-from loaders.contract import BIGQUERY_TYPES, Table
+from loaders.contract import BIGQUERY_TYPES, DECIMAL_SCALES, Table
 from loaders.discovery import SourceFile
 from loaders.errors import LoaderError, RawTableMismatchError, ReconciliationError
 from loaders.reader import ValidatedFile, validate_file
@@ -172,15 +172,15 @@ def schema_field(
     """One BigQuery column from a logical contract type (``contract.BIGQUERY_TYPES``).
 
     ``decimal`` maps to ``NUMERIC`` with precision 18 and scale 2 (money, like DuckDB's
-    DECIMAL(18,2)), ``rate`` to ``NUMERIC`` with scale 9 (exchange rates); ``required`` gives
-    mode ``REQUIRED``; ``policy_tag`` attaches a Data Catalog policy tag (column-level access control).
+    DECIMAL(18,2)), ``decimal4`` to ``NUMERIC`` with precision 18 and scale 4 (unit prices,
+    DECIMAL(18,4)), ``rate`` to ``NUMERIC`` with scale 9 (exchange rates), ``key`` to ``STRING``;
+    ``required`` gives mode ``REQUIRED``; ``policy_tag`` attaches a Data Catalog policy tag
+    (column-level access control).
     """
     bq_type = BIGQUERY_TYPES[logical_type]
     kwargs = {}
-    if logical_type == "decimal":
-        kwargs = {"precision": 18, "scale": 2}
-    elif logical_type == "rate":
-        kwargs = {"precision": 18, "scale": 9}
+    if logical_type in DECIMAL_SCALES:
+        kwargs = {"precision": 18, "scale": DECIMAL_SCALES[logical_type]}
     return bigquery.SchemaField(
         name,
         bq_type,
@@ -476,7 +476,7 @@ def export_validated(
     loaded_at = sql_string(started_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
     outputs = []
     for c in table.columns:
-        if c.type in ("decimal", "rate"):
+        if c.type in DECIMAL_SCALES:
             outputs.append(f"CAST({ident(c.name)} AS VARCHAR) AS {ident(c.name)}")
         elif c.type == "timestamp":
             outputs.append(f"strftime({ident(c.name)}, '%Y-%m-%d %H:%M:%S.%f') AS {ident(c.name)}")

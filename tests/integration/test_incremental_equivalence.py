@@ -48,7 +48,7 @@ LAST_DAY = date(2025, 12, 31)
 LAST_BASE_DAY = LAST_DAY - timedelta(days=APPENDED_DAYS)
 SELECT = ["+config.materialized:incremental"]
 # Customers the crafted visitors log in as (the generator numbers customers from 1).
-STITCHED_CUSTOMER, FIRST_OWNER, SECOND_OWNER = 1, 2, 3
+STITCHED_CUSTOMER, FIRST_OWNER, SECOND_OWNER = "1", "2", "3"  # customer ids are keys: text
 
 
 def _event(event_id: str, at: str, visitor: str, name: str = "page_view", **extra: object) -> dict:

@@ -19,10 +19,10 @@ deduplicated as (
 renamed as (
 
     select
-        cast(refund_line_id as {{ dbt.type_bigint() }}) as refund_line_id,
-        cast(refund_id as {{ dbt.type_bigint() }}) as refund_id,
-        cast(order_id as {{ dbt.type_bigint() }}) as order_id,
-        cast(order_item_id as {{ dbt.type_bigint() }}) as order_item_id,
+        cast(refund_line_id as {{ type_key() }}) as refund_line_id,
+        cast(refund_id as {{ type_key() }}) as refund_id,
+        cast(order_id as {{ type_key() }}) as order_id,
+        cast(order_item_id as {{ type_key() }}) as order_item_id,
         upper(trim(currency)) as currency,
         reason,
         cast(coalesce(quantity, 0) as {{ dbt.type_bigint() }}) as quantity,
