@@ -197,8 +197,10 @@ def _parse(raw: dict) -> Contract:
                     )
                 av = c.get("accepted_values")
                 bounds = [None if c.get(k) is None else Decimal(str(c[k])) for k in ("min", "max")]
-                if any(b is not None for b in bounds) and c["type"] not in ("integer", "decimal"):
-                    raise ContractError(f"{sname}.{tname}.{c['name']}: min/max apply to integer and decimal columns")
+                if any(b is not None for b in bounds) and c["type"] != "integer" and c["type"] not in DECIMAL_SCALES:
+                    raise ContractError(
+                        f"{sname}.{tname}.{c['name']}: min/max apply to integer and decimal (decimal, decimal4, rate) columns"
+                    )
                 cols.append(
                     Column(
                         name=c["name"],
