@@ -231,9 +231,9 @@ def resolve(path: Path) -> dict:
     """
     shown = path.name
     data = _load_yaml(path, shown)
-    _check_shape(data, shown)
     preset = data.get("preset")
-    if preset is None:
+    if not isinstance(preset, str):
+        _check_shape(data, shown)  # without a preset the file stands alone
         return data
     preset_path = PRESETS_DIR / f"{preset}.yml"
     if not preset_path.is_file():

@@ -226,7 +226,7 @@ class MappedFeed:
         try:
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _ld_mp_csv AS
-                SELECT row_number() OVER () AS rec, * FROM read_csv({sql_string(str(self.path))}, all_varchar = true,
+                SELECT row_number() OVER () AS __rec, * FROM read_csv({sql_string(str(self.path))}, all_varchar = true,
                     header = true, delim = ',', quote = '"', escape = '"', null_padding = true, strict_mode = false,
                     parallel = false, normalize_names = false)"""
             )
@@ -234,7 +234,7 @@ class MappedFeed:
             raise UnreadableFileError(
                 f"DuckDB cannot read the export as CSV ({str(e).splitlines()[0]})", file=self.source_file
             ) from e
-        cols = [r[0] for r in con.execute("DESCRIBE _ld_mp_csv").fetchall()][1:]
+        cols = [r[0] for r in con.execute("DESCRIBE _ld_mp_csv").fetchall()][1:]  # after __rec
         named, surplus = cols[: len(header.names)], cols[len(header.names) :]
         records, starts = con.execute(
             "SELECT (SELECT count(*) FROM _ld_mp_csv), (SELECT count(*) FROM _ld_mp_lines WHERE rec > 0)"
@@ -271,9 +271,9 @@ class MappedFeed:
         absent = "".join(f", CAST(NULL AS VARCHAR) AS {ident(a)}" for a in sorted(self._absent_with_default(header)))
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {_SRC} AS
-            SELECT l.line, {struct} AS struct, CAST(json_object({fields}) AS VARCHAR) AS text,
+            SELECT l.line AS __line, {struct} AS __struct, CAST(json_object({fields}) AS VARCHAR) AS __text,
                    {", ".join(values)}{absent}
-            FROM _ld_mp_csv c JOIN _ld_mp_lines l ON l.rec = c.rec ORDER BY l.line"""
+            FROM _ld_mp_csv c JOIN _ld_mp_lines l ON l.rec = c.__rec ORDER BY l.line"""
         )
         return n_lines
 
@@ -284,11 +284,11 @@ class MappedFeed:
         if spec.unmapped:
             return "CAST(NULL AS VARCHAR)"
         if spec.derive == "line_number":
-            return "CAST(line AS VARCHAR)"
+            return "CAST(__line AS VARCHAR)"
         if spec.derive == "landing_time":
             return f"strftime(timezone('UTC', current_timestamp), '{_ISO}')"
         if spec.derive == "line_key":
-            return f"concat({ident(spec.by)}, '-', row_number() OVER (PARTITION BY {ident(spec.by)} ORDER BY line))"
+            return f"concat({ident(spec.by)}, '-', row_number() OVER (PARTITION BY {ident(spec.by)} ORDER BY __line))"
         if spec.derive is not None:
             return "CAST(NULL AS VARCHAR)"  # computed from other columns in query()
         if spec.sql is not None:
@@ -364,9 +364,9 @@ class MappedFeed:
             raw = ident(spec.column)
             parsed = f"try_strptime(TRIM({raw}), {sql_string(spec.format)})"
             row = con.execute(
-                f"""SELECT count(*) FILTER (WHERE {parsed} IS NOT NULL), arg_min({raw}, line), min(line)
+                f"""SELECT count(*) FILTER (WHERE {parsed} IS NOT NULL), arg_min({raw}, __line), min(__line)
                 FROM (SELECT * FROM {_SRC} WHERE NULLIF(TRIM({raw}), '') IS NOT NULL
-                      ORDER BY line LIMIT {SAMPLE_VALUES})"""
+                      ORDER BY __line LIMIT {SAMPLE_VALUES})"""
             ).fetchall()[0]
             if row[2] is not None and row[0] == 0:
                 raise self.fail(
@@ -427,12 +427,15 @@ class MappedFeed:
                 row_values[n] = self.derived_row(spec, columns)
         select = ", ".join(f"{v} AS {out[n]}" for n, v in row_values.items())
         select_extra = "".join(f", {v} AS {k}" for k, v in extra_row.items())
-        rows = f"SELECT line, struct, text, {select}{select_extra} FROM {_SRC}"
+        rows = f"SELECT __line AS line, __struct AS struct, __text AS text, {select}{select_extra} FROM {_SRC}"
         if self.spec.one_row_per is None:
             base = f"SELECT line, line AS last_line, text, struct, {', '.join(out.values())} FROM ({rows})"
         else:
             key = ident(self.spec.one_row_per)
-            rows = f"SELECT line, struct, text, {key} AS __key, {select}{select_extra} FROM {_SRC}"
+            rows = (
+                f"SELECT __line AS line, __struct AS struct, __text AS text, {key} AS __key, "
+                f"{select}{select_extra} FROM {_SRC}"
+            )
             aggs = []
             for n in names:
                 spec, o = self.spec.column(n), out[n]
