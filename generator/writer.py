@@ -22,6 +22,10 @@ from loaders.contract import Table
 #: Rows of events turned into JSON per DuckDB query (bounds memory at large scale).
 JSON_CHUNK_ROWS = 1_000_000
 
+#: Types the CSV text is written in where they differ from the contract's: generated prices and
+#: costs are whole cents, written with 2 decimals (valid ``decimal4`` values).
+FILE_TYPES = {"decimal4": "DECIMAL(18,2)"}
+
 
 def write_csv(con: duckdb.DuckDBPyConnection, data: pa.Table, spec: Table, path: Path) -> int:
     """Write ``data`` as the CSV file of contract table ``spec``.
@@ -45,7 +49,9 @@ def write_csv(con: duckdb.DuckDBPyConnection, data: pa.Table, spec: Table, path:
     path.parent.mkdir(parents=True, exist_ok=True)
     con.register("_gen_table", data)
     try:
-        select = ", ".join(f'CAST("{c.name}" AS {c.duckdb_type}) AS "{c.name}"' for c in spec.columns)
+        select = ", ".join(
+            f'CAST("{c.name}" AS {FILE_TYPES.get(c.type, c.duckdb_type)}) AS "{c.name}"' for c in spec.columns
+        )
         target = str(path).replace("'", "''")
         con.execute(f"COPY (SELECT {select} FROM _gen_table) TO '{target}' (FORMAT csv, HEADER true, DELIMITER ',')")
     finally:

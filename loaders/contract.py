@@ -15,13 +15,22 @@ import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("contract.yml")
 
-LOGICAL_TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp")
+LOGICAL_TYPES = ("string", "key", "integer", "decimal", "decimal4", "boolean", "date", "timestamp")
 
-#: Logical type -> DuckDB type. Money is DECIMAL(18,2), never float.
+#: Longest key, in characters (``key`` type).
+KEY_MAX_CHARS = 255
+
+#: Decimal places of the ``decimal`` (money amounts) and ``decimal4`` (unit prices and costs) types.
+DECIMAL_SCALES = {"decimal": 2, "decimal4": 4}
+
+#: Logical type -> DuckDB type. Money is DECIMAL(18,2) (unit prices DECIMAL(18,4)), never float;
+#: keys are text whatever they look like (``42``, ``INV-2016-152156``, ``gid://shopify/Order/1``).
 DUCKDB_TYPES = {
     "string": "VARCHAR",
+    "key": "VARCHAR",
     "integer": "BIGINT",
     "decimal": "DECIMAL(18,2)",
+    "decimal4": "DECIMAL(18,4)",
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
@@ -30,8 +39,10 @@ DUCKDB_TYPES = {
 #: Logical type -> BigQuery standard SQL type (load-job schema / DDL).
 BIGQUERY_TYPES = {
     "string": "STRING",
+    "key": "STRING",
     "integer": "INT64",
     "decimal": "NUMERIC",
+    "decimal4": "NUMERIC",
     "boolean": "BOOL",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
@@ -64,12 +75,13 @@ class Column:
 
     @property
     def duckdb_type(self) -> str:
-        """DuckDB SQL type of the column, e.g. ``'DECIMAL(18,2)'``."""
+        """DuckDB SQL type of the column, e.g. ``'DECIMAL(18,2)'``, ``'VARCHAR'`` for a key."""
         return DUCKDB_TYPES[self.type]
 
     @property
     def bigquery_type(self) -> str:
-        """BigQuery standard SQL type of the column, e.g. ``'NUMERIC'``."""
+        """BigQuery standard SQL type of the column, e.g. ``'NUMERIC'`` (its precision and scale:
+        ``loaders.backends.bigquery.schema_field``), ``'STRING'`` for a key."""
         return BIGQUERY_TYPES[self.type]
 
 

@@ -599,10 +599,10 @@ def _parquet_text_sql(col: str, arrow_type: pa.DataType, logical: str) -> tuple[
         list (or None), SQL predicate true when the value is bytes that are not UTF-8 (or None)).
         Decimals lose trailing zeros after the point (``12.5000`` is ``12.5``); timestamps in
         nanoseconds are read at microsecond precision, as the warehouse holds them; a float
-        holding a whole number is that integer for an integer column (``3.0`` is ``3``: a
+        holding a whole number is that integer for an integer or key column (``3.0`` is ``3``: a
         nullable integer column written by pandas is float).
     """
-    if pa.types.is_floating(arrow_type) and logical == "integer":
+    if pa.types.is_floating(arrow_type) and logical in ("integer", "key"):
         whole = f"({col} = trunc({col}) AND abs({col}) < 9007199254740992)"
         return (
             f"CASE WHEN {whole} THEN CAST(CAST({col} AS BIGINT) AS VARCHAR) ELSE CAST({col} AS VARCHAR) END",

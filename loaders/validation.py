@@ -14,10 +14,16 @@ Rules, per value (the first failing rule of a column is the one reported):
 4. The text must have the logical type's form (RE2 patterns below) *and* cast to the
    warehouse type:
 
+   - key: any text without a control character (U+0000-U+001F, U+007F-U+009F, tab
+     included), at most 255 characters once surrounding spaces are trimmed (rule 1): ``42``,
+     ``INV-2016-152156``, ``gid://shopify/Order/450789469`` and ``85123A`` are keys; a
+     whitespace-only key is empty. Keys are compared as text (``042`` is not ``42``).
    - integer: optional sign and digits. ``12.5`` or ``1e3`` are refused rather than
      rounded (a cast alone would round ``12.5`` to ``13``).
    - decimal: optional sign, digits, optional point and 1-2 decimals (money is
      DECIMAL(18,2); more decimals would be rounded silently, so they are refused).
+   - decimal4: the same with 1-4 decimals (unit prices and costs, DECIMAL(18,4)); a fifth
+     decimal is refused.
    - boolean: ``true/false, t/f, yes/no, y/n, 1/0`` in any letter case.
    - date: ``YYYY-MM-DD`` and a real calendar date.
    - timestamp: ISO-8601 ``YYYY-MM-DD[(T| )hh:mm[:ss[.ffffff]]][Z|(+|-)hh[:mm]]``; naive
@@ -27,7 +33,8 @@ Rules, per value (the first failing rule of a column is the one reported):
 5. The value must fit the warehouse type (the same ranges in DuckDB and BigQuery), with
    its own reason, so nothing fails later in dbt: an integer within 64 bits
    (BIGINT/INT64), money within DECIMAL(18,2)/NUMERIC(18,2) (at most 16 digits before
-   the point), a UTC offset that exists on Earth (from -12:00 to +14:00, minutes under 60:
+   the point), a unit price within DECIMAL(18,4) (at most 14), a key of at most 255
+   characters, a UTC offset that exists on Earth (from -12:00 to +14:00, minutes under 60:
    ``+25:00`` or ``+99`` are refused).
 
 Contract ``accepted_values`` are *not* enforced here: a row with an unexpected enum
@@ -49,16 +56,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from loaders.contract import DUCKDB_TYPES, Column, Table
+from loaders.contract import DECIMAL_SCALES, DUCKDB_TYPES, KEY_MAX_CHARS, Column, Table
 from loaders.errors import SchemaMismatchError
 
 TRUE_STRINGS = ("true", "t", "yes", "y", "1")
 FALSE_STRINGS = ("false", "f", "no", "n", "0")
 
+#: RE2 character class of the control characters no key may contain (C0, DEL and C1).
+KEY_CONTROL_CHARS = r"[\x00-\x1F\x7F-\x9F]"
+
+#: Shown in a quarantine reason in place of a control character of a refused key.
+CONTROL_CHAR_MARK = "\ufffd"
+
 #: RE2 patterns (full match) that a non-empty, trimmed value must satisfy, per logical type.
 PATTERNS: Mapping[str, str] = {
+    "key": "[^" + KEY_CONTROL_CHARS[1:-1] + "]+",
     "integer": r"[+-]?[0-9]+",
-    "decimal": r"[+-]?[0-9]+(\.[0-9]{1,2})?",
+    "decimal": rf"[+-]?[0-9]+(\.[0-9]{{1,{DECIMAL_SCALES['decimal']}}})?",
+    "decimal4": rf"[+-]?[0-9]+(\.[0-9]{{1,{DECIMAL_SCALES['decimal4']}}})?",
     "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
     "timestamp": (
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # date
@@ -69,8 +84,10 @@ PATTERNS: Mapping[str, str] = {
 
 #: What a value of each logical type should look like, for quarantine reasons.
 EXPECTED: Mapping[str, str] = {
+    "key": "text without control characters",
     "integer": "a whole number",
     "decimal": "a number with at most 2 decimal places",
+    "decimal4": "a number with at most 4 decimal places",
     "boolean": "true/false",
     "date": "a date YYYY-MM-DD",
     "timestamp": "an ISO-8601 timestamp",
@@ -79,7 +96,9 @@ EXPECTED: Mapping[str, str] = {
 #: Why a value of the right form does not fit the warehouse type (rule 5).
 OUT_OF_RANGE: Mapping[str, str] = {
     "integer": "out of range for a 64-bit integer (-9223372036854775808 to 9223372036854775807)",
+    "key": f"key longer than {KEY_MAX_CHARS} characters",
     "decimal": "out of range for money, DECIMAL(18,2) (at most 16 digits before the decimal point)",
+    "decimal4": "out of range for a unit price, DECIMAL(18,4) (at most 14 digits before the decimal point)",
     "timestamp": "impossible UTC offset (offsets go from -12:00 to +14:00)",
 }
 
@@ -168,6 +187,8 @@ def typed_sql(column: Column, value: str) -> str:
         falses = ", ".join(sql_string(s) for s in FALSE_STRINGS)
         return f"(CASE WHEN LOWER({value}) IN ({trues}) THEN TRUE WHEN LOWER({value}) IN ({falses}) THEN FALSE END)"
     form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[t])
+    if t == "key":
+        return f"(CASE WHEN {form} AND length({value}) <= {KEY_MAX_CHARS} THEN {value} END)"
     if t == "timestamp":
         return f"(CASE WHEN {form} AND {_offset_ok_sql(value)} THEN {_TIMESTAMP.format(expr=value)} END)"
     return f"(CASE WHEN {form} THEN TRY_CAST({value} AS {DUCKDB_TYPES[t]}) END)"
@@ -193,6 +214,9 @@ def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = N
     if column.type != "string":
         # a PII value is not repeated in clear in the reason (the raw line masks it too)
         excerpt = "'***'" if column.pii else f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
+        if column.type == "key":
+            # a control character is shown as U+FFFD, so the reason stays one printable line
+            excerpt = f"regexp_replace({excerpt}, '{KEY_CONTROL_CHARS}', {sql_string(CONTROL_CHAR_MARK)}, 'g')"
         if column.type in OUT_OF_RANGE:
             in_form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[column.type])
             if column.type == "timestamp":

@@ -63,7 +63,7 @@ from loaders.backends.base import (
     Landing,
     audit_values,
 )
-from loaders.contract import BIGQUERY_TYPES, Table
+from loaders.contract import BIGQUERY_TYPES, DECIMAL_SCALES, Table
 from loaders.discovery import SourceFile
 from loaders.errors import LoaderError, RawTableMismatchError, ReconciliationError
 from loaders.reader import ValidatedFile, validate_file
@@ -169,13 +169,14 @@ def schema_field(
     """One BigQuery column from a logical contract type (``contract.BIGQUERY_TYPES``).
 
     ``decimal`` maps to ``NUMERIC`` with precision 18 and scale 2 (money, like DuckDB's
-    DECIMAL(18,2)); ``required`` gives mode ``REQUIRED``; ``policy_tag`` attaches a
-    Data Catalog policy tag (column-level access control).
+    DECIMAL(18,2)), ``decimal4`` to ``NUMERIC`` with precision 18 and scale 4 (unit prices,
+    DECIMAL(18,4)), ``key`` to ``STRING``; ``required`` gives mode ``REQUIRED``;
+    ``policy_tag`` attaches a Data Catalog policy tag (column-level access control).
     """
     bq_type = BIGQUERY_TYPES[logical_type]
     kwargs = {}
-    if logical_type == "decimal":
-        kwargs = {"precision": 18, "scale": 2}
+    if logical_type in DECIMAL_SCALES:
+        kwargs = {"precision": 18, "scale": DECIMAL_SCALES[logical_type]}
     return bigquery.SchemaField(
         name,
         bq_type,
@@ -407,7 +408,7 @@ def export_validated(
     loaded_at = sql_string(started_at.strftime("%Y-%m-%d %H:%M:%S.%f"))
     outputs = []
     for c in table.columns:
-        if c.type == "decimal":
+        if c.type in DECIMAL_SCALES:
             outputs.append(f"CAST({ident(c.name)} AS VARCHAR) AS {ident(c.name)}")
         elif c.type == "timestamp":
             outputs.append(f"strftime({ident(c.name)}, '%Y-%m-%d %H:%M:%S.%f') AS {ident(c.name)}")

@@ -47,8 +47,8 @@ def test_load_job_config_is_exact():
     fields = [(f["name"], f["type"], f["mode"]) for f in api["schema"]["fields"]]
     # Hand-copied from loaders/contract.yml (shop.orders), then the three metadata columns.
     assert fields == [
-        ("order_id", "INT64", "REQUIRED"),
-        ("customer_id", "INT64", "NULLABLE"),
+        ("order_id", "STRING", "REQUIRED"),
+        ("customer_id", "STRING", "NULLABLE"),
         ("status", "STRING", "REQUIRED"),
         ("currency", "STRING", "REQUIRED"),
         ("country_code", "STRING", "NULLABLE"),
@@ -72,6 +72,22 @@ def test_load_job_config_is_exact():
     ]
     money = next(f for f in api["schema"]["fields"] if f["name"] == "total_amount")
     assert (int(money["precision"]), int(money["scale"])) == (18, 2)  # DECIMAL(18,2) like DuckDB
+
+
+def test_key_and_unit_price_columns_map_to_string_and_numeric_18_4():
+    # contract.yml: order_items ids are `key`, unit_price is `decimal4`, discount_amount `decimal`.
+    fields = {f.name: f for f in raw_schema(CONTRACT.table("order_items"))}
+    assert [(n, fields[n].field_type) for n in ("order_item_id", "order_id", "product_id")] == [
+        ("order_item_id", "STRING"),
+        ("order_id", "STRING"),
+        ("product_id", "STRING"),
+    ]
+    assert "precision" not in fields["order_id"].to_api_repr()
+    price = fields["unit_price"].to_api_repr()
+    assert (price["type"], int(price["precision"]), int(price["scale"])) == ("NUMERIC", 18, 4)
+    amount = fields["discount_amount"].to_api_repr()
+    assert (amount["type"], int(amount["precision"]), int(amount["scale"])) == ("NUMERIC", 18, 2)
+    assert fields["quantity"].field_type == "INT64"
 
 
 def test_raw_tables_partitioned_clustered_labelled_and_pii_tagged():

@@ -147,7 +147,7 @@ def test_text_formats(small: Path) -> None:
         rows = con.execute(f"SELECT * FROM read_csv({files!r}, header=true, all_varchar=true)").fetchall()
         for c_idx, c in enumerate(t.columns):
             values = {r[c_idx] for r in rows if r[c_idx] is not None}
-            pattern = {"timestamp": TS_RE, "decimal": MONEY_RE, "date": DATE_RE}.get(c.type)
+            pattern = {"timestamp": TS_RE, "decimal": MONEY_RE, "decimal4": MONEY_RE, "date": DATE_RE}.get(c.type)
             if pattern:
                 bad = [v for v in values if not pattern.match(v)]
                 assert not bad, f"{t.fqn}.{c.name}: {bad[:3]}"
@@ -459,7 +459,7 @@ def test_tickets_shape(db: duckdb.DuckDBPyConnection) -> None:
 def test_injected_anomalies_are_the_top_product_hours(db: duckdb.DuckDBPyConnection, small: Path) -> None:
     anomalies = yaml.safe_load((small / MANIFEST_NAME).read_text())["anomalies"]
     assert len(anomalies) == 3
-    expected = {(a["product_id"], a["hour_start_utc"]) for a in anomalies}
+    expected = {(str(a["product_id"]), a["hour_start_utc"]) for a in anomalies}  # product_id is a key (text)
     top_views = db.execute(
         """SELECT product_id, strftime(date_trunc('hour', event_timestamp), '%Y-%m-%d %H:%M:%S'), count(*) AS n
            FROM events WHERE event_name = 'view_item' GROUP BY ALL ORDER BY n DESC LIMIT 4"""

@@ -100,8 +100,8 @@ def test_prune_replaces_the_other_directory(sample, mine, tmp_path, capsys):
         ("shop/products/products.csv", 1),
     ]
     # orders.csv has the same name in both directories: mine replaced it
-    assert _state(db)["orders"] == [(7,), (8,)]
-    assert _state(db)["items"] == [(70,), (80,)]
+    assert _state(db)["orders"] == [("7",), ("8",)]
+    assert _state(db)["items"] == [("70",), ("80",)]
     assert _state(db)["products"] == []  # not the sample's products beside my orders
     assert _q(db, "SELECT landing_dir FROM raw._landing") == [(str(mine),)]
     # and the sample is now the other directory
@@ -112,7 +112,7 @@ def test_add_landing_dir_mixes_on_purpose(sample, mine, tmp_path, capsys):
     db = tmp_path / "w.duckdb"
     _load(sample, db, capsys)
     assert _load(mine, db, capsys, "--add-landing-dir")[0] == 0
-    assert _state(db)["items"] == [(10,), (20,), (30,), (70,), (80,)]
+    assert _state(db)["items"] == [("10",), ("20",), ("30",), ("70",), ("80",)]
     assert sorted(_q(db, "SELECT landing_dir FROM raw._landing")) == sorted([(str(sample),), (str(mine),)])
     assert _load(sample, db, capsys)[0] == 0  # both are the warehouse's directories now
 
@@ -123,18 +123,18 @@ def test_prune_removes_files_that_left_the_directory_and_they_come_back(sample, 
     kept = tmp_path / "items-2.csv"
     shutil.move(sample / "shop/order_items/items-2.csv", kept)
     code, summary, _ = _load(sample, db, capsys)
-    assert code == 0 and _state(db)["items"] == [(10,), (20,), (30,)]  # without --prune nothing is removed
+    assert code == 0 and _state(db)["items"] == [("10",), ("20",), ("30",)]  # without --prune nothing is removed
     code, summary, _ = _load(sample, db, capsys, "--prune")
     assert [(f["source_file"], f["status"]) for f in summary["files"] if f["status"] == "pruned"] == [
         ("shop/order_items/items-2.csv", "pruned")
     ]
-    assert _state(db)["items"] == [(10,), (30,)]
+    assert _state(db)["items"] == [("10",), ("30",)]
     assert _q(db, "SELECT count(*) FROM raw._quarantine WHERE source_file = 'shop/order_items/items-2.csv'") == [(0,)]
     shutil.move(kept, sample / "shop/order_items/items-2.csv")
     code, summary, _ = _load(sample, db, capsys)
     back = [f for f in summary["files"] if f["source_file"].endswith("items-2.csv")]
     assert [(f["status"], f["rows_loaded"]) for f in back] == [("loaded", 1)]
-    assert _state(db)["items"] == [(10,), (20,), (30,)]
+    assert _state(db)["items"] == [("10",), ("20",), ("30",)]
 
 
 def test_prune_touches_only_the_tables_of_the_run(sample, tmp_path, capsys):
@@ -144,7 +144,7 @@ def test_prune_touches_only_the_tables_of_the_run(sample, tmp_path, capsys):
     (sample / "shop/order_items/items-3.csv").unlink()
     code, summary, _ = _load(sample, db, capsys, "--prune", "--tables", "order_items")
     assert code == 0
-    assert _state(db)["items"] == [(10,), (20,)] and _state(db)["products"] == [(1,)]
+    assert _state(db)["items"] == [("10",), ("20",)] and _state(db)["products"] == [("1",)]
 
 
 def test_prune_and_add_landing_dir_exclude_each_other(sample, tmp_path, capsys):

@@ -25,13 +25,13 @@ ORDERS_CSV = REPO / "seeds" / "shop" / "orders" / "orders.csv"
 
 
 def _typed_orders(rows: list[dict[str, str]]) -> pa.Table:
-    """The CSV rows as a Parquet export would type them: integers, decimal(18,2) money,
+    """The CSV rows as a Parquet export would type them: integers (ids too), decimal(18,2) money,
     timestamps, strings (empty text as null)."""
     table = load_contract().table("orders")
     arrays = {}
     for c in table.columns:
         values = [r[c.name] or None for r in rows]
-        if c.type == "integer":
+        if c.type in ("integer", "key"):
             arrays[c.name] = pa.array([None if v is None else int(v) for v in values], pa.int64())
         elif c.type == "decimal":
             arrays[c.name] = pa.array([None if v is None else Decimal(v) for v in values], pa.decimal128(18, 2))
@@ -119,22 +119,26 @@ def _validate(tmp_path: Path, data: pa.Table | bytes, table: str = "products"):
 
 
 def test_valid_products_with_wide_decimals_nanoseconds_and_a_time_zone(tmp_path):
-    """decimal(38,10) money, nanosecond timestamps, tz-aware timestamps and float costs all fit."""
+    """decimal(38,10) prices, nanosecond timestamps, tz-aware timestamps and float costs all fit;
+    an integer id is the key of its digits, a float id holding a whole number too (pandas writes
+    nullable integers as float)."""
     v, rows, rejects = _validate(tmp_path, _products())
     assert (v.rows_read, v.rows_rejected, rejects) == (3, 0, [])
     assert rows[0] == (
-        1, 1, "A-1", "Lamp", "home", None, "Acme", Decimal("19.90"), Decimal("8.50"), "EUR", True,
+        1, "1", "A-1", "Lamp", "home", None, "Acme", Decimal("19.9000"), Decimal("8.5000"), "EUR", True,
         datetime(2024, 1, 1, 8, 0), datetime(2024, 1, 2, 9, 30, 15),
     )  # fmt: skip
+    _, rows, _ = _validate(tmp_path, _products(product_id=pa.array([1.0, 2.0, None], pa.float64())))
+    assert [r[1] for r in rows] == ["1", "2"]
 
 
 def test_hostile_parquet_is_quarantined_value_by_value(tmp_path):
     """Wrong types, nulls in required columns, a list where a scalar is expected: each bad row is
     quarantined at its row number with the column and the same reason a CSV field would get."""
     data = _products(
-        product_id=pa.array([1.0, 2.5, 3.0], pa.float64()),  # 2.5 is no whole number
+        product_id=pa.array(["1", "k" * 300, "3"]),  # a key of 300 characters
         sku=pa.array(["A-1", "B-2", None]),  # required
-        price=pa.array(["19.90", "abc", "1.234"]),  # text where money is expected
+        price=pa.array(["19.90", "abc", "1.23456"]),  # text where a price is expected, 5 decimals
         brand=pa.array([["Acme"], None, None], pa.list_(pa.string())),  # a list
     )
     v, rows, rejects = _validate(tmp_path, data)
@@ -142,12 +146,12 @@ def test_hostile_parquet_is_quarantined_value_by_value(tmp_path):
     assert rows == []
     assert [(line, col, reason) for line, col, reason, _ in rejects] == [
         (1, "brand", "expected a scalar value, got a JSON object or array"),
-        (2, "product_id", 'not a valid integer (expected a whole number): "2.5"'),
-        (2, "price", 'not a valid decimal (expected a number with at most 2 decimal places): "abc"'),
+        (2, "product_id", 'key longer than 255 characters: "' + "k" * 80 + '"'),
+        (2, "price", 'not a valid decimal4 (expected a number with at most 4 decimal places): "abc"'),
         (3, "sku", "required value is empty"),
-        (3, "price", 'not a valid decimal (expected a number with at most 2 decimal places): "1.234"'),
+        (3, "price", 'not a valid decimal4 (expected a number with at most 4 decimal places): "1.23456"'),
     ]
-    assert rejects[1][3].startswith('{"product_id":"2.5","sku":"B-2"')
+    assert rejects[1][3].startswith('{"product_id":"' + "k" * 300 + '","sku":"B-2"')
 
 
 def test_parquet_pii_is_masked_in_the_quarantine(tmp_path):

@@ -59,7 +59,7 @@ def test_a_corrected_file_replaces_its_earlier_rows_and_quarantine(source, wareh
     corrected = [
         lines[0],
         lines[1],  # 1001 unchanged
-        lines[3].replace(b"10O3", b"1003"),  # the bad id fixed
+        lines[3].replace(b"   ,502,", b"1003,502,"),  # the empty id filled in
         lines[5].replace(b"1005,504,,", b"1005,504,paid,"),  # the missing status filled in
         lines[8],  # 1007 still has 6 fields
     ]
@@ -68,9 +68,9 @@ def test_a_corrected_file_replaces_its_earlier_rows_and_quarantine(source, wareh
     (orders,) = [f for f in report.files if f.table == "orders"]
     assert (orders.status, orders.rows_read, orders.rows_loaded, orders.rows_rejected) == ("replaced", 4, 3, 1)
     assert _q(warehouse, "SELECT order_id, status, _source_line FROM raw.orders ORDER BY order_id") == [
-        (1001, "delivered", 2),
-        (1003, "paid", 3),
-        (1005, "paid", 4),
+        ("1001", "delivered", 2),
+        ("1003", "paid", 3),
+        ("1005", "paid", 4),
     ]
     assert _q(warehouse, "SELECT line_number, reason FROM raw._quarantine WHERE table_name = 'orders'") == [
         (5, "wrong column count: expected 19, found 6")
@@ -111,7 +111,7 @@ def test_an_error_inside_the_swap_rolls_everything_back(source, warehouse, monke
     with pytest.raises(LoaderError, match="injected failure"):
         load_directory(source)
     assert _snapshot(warehouse) == before
-    assert _q(warehouse, "SELECT count(*) FROM raw.orders WHERE order_id = 9001") == [(0,)]
+    assert _q(warehouse, "SELECT count(*) FROM raw.orders WHERE order_id = '9001'") == [(0,)]
 
 
 def test_rows_deleted_from_the_warehouse_are_landed_again(source, warehouse):

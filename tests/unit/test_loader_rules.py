@@ -43,6 +43,21 @@ def _evaluate(column: Column, raw: str | None) -> tuple[object, str | None]:
         ("decimal", "9999999999999999.99", Decimal("9999999999999999.99")),
         ("decimal", "5", Decimal("5.00")),
         ("decimal", "-0.5", Decimal("-0.50")),
+        # unit prices and costs keep 4 decimals exactly (DECIMAL(18,4))
+        ("decimal4", "2.0825", Decimal("2.0825")),
+        ("decimal4", "19.99", Decimal("19.9900")),
+        ("decimal4", "99999999999999.9999", Decimal("99999999999999.9999")),
+        ("decimal4", "-0.0001", Decimal("-0.0001")),
+        # keys: integers and the text ids of real exports, surrounding spaces trimmed
+        ("key", "42", "42"),
+        ("key", " 42 ", "42"),
+        ("key", "INV-2016-152156", "INV-2016-152156"),
+        ("key", "SKU-BO-10001798", "SKU-BO-10001798"),
+        ("key", "gid://shopify/Order/450789469", "gid://shopify/Order/450789469"),
+        ("key", "85123A", "85123A"),
+        ("key", "Café №7", "Café №7"),
+        ("key", "a b", "a b"),
+        ("key", "k" * 255, "k" * 255),
         ("boolean", "TRUE", True),
         ("boolean", "no", False),
         ("boolean", "0", False),
@@ -66,6 +81,8 @@ def test_valid_values_cast_exactly(type_, raw, value):
 INT_RANGE = "out of range for a 64-bit integer (-9223372036854775808 to 9223372036854775807)"
 MONEY_RANGE = "out of range for money, DECIMAL(18,2) (at most 16 digits before the decimal point)"
 OFFSET = "impossible UTC offset (offsets go from -12:00 to +14:00)"
+PRICE_RANGE = "out of range for a unit price, DECIMAL(18,4) (at most 14 digits before the decimal point)"
+KEY_FORM = "not a valid key (expected text without control characters)"
 
 
 @pytest.mark.parametrize(
@@ -89,6 +106,16 @@ OFFSET = "impossible UTC offset (offsets go from -12:00 to +14:00)"
         # a plain cast to DECIMAL(18,2) would round 1.005 silently
         ("decimal", "1.005", 'not a valid decimal (expected a number with at most 2 decimal places): "1.005"'),
         ("decimal", "1,50", 'not a valid decimal (expected a number with at most 2 decimal places): "1,50"'),
+        # a fifth decimal would be rounded by a cast to DECIMAL(18,4)
+        ("decimal4", "2.08255", 'not a valid decimal4 (expected a number with at most 4 decimal places): "2.08255"'),
+        ("decimal4", "100000000000000", f'{PRICE_RANGE}: "100000000000000"'),
+        # control characters anywhere (a tab too, which is not trimmed), shown as U+FFFD
+        ("key", "ORD\t1", f'{KEY_FORM}: "ORD\ufffd1"'),
+        ("key", "\tORD-1", f'{KEY_FORM}: "\ufffdORD-1"'),
+        ("key", "ORD-1\x00", f'{KEY_FORM}: "ORD-1\ufffd"'),
+        ("key", "ORD\x851", f'{KEY_FORM}: "ORD\ufffd1"'),
+        # 256 characters: one past the longest key; the reason quotes the first 80
+        ("key", "k" * 256, 'key longer than 255 characters: "' + "k" * 80 + '"'),
         ("boolean", "maybe", 'not a valid boolean (expected true/false): "maybe"'),
         ("date", "2023-02-29", 'not a valid date (expected a date YYYY-MM-DD): "2023-02-29"'),
         ("date", "01/03/2024", 'not a valid date (expected a date YYYY-MM-DD): "01/03/2024"'),
@@ -100,10 +127,11 @@ def test_invalid_values_give_a_reason_and_no_value(type_, raw, reason):
     assert _evaluate(_col(type_), raw) == (None, reason)
 
 
+@pytest.mark.parametrize("type_", ["integer", "key", "decimal4"])
 @pytest.mark.parametrize("raw", [None, "", "   "])
-def test_empty_is_missing_for_typed_columns(raw):
-    assert _evaluate(_col("integer", required=True), raw) == (None, "required value is empty")
-    assert _evaluate(_col("integer", required=False), raw) == (None, None)
+def test_empty_is_missing_for_typed_columns(type_, raw):
+    assert _evaluate(_col(type_, required=True), raw) == (None, "required value is empty")
+    assert _evaluate(_col(type_, required=False), raw) == (None, None)
 
 
 def test_empty_string_is_missing_but_blanks_are_text():

@@ -22,6 +22,8 @@ from loaders.report import LoadReport
 
 INT = 'not a valid integer (expected a whole number): "{}"'
 DEC = 'not a valid decimal (expected a number with at most 2 decimal places): "{}"'
+DEC4 = 'not a valid decimal4 (expected a number with at most 4 decimal places): "{}"'
+KEY = 'not a valid key (expected text without control characters): "{}"'
 TS = 'not a valid timestamp (expected an ISO-8601 timestamp): "{}"'
 BOOL = 'not a valid boolean (expected true/false): "{}"'
 REQ = "required value is empty"
@@ -30,7 +32,7 @@ STRAY_QUOTE = 'malformed CSV quoting: a quote (") inside an unquoted field (fiel
 
 EXPECTED_QUARANTINE = {
     "orders": [
-        (4, "order_id", INT.format("10O3")),
+        (4, "order_id", REQ),  # a whitespace-only key is empty
         (5, "subtotal_amount", DEC.format("12.345")),
         (6, "status", REQ),
         (7, "created_at", TS.format("2024-02-30 08:00:00")),
@@ -45,12 +47,12 @@ EXPECTED_QUARANTINE = {
     "products": [
         (4, "is_active", BOOL.format("maybe")),
         (5, "sku", REQ),
-        (6, "price", DEC.format("-")),
+        (6, "price", DEC4.format("-")),
     ],
     "events": [
         (3, None, "invalid JSON"),
         (4, None, "not a JSON object"),
-        (6, "order_id", INT.format("12x")),
+        (6, "order_id", KEY.format("12\ufffd")),  # U+0007 shown as U+FFFD
         (7, "anonymous_id", REQ),
         (8, "anonymous_id", "expected a scalar value, got a JSON object or array"),
     ],
@@ -127,14 +129,15 @@ def test_good_csv_rows_are_typed_and_carry_their_origin(loaded):
     )
     F = "shop/orders/orders.csv"
     assert rows == [
-        (1001, 501, "delivered", "spring_sale", Decimal("100.00"), datetime(2024, 3, 1, 9, 15), F, 2),
+        # ids are keys: text, whatever they look like
+        ("1001", "501", "delivered", "spring_sale", Decimal("100.00"), datetime(2024, 3, 1, 9, 15), F, 2),
         # +02:00 offset converted to UTC; empty customer_id is NULL (guest checkout)
-        (1002, None, "placed", None, Decimal("25.50"), datetime(2024, 3, 1, 8, 0), F, 3),
+        ("1002", None, "placed", None, Decimal("25.50"), datetime(2024, 3, 1, 8, 0), F, 3),
         # quoted comma and doubled quotes
-        (1010, 509, "paid", 'winter "VIP" sale, EU', Decimal("10.00"), datetime(2024, 3, 3, 8), F, 12),
+        ("1010", "509", "paid", 'winter "VIP" sale, EU', Decimal("10.00"), datetime(2024, 3, 3, 8), F, 12),
         # a quoted field spanning lines 14-15 is one record, numbered by its first line
-        (1012, 511, "returned", "line one\nline two", Decimal("10.00"), datetime(2024, 3, 4, 8), F, 14),
-        (1013, 512, "on_hold", None, Decimal("10.00"), datetime(2024, 3, 3, 8), F, 16),
+        ("1012", "511", "returned", "line one\nline two", Decimal("10.00"), datetime(2024, 3, 4, 8), F, 14),
+        ("1013", "512", "on_hold", None, Decimal("10.00"), datetime(2024, 3, 3, 8), F, 16),
     ]  # fmt: skip
     loaded_at = _query(db, "SELECT DISTINCT _loaded_at FROM raw.orders")
     assert len(loaded_at) == 1
@@ -146,8 +149,9 @@ def test_crlf_bom_file_and_boolean_spellings(loaded):
         db, "SELECT product_id, title, price, cost, is_active, _source_line FROM raw.products ORDER BY product_id"
     )
     assert rows == [
-        (1, "Shirt, blue", Decimal("19.99"), Decimal("7.50"), True, 2),
-        (2, "Mug", Decimal("9.00"), None, True, 3),
+        # price and cost are unit prices: DECIMAL(18,4)
+        ("1", "Shirt, blue", Decimal("19.9900"), Decimal("7.5000"), True, 2),
+        ("2", "Mug", Decimal("9.0000"), None, True, 3),
     ]
 
 
@@ -158,8 +162,8 @@ def test_good_json_rows(loaded):
     )
     assert rows == [
         ("e1", datetime(2024, 3, 1, 10, 0), None, None, 1),
-        ("e2", datetime(2024, 3, 1, 9, 0, 5), 7, None, 2),  # +01:00 -> UTC
-        ("e9", datetime(2024, 3, 1, 10, 4), None, 1001, 9),
+        ("e2", datetime(2024, 3, 1, 9, 0, 5), "7", None, 2),  # +01:00 -> UTC
+        ("e9", datetime(2024, 3, 1, 10, 4), None, "1001", 9),
     ]
 
 
@@ -170,7 +174,7 @@ def test_values_outside_accepted_values_land_with_a_warning(loaded):
         "shop/orders/orders.csv: 1 row(s) with status outside accepted_values "
         "(first at line 16: 'on_hold'); landed, dbt tests will flag them",
     )
-    assert _query(db, "SELECT order_id FROM raw.orders WHERE status = 'on_hold'") == [(1013,)]
+    assert _query(db, "SELECT order_id FROM raw.orders WHERE status = 'on_hold'") == [("1013",)]
 
 
 def test_lines_the_reader_refuses_are_quarantined_in_place(tmp_path, fixtures_dir):
@@ -197,4 +201,4 @@ def test_lines_the_reader_refuses_are_quarantined_in_place(tmp_path, fixtures_di
         (2, None, "line longer than 260 bytes", 260),  # kept up to the limit
         (3, None, "line contains the control character U+001F, which no feed may contain", len(lines[2])),
     ]
-    assert loaded == [(2003, 4)]
+    assert loaded == [("2003", 4)]
