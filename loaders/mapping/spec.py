@@ -32,7 +32,7 @@ SCHEMA_PATH = Path(__file__).with_name("schema.yml")
 #: Derivations that need the table to be grouped (``one_row_per``) over the lines of an order_items export.
 GROUP_DERIVATIONS = ("lines_subtotal", "lines_discount")
 FORMAT_TYPES = ("date", "timestamp")
-NUMBER_TYPES = ("decimal", "integer")
+NUMBER_TYPES = ("decimal", "decimal4", "integer")
 
 
 class MappingError(LoaderError):

@@ -29,7 +29,7 @@ from loaders.contract import Column, Table, load_contract
 from loaders.discovery import SourceFile
 from loaders.errors import SchemaMismatchError, UnreadableFileError
 from loaders.lines import physical_lines
-from loaders.mapping.spec import ColumnSpec, ExportSpec, Mapping, MappingError, TableSpec
+from loaders.mapping.spec import NUMBER_TYPES, ColumnSpec, ExportSpec, Mapping, MappingError, TableSpec
 from loaders.validation import ident, sql_string
 
 #: Non-empty values a date/timestamp format is tried on; a format parsing none of them is refused.
@@ -313,7 +313,7 @@ class MappedFeed:
     def _parse(self, spec: ColumnSpec, column: Column, v: str) -> str:
         """SQL turning the export's text into the contract's text form (ISO dates and timestamps in
         UTC, numbers with a point); a value that does not parse stays as written."""
-        if column.type in ("decimal", "integer"):
+        if column.type in NUMBER_TYPES:
             if spec.thousands_separator:
                 v = f"replace({v}, {sql_string(spec.thousands_separator)}, '')"
             if spec.decimal_separator != ".":

@@ -83,9 +83,9 @@ def test_renamed_columns_land_as_the_contract_columns(tmp_path):
     assert rows == [
         {
             "line": 2,
-            "order_item_id": 70,
-            "order_id": 7,
-            "product_id": 5,
+            "order_item_id": "70",
+            "order_id": "7",
+            "product_id": "5",
             "quantity": 2,
             "unit_price": Decimal("3.50"),
             "discount_amount": Decimal("0"),
@@ -247,11 +247,11 @@ def test_order_headers_and_amounts_are_derived_from_lines(tmp_path):
     assert rejects == []
     by_id = {r["order_id"]: r for r in orders}
     assert [r["line"] for r in orders] == [2, 4]
-    assert (by_id[7]["subtotal_amount"], by_id[7]["discount_amount"]) == (Decimal("9.55"), Decimal("0.70"))
-    assert (by_id[7]["shipping_amount"], by_id[7]["total_amount"]) == (Decimal("4.90"), Decimal("13.75"))
-    assert by_id[8]["total_amount"] == Decimal("3.50")
-    assert by_id[7]["created_at"] == datetime(2024, 1, 2, 10, 0)
-    assert by_id[7]["updated_at"] >= datetime(2025, 1, 1)  # landing time
+    assert (by_id["7"]["subtotal_amount"], by_id["7"]["discount_amount"]) == (Decimal("9.55"), Decimal("0.70"))
+    assert (by_id["7"]["shipping_amount"], by_id["7"]["total_amount"]) == (Decimal("4.90"), Decimal("13.75"))
+    assert by_id["8"]["total_amount"] == Decimal("3.50")
+    assert by_id["7"]["created_at"] == datetime(2024, 1, 2, 10, 0)
+    assert by_id["7"]["updated_at"] >= datetime(2025, 1, 1)  # landing time
 
 
 def test_line_keys_discounts_and_fill_down(tmp_path):
@@ -262,9 +262,9 @@ def test_line_keys_discounts_and_fill_down(tmp_path):
     items, rejects, _ = _run(root, "order_items")
     assert rejects == []
     assert [(r["order_item_id"], r["discount_amount"]) for r in items] == [
-        (2, Decimal("0.70")),
-        (3, Decimal("0")),
-        (4, Decimal("0")),
+        ("2", Decimal("0.70")),
+        ("3", Decimal("0")),
+        ("4", Decimal("0")),
     ]
     assert items[1]["updated_at"] == datetime(2024, 1, 2, 10, 0)  # filled down from the order's first line
 
@@ -296,6 +296,19 @@ def test_preset_is_one_line_and_overridable_key_by_key(tmp_path, fixtures_dir):
     root = _write(tmp_path, "preset: online_retail\n", {"invoices.csv": export})
     orders, _, _ = _run(root, "orders")
     assert {r["currency"] for r in orders} == {"GBP"}
+    by_id = {r["order_id"]: r for r in orders}
+    # A C-invoice is a cancellation; 80 x 2.5512 = 204.096 -> subtotal 204.10; 536365: 6 x 2.55 + 6 x 3.39.
+    assert (by_id["C536379"]["status"], by_id["C536379"]["cancelled_at"]) == ("cancelled", datetime(2010, 12, 1, 9, 41))
+    assert (by_id["536371"]["subtotal_amount"], by_id["536365"]["total_amount"]) == (
+        Decimal("204.10"),
+        Decimal("35.64"),
+    )
+    assert by_id["536368"]["customer_id"] is None  # guest
+    items, _, _ = _run(root, "order_items")
+    assert [(r["order_item_id"], r["quantity"], r["unit_price"]) for r in items if r["line"] in (7, 10)] == [
+        ("C536379-1", 2, Decimal("1.85")),
+        ("536371-1", 80, Decimal("2.5512")),
+    ]
     override = "preset: online_retail\ntables:\n  orders:\n    columns:\n      currency: {default: EUR}\n"
     orders, _, _ = _run(_write(tmp_path / "b", override, {"invoices.csv": export}), "orders")
     assert {r["currency"] for r in orders} == {"EUR"}
