@@ -15,7 +15,7 @@ from pathlib import Path
 
 from loaders.contract import Contract, Table, load_contract
 from loaders.mapping.spec import MAPPING_FILE, Mapping, MappingError, available_presets, read_mapping
-from loaders.mapping.transform import MappedFeed, export_files, mapped_file
+from loaders.mapping.transform import MappedFeed, export_files, mapped_file, read_header
 
 __all__ = [
     "MAPPING_FILE",
@@ -72,12 +72,16 @@ def plan(
 
 def explain(root: Path, contract: Contract | None = None) -> str:
     """What the mapping of ``root`` would do, as text: the resolved preset and overrides, per
-    export its files, and per contract table and column the source expression.
+    export its files, and per contract table and column the source expression. Each export
+    file's header is checked against the mapping (its values are not read).
 
     Raises:
-        MappingError: no mapping file in ``root``, or an invalid one.
+        MappingError: no mapping file in ``root``, an invalid one, or a column it names that an
+            export file lacks.
+        SchemaMismatchError: an export file with extra columns under ``extra_columns: reject``.
     """
     contract = contract or load_contract()
+    root = Path(root).resolve()
     path = find_mapping(root)
     if path is None:
         raise MappingError(f"no {MAPPING_FILE} in this source directory: the contract's file layout applies", file=root)
@@ -85,6 +89,8 @@ def explain(root: Path, contract: Contract | None = None) -> str:
     lines = [
         f"mapping {path}" + (f" (preset {mapping.preset}, overridden by the file's keys)" if mapping.preset else "")
     ]
+    for _, path, feed in plan(root, contract, contract.tables)[1]:
+        feed.check_header(read_header(path, feed.source_file))  # each file's header fits the mapping
     for e in mapping.exports.values():
         files = [p.relative_to(mapping.root).as_posix() for p in export_files(mapping, e)]
         lines.append(
@@ -130,4 +136,4 @@ def describe(c, grouped: bool) -> str:
         opts.append(f"default {c.default!r}")
     if grouped and c.derive is None:
         opts.append(f"{c.aggregate} over the lines")
-    return " ".join(x for x in (text, "; ".join(opts)) if x)
+    return "; ".join(x for x in (text, *opts) if x)

@@ -329,15 +329,19 @@ def test_landing_fingerprint_changes_with_the_mapping(tmp_path):
     assert digest() != before
 
 
-def test_explain_prints_the_resolved_mapping_without_loading(tmp_path, capsys, monkeypatch):
-    root = _write(tmp_path, "preset: online_retail\n", {"x.csv": "InvoiceNo\n"})
+def test_explain_prints_the_resolved_mapping_without_loading(tmp_path, capsys, monkeypatch, fixtures_dir):
+    export = (fixtures_dir / "exports" / "online_retail" / "online_retail.csv").read_text(encoding="utf-8")
+    root = _write(tmp_path, "preset: online_retail\n", {"x.csv": export})
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     assert main(["load", "--source-dir", str(root), "--explain"]) == 0
     out = capsys.readouterr().out
     assert "preset online_retail" in out
     assert "  subtotal_amount = derive lines_subtotal" in out
-    assert """  updated_at      = "InvoiceDate" format '%m/%d/%Y %H:%M'""" in out
+    assert """  updated_at      = "InvoiceDate"; format '%m/%d/%Y %H:%M'""" in out
     assert not (tmp_path / "w.duckdb").exists()
+    (root / "x.csv").write_text("InvoiceNo\n", encoding="utf-8")  # the headers are checked too
+    assert main(["load", "--source-dir", str(root), "--explain"]) == 2
+    assert "unknown column 'StockCode': x.csv has no such column" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ errors
