@@ -341,7 +341,7 @@ def test_explain_prints_the_resolved_mapping_without_loading(tmp_path, capsys, m
     assert not (tmp_path / "w.duckdb").exists()
     (root / "x.csv").write_text("InvoiceNo\n", encoding="utf-8")  # the headers are checked too
     assert main(["load", "--source-dir", str(root), "--explain"]) == 2
-    assert "unknown column 'StockCode': x.csv has no such column" in capsys.readouterr().err
+    assert "unknown column 'CustomerID': x.csv has no such column" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------ errors
