@@ -440,7 +440,14 @@ class MappedFeed:
             for n in names:
                 spec, o = self.spec.column(n), out[n]
                 if spec.derive == "lines_subtotal":
-                    aggs.append(f"{_num_text(f'round(sum(__q * __p), {ORDER_SCALE})')} AS {o}")
+                    # A line without a valid quantity and unit price leaves the sum undefined: the
+                    # order is quarantined naming that line rather than landing short of it.
+                    bad = "__q IS NULL OR __p IS NULL"
+                    aggs.append(
+                        f"CASE WHEN bool_or({bad}) THEN concat('no subtotal: line ', min(line) FILTER (WHERE {bad}), "
+                        f"' has no valid quantity and unit price') "
+                        f"ELSE {_num_text(f'round(sum(__q * __p), {ORDER_SCALE})')} END AS {o}"
+                    )
                 elif spec.derive == "lines_discount":
                     aggs.append(f"{_num_text(f'round(coalesce(sum(__d), 0), {ORDER_SCALE})')} AS {o}")
                 elif spec.aggregate == "sum":
@@ -486,7 +493,9 @@ class MappedFeed:
         q = _number(self.value_sql(self.spec.column("quantity"), columns["quantity"]))
         p = _number(self.value_sql(self.spec.column("unit_price"), columns["unit_price"]))
         total = _number(self._parse(replace(spec, scale=None), columns[spec.name], ident(spec.of)))
-        return f"coalesce({_num_text(f'{q} * {p} - {total}')}, {ident(spec.of)})"
+        of = ident(spec.of)
+        # A line total that does not parse is passed on as written (quarantined quoting it).
+        return f"(CASE WHEN {total} IS NULL THEN NULLIF(TRIM({of}), '') ELSE {_num_text(f'{q} * {p} - {total}')} END)"
 
 
 def _items_spec(mapping: Mapping, spec: TableSpec) -> TableSpec | None:

@@ -254,6 +254,18 @@ def test_order_headers_and_amounts_are_derived_from_lines(tmp_path):
     assert by_id["7"]["updated_at"] >= datetime(2025, 1, 1)  # landing time
 
 
+def test_an_order_with_a_bad_line_is_quarantined_naming_the_line(tmp_path):
+    export = ORDER_EXPORT.replace("7,6,1,2.554,", "7,6,one,2.554,")
+    root = _write(tmp_path, ORDER_LINES, {"lines.csv": export})
+    orders, rejects, _ = _run(root, "orders")
+    assert [r["order_id"] for r in orders] == ["8"]
+    assert [(q["line"], q["column_name"]) for q in rejects] == [(2, "subtotal_amount"), (2, "total_amount")]
+    assert "no subtotal: line 3 has no valid quantity and unit price" in rejects[0]["reason"]
+    items, rejects, _ = _run(root, "order_items")
+    assert [r["line"] for r in items] == [2, 4]
+    assert [(q["line"], q["column_name"]) for q in rejects] == [(3, "quantity")]
+
+
 def test_line_keys_discounts_and_fill_down(tmp_path):
     mapping = ORDER_LINES.replace(
         "order_item_id: {derive: line_key, by: Order}", "order_item_id: {derive: line_number}"
