@@ -495,7 +495,11 @@ class MappedFeed:
         total = _number(self._parse(replace(spec, scale=None), columns[spec.name], ident(spec.of)))
         of = ident(spec.of)
         # A line total that does not parse is passed on as written (quarantined quoting it).
-        return f"(CASE WHEN {total} IS NULL THEN NULLIF(TRIM({of}), '') ELSE {_num_text(f'{q} * {p} - {total}')} END)"
+        return (
+            f"(CASE WHEN {total} IS NULL THEN NULLIF(TRIM({of}), '') "
+            f"WHEN {q} IS NULL OR {p} IS NULL THEN 'no discount: the line has no valid quantity and unit price' "
+            f"ELSE {_num_text(f'{q} * {p} - {total}')} END)"
+        )
 
 
 def _items_spec(mapping: Mapping, spec: TableSpec) -> TableSpec | None:

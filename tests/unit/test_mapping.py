@@ -263,7 +263,8 @@ def test_an_order_with_a_bad_line_is_quarantined_naming_the_line(tmp_path):
     assert "no subtotal: line 3 has no valid quantity and unit price" in rejects[0]["reason"]
     items, rejects, _ = _run(root, "order_items")
     assert [r["line"] for r in items] == [2, 4]
-    assert [(q["line"], q["column_name"]) for q in rejects] == [(3, "quantity")]
+    assert [(q["line"], q["column_name"]) for q in rejects] == [(3, "quantity"), (3, "discount_amount")]
+    assert "no discount: the line has no valid quantity and unit price" in rejects[1]["reason"]
 
 
 def test_line_keys_discounts_and_fill_down(tmp_path):
