@@ -18,7 +18,7 @@ SCHEMA = "predictions"
 #: Column -> DuckDB type of each table written, in order.
 TABLES: dict[str, dict[str, str]] = {
     "customer_clv_scores": {
-        "customer_id": "bigint",
+        "customer_id": "varchar",
         "currency": "varchar",
         "model_name": "varchar",
         "model_version": "varchar",
@@ -54,11 +54,12 @@ TABLES: dict[str, dict[str, str]] = {
 }
 
 
-#: The marts the step reads, as the fits expect them (file name -> query).
+#: The marts the step reads, as the fits expect them (file name -> query). Customers come in key
+#: order, shorter keys first, so integer keys (text, e.g. '9' before '10') keep their numeric order.
 INPUTS: dict[str, str] = {
     "btyd_summary": """select customer_id, currency, frequency, recency, t as "T",
                               cast(monetary_value as double) as monetary_value, first_purchase_date, observation_date
-                       from marts.dim_customer_btyd_summary order by customer_id""",
+                       from marts.dim_customer_btyd_summary order by length(customer_id), customer_id""",
     "daily_sales": """select currency, order_date, cast(net_sales_amount as double) as net_sales_amount
                       from marts.fct_sales_daily order by currency, order_date""",
 }

@@ -212,8 +212,9 @@ def create_app(layer: SemanticLayer, token: str) -> FastAPI:
             return _csv(rows.columns, rows.rows)
         return _json({"columns": rows.columns, "rows": rows.records()})
 
-    @app.get("/predictions/clv/{customer_id}", dependencies=auth, summary="CLV prediction of one customer")
-    def get_clv(customer_id: int) -> Response:
+    # a key may hold slashes (gid://shopify/Customer/7): the path parameter takes the rest of the path
+    @app.get("/predictions/clv/{customer_id:path}", dependencies=auth, summary="CLV prediction of one customer")
+    def get_clv(customer_id: str) -> Response:
         rows = marts.customer_clv(customer_id=customer_id)
         if rows is None:
             raise HTTPException(404, "no CLV predictions: the mart dim_customer_clv is not built")

@@ -176,8 +176,13 @@ class Marts:
             [start, end, *params, limit],
         )
 
-    def customer_clv(self, customer_id: int | None = None, limit: int = 100) -> Rows | None:
+    def customer_clv(self, customer_id: str | None = None, limit: int = 100) -> Rows | None:
         """Rows of the CLV prediction mart: one customer, or the ``limit`` first by customer id.
+
+        Args:
+            customer_id: the customer's key (text, e.g. ``'42'`` or ``'gid://shopify/Customer/7'``).
+            limit: rows returned without ``customer_id``, in key order, shorter keys first (integer
+                keys in numeric order).
 
         Returns:
             Rows with every column of the mart; None when the mart is not built.
@@ -187,7 +192,7 @@ class Marts:
             return None
         if customer_id is not None:
             return self._select(f"select * from {relation} where customer_id = ?", [customer_id])
-        return self._select(f"select * from {relation} order by customer_id limit ?", [limit])
+        return self._select(f"select * from {relation} order by length(customer_id), customer_id limit ?", [limit])
 
     def revenue_forecast(self, start: dt.date | None = None, end: dt.date | None = None) -> Rows | None:
         """Rows of the daily revenue forecast mart (every column), optionally between two dates.

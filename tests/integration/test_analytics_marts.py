@@ -166,7 +166,7 @@ def test_btyd_inputs_match_an_independent_computation(con, raw):
         ordered = sorted(days)
         repeat = [days[d] for d in ordered[1:]]
         monetary = (sum(repeat, Decimal(0)) / len(repeat)).quantize(Decimal("0.01")) if repeat else Decimal("0.00")
-        expected[int(customer_id)] = (
+        expected[customer_id] = (  # customer_id is a key: text, as in the file
             len(ordered) - 1,
             (ordered[-1] - ordered[0]).days,
             (observation - ordered[0]).days,
@@ -258,12 +258,12 @@ def _expected_alerts(raw: dict) -> dict[tuple, float]:
     for event in read_events(SEEDS / "web" / "events"):
         if event["event_name"] == "view_item" and event.get("product_id") is not None:
             hour = parse_ts(event["event_timestamp"]).replace(minute=0, second=0, microsecond=0)
-            activity[(int(event["product_id"]), "product_views", hour)] += 1
+            activity[(str(event["product_id"]), "product_views", hour)] += 1
     for item in raw["items"].values():
         order = raw["orders"].get(item["order_id"])
         if order is not None:
             hour = parse_ts(order["created_at"]).replace(minute=0, second=0, microsecond=0)
-            activity[(int(item["product_id"]), "units_sold", hour)] += int(item["quantity"])
+            activity[(item["product_id"], "units_sold", hour)] += int(item["quantity"])
     first_day = {}
     for _product, metric, hour in activity:
         first_day[metric] = min(first_day.get(metric, hour.date()), hour.date())

@@ -56,7 +56,7 @@ def _second_export(first: Path, out: Path) -> dict[str, object]:
     late["total_amount"] = line["unit_price"]
     _write(out / "shop" / "orders" / "orders_second.csv", list(orders[0]), [moved, late])
     _write(out / "shop" / "order_items" / "order_items_second.csv", list(items[0]), [line])
-    return {"moved_id": int(moved["order_id"]), "distinct_orders": len(counts) + 1}
+    return {"moved_id": moved["order_id"], "distinct_orders": len(counts) + 1}
 
 
 def _rows(database: Path, table: str) -> list[tuple]:

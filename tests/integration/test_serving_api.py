@@ -198,15 +198,19 @@ def test_clv_predictions_are_served_per_customer_when_the_mart_exists(warehouse,
     with duckdb.connect(str(copy)) as con:
         con.execute(
             """create or replace table marts.dim_customer_clv as select * from (values
-                   (7, 0.82, 1.4, cast(310.25 as decimal(18, 2))),
-                   (9, 0.10, 0.2, cast(12.00 as decimal(18, 2)))
+                   ('7', 0.82, 1.4, cast(310.25 as decimal(18, 2))),
+                   ('gid://shopify/Customer/10', 0.50, 0.9, cast(99.90 as decimal(18, 2))),
+                   ('10', 0.30, 0.5, cast(45.00 as decimal(18, 2))),
+                   ('9', 0.10, 0.2, cast(12.00 as decimal(18, 2)))
                ) as t(customer_id, probability_alive, expected_purchases_90d, clv_amount)"""
         )
     layer = SemanticLayer(manifest, copy)
     try:
         client = TestClient(create_app(layer, TOKEN))
+        # customer ids are keys (text); a key with slashes is one path parameter
+        assert client.get("/predictions/clv/gid://shopify/Customer/10", headers=AUTH).json()["clv_amount"] == 99.90
         assert client.get("/predictions/clv/7", headers=AUTH).json() == {
-            "customer_id": 7,
+            "customer_id": "7",
             "probability_alive": 0.82,
             "expected_purchases_90d": 1.4,
             "clv_amount": 310.25,
@@ -216,8 +220,11 @@ def test_clv_predictions_are_served_per_customer_when_the_mart_exists(warehouse,
         listed = client.get("/predictions/clv", params={"format": "csv"}, headers=AUTH).text.splitlines()
         assert listed == [
             "customer_id,probability_alive,expected_purchases_90d,clv_amount",
+            # key order, shorter keys first: integer keys in numeric order
             "7,0.82,1.4,310.25",
             "9,0.10,0.2,12.00",
+            "10,0.30,0.5,45.00",
+            "gid://shopify/Customer/10,0.50,0.9,99.90",
         ]
     finally:
         layer.close()

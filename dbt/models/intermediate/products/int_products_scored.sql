@@ -40,7 +40,9 @@ product_rows as (
         coalesce(sales.returned_units, 0) as returned_units,
         coalesce(sales.gross_sales_amount, 0) as gross_sales_amount,
         coalesce(sales.net_sales_amount, 0) as net_sales_amount,
-        coalesce(sales.net_units_sold, 0) * products.unit_cost_amount as cost_of_goods_amount,
+        cast(
+            coalesce(sales.net_units_sold, 0) * products.unit_cost_amount as {{ type_money() }}
+        ) as cost_of_goods_amount,
         sales.last_sold_date,
         max(sales.observation_date) over () as observation_date
 
@@ -121,7 +123,7 @@ category_scope as (
 
     select
         'category' as performance_scope,
-        cast(null as {{ dbt.type_bigint() }}) as product_id,
+        cast(null as {{ type_key() }}) as product_id,
         cast(null as {{ dbt.type_string() }}) as sku,
         cast(null as {{ dbt.type_string() }}) as product_title,
         category_totals.category,

@@ -25,6 +25,8 @@ joined as (
         orders.currency,
         order_items.quantity,
         order_items.unit_price_amount,
+        -- the line amount: quantity x unit price (up to 4 decimals), rounded once, here, half away
+        -- from zero to 2 decimals by the cast (DECISIONLOG.md "Money: scale and rounding")
         cast(
             order_items.quantity * order_items.unit_price_amount as {{ type_money() }}
         ) as gross_sales_amount,

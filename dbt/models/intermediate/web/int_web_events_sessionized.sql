@@ -143,9 +143,9 @@ untracked as (
     select
         event_id,
         anonymous_id,
-        cast(null as {{ dbt.type_bigint() }}) as customer_id,
-        cast(null as {{ dbt.type_bigint() }}) as product_id,
-        cast(null as {{ dbt.type_bigint() }}) as order_id,
+        cast(null as {{ type_key() }}) as customer_id,
+        cast(null as {{ type_key() }}) as product_id,
+        cast(null as {{ type_key() }}) as order_id,
         cast(null as {{ dbt.type_string() }}) as event_name,
         cast(null as {{ dbt.type_string() }}) as page_url,
         cast(null as {{ dbt.type_string() }}) as referrer,

@@ -24,7 +24,7 @@ renamed as (
             "lower(trim(platform))", "'|'", "trim(campaign_id)", "'|'",
             dbt.cast("spend_date", dbt.type_string()),
         ])) }} as ad_spend_id,
-        trim(campaign_id) as campaign_id,
+        cast(trim(campaign_id) as {{ type_key() }}) as campaign_id,
         lower(trim(platform)) as platform,
         trim(campaign_name) as campaign_name,
         upper(trim(currency)) as currency,

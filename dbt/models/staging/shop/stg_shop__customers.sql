@@ -19,7 +19,7 @@ deduplicated as (
 renamed as (
 
     select
-        cast(customer_id as {{ dbt.type_bigint() }}) as customer_id,
+        cast(customer_id as {{ type_key() }}) as customer_id,
         {{ hash_pii('email') }} as email_hash,
         nullif(lower(trim({{ dbt.split_part('email', "'@'", 2) }})), '') as email_domain,
         {{ hash_pii('first_name') }} as first_name_hash,

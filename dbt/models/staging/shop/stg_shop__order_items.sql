@@ -19,11 +19,11 @@ deduplicated as (
 renamed as (
 
     select
-        cast(order_item_id as {{ dbt.type_bigint() }}) as order_item_id,
-        cast(order_id as {{ dbt.type_bigint() }}) as order_id,
-        cast(product_id as {{ dbt.type_bigint() }}) as product_id,
+        cast(order_item_id as {{ type_key() }}) as order_item_id,
+        cast(order_id as {{ type_key() }}) as order_id,
+        cast(product_id as {{ type_key() }}) as product_id,
         cast(quantity as {{ dbt.type_bigint() }}) as quantity,
-        cast(unit_price as {{ type_money() }}) as unit_price_amount,
+        cast(unit_price as {{ type_unit_price() }}) as unit_price_amount,
         cast(discount_amount as {{ type_money() }}) as discount_amount,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         _source_file,

@@ -19,8 +19,8 @@ deduplicated as (
 renamed as (
 
     select
-        cast(order_id as {{ dbt.type_bigint() }}) as order_id,
-        cast(customer_id as {{ dbt.type_bigint() }}) as customer_id,
+        cast(order_id as {{ type_key() }}) as order_id,
+        cast(customer_id as {{ type_key() }}) as customer_id,
         lower(trim(status)) as order_status,
         upper(trim(currency)) as currency,
         upper(trim(country_code)) as shipping_country_code,

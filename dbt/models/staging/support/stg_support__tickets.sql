@@ -21,9 +21,9 @@ renamed as (
     {#- `subject` is free text that may contain names, e-mails or phone numbers: it does
         not leave staging (only whether one was given). -#}
     select
-        cast(ticket_id as {{ dbt.type_bigint() }}) as ticket_id,
-        cast(customer_id as {{ dbt.type_bigint() }}) as customer_id,
-        cast(order_id as {{ dbt.type_bigint() }}) as order_id,
+        cast(ticket_id as {{ type_key() }}) as ticket_id,
+        cast(customer_id as {{ type_key() }}) as customer_id,
+        cast(order_id as {{ type_key() }}) as order_id,
         lower(trim(status)) as ticket_status,
         lower(trim(priority)) as priority,
         lower(trim(channel)) as channel,

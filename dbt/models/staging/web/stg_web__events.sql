@@ -58,12 +58,12 @@ deduplicated as (
 renamed as (
 
     select
-        cast(event_id as {{ dbt.type_string() }}) as event_id,
-        cast(session_id as {{ dbt.type_string() }}) as tracker_session_id,
-        cast(anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
-        cast(customer_id as {{ dbt.type_bigint() }}) as customer_id,
-        cast(product_id as {{ dbt.type_bigint() }}) as product_id,
-        cast(order_id as {{ dbt.type_bigint() }}) as order_id,
+        cast(event_id as {{ type_key() }}) as event_id,
+        cast(session_id as {{ type_key() }}) as tracker_session_id,
+        cast(anonymous_id as {{ type_key() }}) as anonymous_id,
+        cast(customer_id as {{ type_key() }}) as customer_id,
+        cast(product_id as {{ type_key() }}) as product_id,
+        cast(order_id as {{ type_key() }}) as order_id,
         lower(trim(event_name)) as event_name,
         page_url,
         referrer,
