@@ -26,11 +26,13 @@ export UV_COMPILE_BYTECODE := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export PYTHONPATH := $(ROOT)
+SEEDS_DIR ?= $(ROOT)/seeds
 # One knob for where the local warehouse lives: the loaders and dbt's duckdb target both read it.
-export DUCKDB_PATH ?= $(BUILD)/warehouse.duckdb
+# A landing directory other than seeds/ (your own exports: SEEDS_DIR=...) gets a warehouse of its
+# own, build/<directory name>.duckdb, so the two sets of files never mix.
+export DUCKDB_PATH ?= $(if $(filter $(abspath $(SEEDS_DIR)),$(ROOT)/seeds),$(BUILD)/warehouse.duckdb,$(BUILD)/$(notdir $(abspath $(SEEDS_DIR))).duckdb)
 export DBT_PROFILES_DIR := $(ROOT)/dbt
 export DBT_PROJECT_DIR := $(ROOT)/dbt
-SEEDS_DIR ?= $(ROOT)/seeds
 # Extra loader options, e.g. LOAD_ARGS=--prune (see `python -m loaders load --help`).
 LOAD_ARGS ?=
 

@@ -34,6 +34,8 @@ from loaders.errors import (
     MissingRequiredFeedError,
     UnknownTargetError,
 )
+from loaders.mapping import MappedFeed, mapped_file
+from loaders.mapping import plan as mapping_plan
 from loaders.progress import FileProgress
 from loaders.report import FileResult, LoadReport, utc_now
 
@@ -94,7 +96,16 @@ def load_directory(
     contract = contract or load_contract()
     selected = resolve_tables(contract, tables)
     root = check_source_dir(Path(source_dir))
-    plan = [(t, p) for t in selected for p in table_files(root, t)]
+    mapped = mapping_plan(root, contract, selected)  # None without a mapping.yml in root
+    feeds: dict[tuple[str, Path], MappedFeed] = {}
+    if mapped is not None:
+        feeds = {(t.name, p): feed for t, p, feed in mapped[1]}
+    fed = {t for t, _ in feeds}
+    plan = sorted(
+        [(t, p) for t, p, _ in (mapped[1] if mapped else ())]
+        + [(t, p) for t in selected if t.name not in fed for p in table_files(root, t)],
+        key=lambda tp: (contract.tables.index(tp[0]), tp[1]),
+    )
     if tables is None:
         found = {t.name for t, _ in plan}
         missing = [t for t in selected if t.required and t.name not in found]
@@ -114,18 +125,19 @@ def load_directory(
             target=backend.name,
             database=backend.location,
             tables=tuple(t.name for t in selected),
-            unmatched_files=unmatched_files(root, contract),
+            unmatched_files=tuple(u for u in unmatched_files(root, contract) if root / u not in {p for _, p in plan}),
         )
         for f in report.unmatched_files:
             log.warning("%s: no contract table claims this file; ignored", f)
         errors: list[LoaderError] = []
         sizes = {p: _size(p) for _, p in plan}
         planned = [p for _, p in plan]
-        with FileProgress(progress, sum(sizes.values())) as bar:
+        with FileProgress(progress, sum(sizes[p] for _, p in plan)) as bar:
             for table, path in plan:
                 source_file = path.relative_to(root).as_posix()
                 bar.start(source_file)
-                result, error = _load_one(backend, path, table, source_file, root=root, others=planned)
+                feed = feeds.get((table.name, path))
+                result, error = _load_one(backend, path, table, source_file, root=root, others=planned, feed=feed)
                 report.files.append(result)
                 bar.done(sizes[path])
                 if error is not None:
@@ -222,12 +234,20 @@ def _size(path: Path) -> int:
 
 
 def _load_one(
-    backend: Backend, path: Path, table: Table, source_file: str, *, root: Path | None, others: Sequence[Path] = ()
+    backend: Backend,
+    path: Path,
+    table: Table,
+    source_file: str,
+    *,
+    root: Path | None,
+    others: Sequence[Path] = (),
+    feed: MappedFeed | None = None,
 ) -> tuple[FileResult, LoaderError | None]:
     """Load one file; never raises a ``LoaderError`` (returns it with a ``failed`` result instead).
 
     ``root``: the resolved landing directory the file must really lie in (None: not checked);
-    ``others``: the run's other files, which a link may not lead to (``discovery.check_inside``).
+    ``others``: the run's other files, which a link may not lead to (``discovery.check_inside``);
+    ``feed``: the mapping that turns this export into ``table`` (``loaders.mapping``), or None.
     """
     started = utc_now()
     sha256, nbytes = None, _size(path)
@@ -260,6 +280,8 @@ def _load_one(
         if root is not None:
             check_inside(path, root, source_file, others)
         described = describe_file(path, table, source_file)
+        if feed is not None:
+            described = mapped_file(described, feed)
         sha256, nbytes = described.sha256, described.bytes
         previous = backend.last_landing(table, source_file)
         if previous is not None and previous.sha256 == sha256 and previous.rows_present == previous.rows_loaded:

@@ -145,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
         help="load even though the warehouse holds another landing directory's files "
         "(directories that belong together, one per day say); by default that is refused",
     )
+    load.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the mapping the source directory's mapping.yml would apply (preset, overrides, "
+        "per contract column its source) and exit without loading",
+    )
     load.add_argument("--json", action="store_true", help="print a JSON summary on stdout instead of the table")
     load.add_argument("--quiet", action="store_true", help="no progress bar or summary; warnings and errors only")
     load.add_argument("-v", "--verbose", action="store_true", help="log each file")
@@ -205,7 +211,21 @@ def exit_code(report: LoadReport, threshold: RejectThreshold | None) -> int:
     return EXIT_OK
 
 
+def _explain(source_dir: Path) -> int:
+    """``load --explain``: print the mapping of ``source_dir`` (``loaders.mapping.explain``)."""
+    from loaders.mapping import explain
+
+    try:
+        print(explain(source_dir))
+    except LoaderError as e:
+        _error(str(e))
+        return _EXIT_OF_KIND.get(e.kind, EXIT_DATA)
+    return EXIT_OK
+
+
 def _load(args: argparse.Namespace) -> int:
+    if args.explain:
+        return _explain(args.source_dir)
     out = Console(highlight=False)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.ERROR, format="%(levelname)s %(message)s")
     if not args.verbose:

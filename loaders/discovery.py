@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from loaders.contract import Contract, Table
 from loaders.errors import (
@@ -37,7 +38,8 @@ class SourceFile:
         table: the contract table it feeds.
         source_file: identity in the warehouse (relative POSIX path, see module docstring).
         bytes: size on disk.
-        sha256: hex digest of the bytes on disk.
+        sha256: hex digest of the bytes on disk (of a mapped export: of its bytes and the mapping).
+        mapped: for an export read through a mapping file, its ``loaders.mapping.MappedFeed``; else None.
     """
 
     path: Path
@@ -45,10 +47,14 @@ class SourceFile:
     source_file: str
     bytes: int
     sha256: str
+    mapped: Any = None
 
     @property
     def format(self) -> str:
-        """``parquet`` for a ``.parquet`` file, else the table's text format (``csv`` or ``jsonl``)."""
+        """``mapped`` for an export read through a mapping, ``parquet`` for a ``.parquet`` file, else
+        the table's text format (``csv`` or ``jsonl``)."""
+        if self.mapped is not None:
+            return "mapped"
         return "parquet" if self.path.name.lower().endswith(".parquet") else self.table.format
 
 

@@ -213,7 +213,13 @@ def validate_file(
     """
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = true")  # records stay in line order without a sort
-    if file.format == "parquet":
+    mapped_warnings: tuple[str, ...] = ()
+    if file.format == "mapped":  # an export read through a mapping file (loaders.mapping)
+        discard(con)
+        structural, values, lines_read, mapped_warnings = file.mapped.query(con)
+        _validate(con, file.table, structural, values, nonscalar=None)
+        raw_line, blank_lines = "raw_line", 0
+    elif file.format == "parquet":
         discard(con)
         _check_parquet(con, file)
         raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
@@ -229,7 +235,7 @@ def validate_file(
             _check_jsonl(con, file)
             raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
         lines_read, blank_lines = _reconcile_lines(con, file)
-    warnings = _accepted_values_warnings(con, file)
+    warnings = mapped_warnings + _accepted_values_warnings(con, file)
     cols = ", ".join(ident(c) for c in file.table.column_names)
     con.execute(
         # _ld_checked is in line order (records are, and DuckDB keeps insertion order): no sort needed
