@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     bgnbd = ", ".join(f"{k}={v:.4g}" for k, v in report.bgnbd.items())
     gamma = ", ".join(f"{k}={v:.4g}" for k, v in report.gamma_gamma.items())
-    print(f"CLV: {report.clv_rows:,} customers scored; BG/NBD {bgnbd}; Gamma-Gamma {gamma}")
+    if report.clv_skipped:
+        print(f"CLV: no customers scored ({report.clv_skipped}); dim_customer_clv builds empty")
+    else:
+        print(f"CLV: {report.clv_rows:,} customers scored; BG/NBD {bgnbd}; Gamma-Gamma {gamma}")
     for currency, mase in report.mase.items():
         scores = ", ".join(f"{k} {v:.3f}" for k, v in mase.items())
         print(f"revenue forecast [{currency}]: backtest MASE {scores}")

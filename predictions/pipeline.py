@@ -9,11 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from predictions import clv, forecast, warehouse
 
 log = logging.getLogger(__name__)
+
+#: The per-customer predictions of ``clv.score`` checked by ``clv_unusable_reason``.
+PREDICTION_COLUMNS = (
+    "probability_alive",
+    *(f"expected_purchases_{days}d" for days in clv.PURCHASE_HORIZONS_DAYS),
+    "expected_average_order_value",
+    "predicted_clv",
+)
 
 
 @dataclass(frozen=True)
@@ -39,9 +48,11 @@ class Settings:
 
 @dataclass
 class Report:
-    """What one run did: row counts, fitted parameters, backtest MASE and seconds per phase."""
+    """What one run did: row counts, why no CLV rows were written (None when they were), fitted
+    parameters, backtest MASE and seconds per phase."""
 
     clv_rows: int = 0
+    clv_skipped: str | None = None
     forecast_rows: int = 0
     bgnbd: dict[str, float] = field(default_factory=dict)
     gamma_gamma: dict[str, float] = field(default_factory=dict)
@@ -49,8 +60,39 @@ class Report:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def clv_scores(summary: pd.DataFrame, settings: Settings, fitted_at: datetime) -> tuple[pd.DataFrame, clv.ClvFit]:
+def clv_unusable_reason(scores: pd.DataFrame) -> str | None:
+    """Why a fit's per-customer predictions cannot be published, or None when they can.
+
+    A maximum a posteriori fit on very few customers can run off to parameters of 1e10 and
+    more (the likelihood keeps rising along a ridge), and its predictions then come out as NaN
+    or infinity. Such a fit says nothing about the shop, so its rows are not written.
+
+    Args:
+        scores: ``clv.score`` output (one row per customer).
+
+    Returns:
+        A sentence naming how many customers got a non-finite prediction or a probability
+        outside 0-1, or a negative CLV; None when every row is usable.
+    """
+    numeric = scores.drop(columns=["customer_id"]).astype(float)
+    non_finite = int((~np.isfinite(numeric)).any(axis=1).sum())
+    if non_finite:
+        return f"{non_finite} of {len(scores)} customers got a non-finite prediction (the fit is degenerate)"
+    alive = numeric["probability_alive"]
+    outside = int(((alive < 0) | (alive > 1) | (numeric["predicted_clv"] < 0)).sum())
+    if outside:
+        return f"{outside} of {len(scores)} customers got a probability outside 0-1 or a negative CLV"
+    return None
+
+
+def clv_scores(
+    summary: pd.DataFrame, settings: Settings, fitted_at: datetime
+) -> tuple[pd.DataFrame, clv.ClvFit | None, str | None]:
     """Fit both CLV models and build the rows of ``predictions.customer_clv_scores``.
+
+    Too little history yields no rows rather than a failed run: fewer than two repeat customers
+    with a positive average (the Gamma-Gamma model needs them), or a degenerate fit
+    (``clv_unusable_reason``). The marts that read the scores then build empty.
 
     Args:
         summary: ``warehouse.read_btyd_summary`` output (days).
@@ -58,8 +100,18 @@ def clv_scores(summary: pd.DataFrame, settings: Settings, fitted_at: datetime) -
         fitted_at: timestamp written on every row.
 
     Returns:
-        (the rows, one per customer of ``summary``; the fitted models and parameters).
+        (the rows, one per customer of ``summary``, or none; the fitted models and parameters,
+        None when nothing was fitted; why no rows were written, None when they were).
+
+    Raises:
+        ValueError: a required column is missing or recency > T (see ``clv.fit``).
     """
+    empty = pd.DataFrame(columns=list(warehouse.TABLES["customer_clv_scores"]))
+    repeat = int(((summary["frequency"] > 0) & (summary["monetary_value"].astype(float) > 0)).sum())
+    if repeat < 2:
+        reason = f"{repeat} repeat customer(s) with a positive average: the Gamma-Gamma model needs at least 2"
+        log.warning("CLV not scored: %s", reason)
+        return empty, None, reason
     fitted = clv.fit(summary, seed=settings.seed)
     scores = clv.score(
         fitted,
@@ -75,7 +127,11 @@ def clv_scores(summary: pd.DataFrame, settings: Settings, fitted_at: datetime) -
     scores["training_start_date"] = summary["first_purchase_date"].min()
     scores["training_end_date"] = summary["observation_date"].max()
     scores["fitted_at"] = fitted_at
-    return scores, fitted
+    reason = clv_unusable_reason(scores[["customer_id", *PREDICTION_COLUMNS]])
+    if reason:
+        log.warning("CLV not scored: %s", reason)
+        return empty, fitted, reason
+    return scores, fitted, None
 
 
 def revenue_forecast(
@@ -147,9 +203,10 @@ def fit_files(input_dir: Path, output_dir: Path, settings: Settings, *, fitted_a
     report.seconds["read"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    scores, fitted = clv_scores(summary, settings, fitted_at)
+    scores, fitted, report.clv_skipped = clv_scores(summary, settings, fitted_at)
     report.seconds["clv"] = time.perf_counter() - start
-    report.bgnbd, report.gamma_gamma = fitted.bgnbd, fitted.gamma_gamma
+    if fitted is not None:
+        report.bgnbd, report.gamma_gamma = fitted.bgnbd, fitted.gamma_gamma
 
     start = time.perf_counter()
     rows, backtests = revenue_forecast(daily, settings, fitted_at)
