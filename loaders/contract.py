@@ -198,9 +198,7 @@ def _parse(raw: dict) -> Contract:
                 av = c.get("accepted_values")
                 bounds = [None if c.get(k) is None else Decimal(str(c[k])) for k in ("min", "max")]
                 if any(b is not None for b in bounds) and c["type"] != "integer" and c["type"] not in DECIMAL_SCALES:
-                    raise ContractError(
-                        f"{sname}.{tname}.{c['name']}: min/max apply to integer and decimal types only"
-                    )
+                    raise ContractError(f"{sname}.{tname}.{c['name']}: min/max apply to integer and decimal types only")
                 cols.append(
                     Column(
                         name=c["name"],
