@@ -76,7 +76,8 @@ category_orders as (
         on order_items.product_id = products.product_id
     where
         not order_items.is_cancelled
-        and {{ shop_date('order_items.ordered_at') }} <= (select max(product_figures.observation_date) from product_figures)
+        and {{ shop_date('order_items.ordered_at') }}
+        <= (select max(product_figures.observation_date) from product_figures)
     group by products.category
 
 ),
