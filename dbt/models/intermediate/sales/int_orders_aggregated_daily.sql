@@ -89,6 +89,16 @@ returned_by_status as (
 
 ),
 
+return_rows as (
+
+    select * from refunded_from_feed
+
+    union all
+
+    select * from returned_by_status
+
+),
+
 returned as (
 
     select
@@ -115,35 +125,7 @@ returned as (
         0 as tax_charged_amount,
         tax_refund_amount
 
-    from refunded_from_feed
-
-    union all
-
-    select
-        sales_date,
-        currency,
-        fx_rate,
-        sales_channel,
-        country_code,
-        0 as order_count,
-        0 as cancelled_order_count,
-        0 as returned_order_count,
-        0 as net_order_count,
-        0 as guest_order_count,
-        0 as new_customer_count,
-        0 as gross_units,
-        0 as sold_units,
-        returned_quantity as returned_units,
-        0 as gross_sales_amount,
-        0 as discount_amount,
-        0 as cancellation_amount,
-        return_amount,
-        0 as shipping_charged_amount,
-        shipping_refund_amount,
-        0 as tax_charged_amount,
-        tax_refund_amount
-
-    from returned_by_status
+    from return_rows
 
 ),
 
