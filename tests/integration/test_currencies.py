@@ -28,7 +28,8 @@ pytestmark = pytest.mark.slow
 ZONE = "Europe/Berlin"
 CURRENCIES = "USD,EUR,GBP"
 CARRY_DAYS = yaml.safe_load((ROOT / "dbt" / "dbt_project.yml").read_text())["vars"]["fx_rate_max_carry_forward_days"]
-VARS = {"shop_timezone": ZONE, "reporting_currency": "USD"}
+# Returns booked on the order day: a day's net sales are its orders' in their current state, as computed below.
+VARS = {"shop_timezone": ZONE, "reporting_currency": "USD", "returns_dated_on": "order"}
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,6 @@ def expected(landing) -> pd.DataFrame:
         (n * Decimal(r)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         for n, r in zip(frame["net"], frame["rate"], strict=True)
     ]
-    frame["order_id"] = frame["order_id"].map(int)
     frame["order_date"] = frame["order_date"].dt.date
     return frame.set_index("order_id")
 

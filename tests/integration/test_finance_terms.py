@@ -143,5 +143,5 @@ def test_hostile_refunds_warn_and_the_marts_still_build(tmp_path):
     assert not [r["unique_id"] for r in results if r["status"] in ("error", "fail")]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_sales_daily").fetchone()[0] > 0
-        unknown = con.execute("select count(*) from intermediate.int_refunds_dated where order_id = 999999999")
+        unknown = con.execute("select count(*) from intermediate.int_refunds_dated where order_id = '999999999'")
         assert unknown.fetchone()[0] == 0

@@ -15,5 +15,5 @@
 {% macro to_reporting_amount(amount_sql, rate_sql) -%}
     {#- An amount in the reporting currency: amount x rate rounded to cents (half away from zero
         on both engines), as money; null when the rate is missing (never a silent zero). -#}
-    cast(round({{ amount_sql }} * {{ rate_sql }}, 2) as {{ type_money() }})
+    cast(round(({{ amount_sql }}) * ({{ rate_sql }}), 2) as {{ type_money() }})
 {%- endmacro %}

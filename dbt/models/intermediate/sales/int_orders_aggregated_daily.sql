@@ -168,7 +168,17 @@ summed as (
         sum({{ to_reporting_amount('shipping_charged_amount', 'fx_rate') }})
         - sum({{ to_reporting_amount('shipping_refund_amount', 'fx_rate') }}) as shipping_reporting_amount,
         sum({{ to_reporting_amount('tax_charged_amount', 'fx_rate') }})
-        - sum({{ to_reporting_amount('tax_refund_amount', 'fx_rate') }}) as tax_reporting_amount
+        - sum({{ to_reporting_amount('tax_refund_amount', 'fx_rate') }}) as tax_reporting_amount,
+        {#- net and total sales are converted per booked row from the row's own net, so a cancelled or
+            wholly returned order nets to exactly zero in the reporting currency too -#}
+        sum({{ to_reporting_amount(
+            'gross_sales_amount - discount_amount - cancellation_amount - return_amount', 'fx_rate'
+        ) }}) as net_sales_reporting_amount,
+        sum({{ to_reporting_amount(
+            'gross_sales_amount - discount_amount - cancellation_amount - return_amount'
+            ~ ' + shipping_charged_amount - shipping_refund_amount + tax_charged_amount - tax_refund_amount',
+            'fx_rate'
+        ) }}) as total_sales_reporting_amount
 
     from booked
     group by
@@ -213,16 +223,10 @@ final as (
         cast(discount_reporting_amount as {{ type_money() }}) as discount_reporting_amount,
         cast(cancellation_reporting_amount as {{ type_money() }}) as cancellation_reporting_amount,
         cast(return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
-        cast(
-            gross_sales_reporting_amount - discount_reporting_amount - cancellation_reporting_amount
-            - return_reporting_amount as {{ type_money() }}
-        ) as net_sales_reporting_amount,
+        cast(net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
         cast(shipping_reporting_amount as {{ type_money() }}) as shipping_reporting_amount,
         cast(tax_reporting_amount as {{ type_money() }}) as tax_reporting_amount,
-        cast(
-            gross_sales_reporting_amount - discount_reporting_amount - cancellation_reporting_amount
-            - return_reporting_amount + shipping_reporting_amount + tax_reporting_amount as {{ type_money() }}
-        ) as total_sales_reporting_amount
+        cast(total_sales_reporting_amount as {{ type_money() }}) as total_sales_reporting_amount
 
     from summed
 
