@@ -224,7 +224,8 @@ def test_emulated_bigquery_one_landing_directory_and_prune(gcp_env, tmp_path):
     ds = f"{PROJECT}.{gcp_env['dataset']}"
 
     def keys() -> list[int]:
-        return [r[0] for r in bq.query(f"SELECT order_item_id FROM `{ds}.order_items` ORDER BY 1").result()]
+        """The landed order line keys (text in the raw table), as numbers."""
+        return sorted(int(r[0]) for r in bq.query(f"SELECT order_item_id FROM `{ds}.order_items`").result())
 
     def dirs() -> list[str]:
         return [r[0] for r in bq.query(f"SELECT landing_dir FROM `{ds}._landing` ORDER BY 1").result()]

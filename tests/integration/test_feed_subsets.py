@@ -42,9 +42,9 @@ SUBSETS = {
 TIMINGS: dict[str, float] = {}
 
 
-def test_there_are_thirteen_subsets():
-    assert len(OPTIONAL_FEEDS) == 6 and sorted(REQUIRED_FEEDS) == ["order_items", "orders"]
-    assert len(SUBSETS) == 13
+def test_there_are_fifteen_subsets():
+    assert len(OPTIONAL_FEEDS) == 7 and sorted(REQUIRED_FEEDS) == ["order_items", "orders"]
+    assert len(SUBSETS) == 15
 
 
 @pytest.fixture(scope="module")
