@@ -245,7 +245,7 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path):
         models = _incremental_models(emu.workdir / "target" / "manifest.json")
         assert models.keys() == INCREMENTAL_KEYS.keys()
         snapshots = [_snapshot(bq, models)]
-        assert load_directory(landing["last_day"], target="bigquery").ok
+        assert load_directory(landing["last_day"], target="bigquery", add_landing_dir=True).ok
         snapshots.append(_backfill(emu, models, [LAST_DAY], snapshots[-1]))
         run_sql = (emu.workdir / "target" / "run" / "ecommerce_warehouse" / "models" / "marts" / "core").joinpath(
             "fct_orders.sql"
