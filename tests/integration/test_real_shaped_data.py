@@ -121,7 +121,7 @@ def test_business_rule_violations_are_flagged_and_every_model_builds(dbt_project
 
     result = dbt_project.build(database)
 
-    assert result.success, result.exception
+    assert result.success, (result.exception, result.problems())
     assert result.problems() == {}  # nothing errored, failed or was skipped
     warned = {name for name, status in result.statuses.items() if status == "warn"}
     expected = {

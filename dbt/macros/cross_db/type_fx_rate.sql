@@ -14,6 +14,8 @@
 
 {% macro to_reporting_amount(amount_sql, rate_sql) -%}
     {#- An amount in the reporting currency: amount x rate rounded to cents (half away from zero
-        on both engines), as money; null when the rate is missing (never a silent zero). -#}
-    cast(round(({{ amount_sql }}) * ({{ rate_sql }}), 2) as {{ type_money() }})
+        on both engines), as money; null when the rate is missing (never a silent zero). The rate is
+        widened to DECIMAL(38,9) (NUMERIC(38,9) on BigQuery) first, so the product of a large amount
+        and a 9-decimal rate cannot overflow an 18-digit decimal. -#}
+    cast(round(({{ amount_sql }}) * cast(({{ rate_sql }}) as decimal(38, 9)), 2) as {{ type_money() }})
 {%- endmacro %}
