@@ -33,8 +33,8 @@ SALT = "e2e-test-salt"
 # The foundation's models (helper "analytics" tests its own marts); tests run only when all their parents are built.
 SELECTION = [
     "--select",
-    "path:models/staging path:models/intermediate/sales path:models/intermediate/core path:models/marts/core "
-    "fct_sales_daily",
+    "path:models/staging path:models/intermediate/sales path:models/intermediate/core "
+    "path:models/intermediate/finance path:models/marts/core fct_sales_daily",
     "--indirect-selection",
     "cautious",
 ]
