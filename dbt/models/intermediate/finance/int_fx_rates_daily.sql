@@ -27,9 +27,15 @@ rates as (
 
 ),
 
+calendar as (
+
+    select * from {{ ref('int_calendar_days') }}
+
+),
+
 bounds as (
 
-    {#- every shop-local day an order was placed, cancelled or returned on -#}
+    {#- the first and last shop-local day an order was placed, cancelled or returned on -#}
     select
         min({{ shop_date('ordered_at') }}) as first_day,
         max({{ shop_date('coalesce(returned_at, cancelled_at, ordered_at)') }}) as last_day
@@ -37,37 +43,12 @@ bounds as (
 
 ),
 
-digits as (
-
-    {% for d in range(10) -%}
-        select {{ d }} as digit{{ ' union all' if not loop.last }}
-    {% endfor %}
-
-),
-
-numbers as (
-
-    {#- 0 to 99,999 days. -#}
-    select
-        ones.digit
-        + 10 * tens.digit
-        + 100 * hundreds.digit
-        + 1000 * thousands.digit
-        + 10000 * ten_thousands.digit as day_offset
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
-    cross join digits as thousands
-    cross join digits as ten_thousands
-
-),
-
 days as (
 
-    select cast({{ dbt.dateadd('day', 'numbers.day_offset', 'bounds.first_day') }} as date) as date_day
-    from numbers
+    select calendar.date_day
+    from calendar
     cross join bounds
-    where numbers.day_offset <= {{ dbt.datediff('bounds.first_day', 'bounds.last_day', 'day') }}
+    where calendar.date_day between bounds.first_day and bounds.last_day
 
 ),
 
