@@ -38,6 +38,7 @@ DUCKDB_TYPES = {
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
+    "json": "JSON",  # the loader column _extra only (backends.base.RAW_METADATA_COLUMNS), never a contract column
 }
 
 #: Logical type -> BigQuery standard SQL type (load-job schema / DDL).
@@ -51,6 +52,7 @@ BIGQUERY_TYPES = {
     "boolean": "BOOL",
     "date": "DATE",
     "timestamp": "TIMESTAMP",
+    "json": "STRING",  # _extra holds JSON text: see DECISIONLOG "Extra export columns"
 }
 
 

@@ -161,7 +161,8 @@ class ValidatedFile:
     Attributes:
         rows: the records that fit the contract: ``line`` (1-based physical line where the
             record starts) then the contract columns in contract order, typed
-            (``contract.DUCKDB_TYPES``), ordered by line. A view named ``ROWS_VIEW``.
+            (``contract.DUCKDB_TYPES``), then ``_extra`` (JSON: a mapped export's kept extra
+            columns, else NULL), ordered by line. A view named ``ROWS_VIEW``.
         rejects: one row per problem of a refused record: ``line``, ``column_name`` (NULL
             when the whole record is unreadable), ``reason``, ``raw_line`` (the record's
             text), ordered by line. A view named ``QUARANTINE_VIEW``.
@@ -217,7 +218,7 @@ def validate_file(
     if file.format == "mapped":  # an export read through a mapping file (loaders.mapping)
         discard(con)
         structural, values, lines_read, mapped_warnings = file.mapped.query(con)
-        _validate(con, file.table, structural, values, nonscalar=None)
+        _validate(con, file.table, structural, values, nonscalar=None, carried=("extra",))
         raw_line, blank_lines = "raw_line", 0
     elif file.format == "parquet":
         discard(con)
@@ -237,9 +238,10 @@ def validate_file(
         lines_read, blank_lines = _reconcile_lines(con, file)
     warnings = mapped_warnings + _accepted_values_warnings(con, file)
     cols = ", ".join(ident(c) for c in file.table.column_names)
+    extra = "CAST(extra AS JSON)" if file.format == "mapped" else "CAST(NULL AS JSON)"
     con.execute(
         # _ld_checked is in line order (records are, and DuckDB keeps insertion order): no sort needed
-        f"CREATE TEMP VIEW {ROWS_VIEW} AS SELECT line, {cols} FROM _ld_checked WHERE len(errors) = 0"
+        f"CREATE TEMP VIEW {ROWS_VIEW} AS SELECT line, {cols}, {extra} AS _extra FROM _ld_checked WHERE len(errors) = 0"
     )
     con.execute(
         f"""CREATE TEMP VIEW {QUARANTINE_VIEW} AS
@@ -793,10 +795,12 @@ def _validate(
     values: dict[str, str],
     nonscalar: dict[str, str] | None,
     target: str = "_ld_checked",
+    carried: tuple[str, ...] = (),
 ) -> None:
     """Temp table ``target(line, raw_line, <typed contract columns>, errors)`` from a query
     giving ``line, last_line, text, struct`` (structural problem or NULL), ``struct_column`` (the column a
-    structural problem is in, or NULL) and per-column raw value expressions."""
+    structural problem is in, or NULL) and per-column raw value expressions; the query's ``carried``
+    columns are kept as they are."""
     norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
     typed = [f"{typed_sql(c, f'__v{i}')} AS __t{i}" for i, c in enumerate(table.columns)]
     errors = ["{'column_name': struct_column, 'reason': struct}"]
@@ -818,7 +822,7 @@ def _validate(
         v AS (SELECT *, {", ".join(norm)} FROM s),
         t AS (SELECT *, {", ".join(typed)} FROM v)
         SELECT line, CASE WHEN len(errors) > 0 THEN text END AS raw_line, * EXCLUDE (line, text)
-        FROM (SELECT line, last_line, text, {", ".join(outputs)},
+        FROM (SELECT line, last_line, text, {"".join(f"{ident(c)}, " for c in carried)}{", ".join(outputs)},
                      {error_list} AS errors
               FROM t)"""
     )

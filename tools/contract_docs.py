@@ -41,6 +41,12 @@ LOADER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "Loader metadata: path of the landed file relative to the source directory (POSIX)."),
     ("_source_line", "Loader metadata: 1-based physical line of the row in its file (the CSV header is line 1)."),
     ("_loaded_at", "Loader metadata: when the file was landed (UTC); the same for every row of one file load."),
+    (
+        "_extra",
+        "Loader metadata: the extra columns of a mapped export (mapping.yml, extra_columns: keep) as a JSON object "
+        "of header name -> value as written (JSON type on DuckDB, JSON text in a STRING on BigQuery); NULL when "
+        "the file had none kept. Staging does not read it: it is kept in raw for your own models.",
+    ),
 )
 
 HEADER = (

@@ -28,12 +28,19 @@ AUDIT_TABLE = "_load_audit"
 QUARANTINE_TABLE = "_quarantine"
 LANDING_TABLE = "_landing"
 
+#: The raw column holding a mapped export's extra columns (``extra_columns: keep``, loaders.mapping):
+#: a JSON object of header name -> text as written; NULL for a row whose file had none kept.
+EXTRA_COLUMN = "_extra"
+
 #: Appended to the contract columns of every raw table: file identity (relative POSIX path),
-#: 1-based physical line where the record starts (CSV header = line 1), UTC load time of the file.
+#: 1-based physical line where the record starts (CSV header = line 1), UTC load time of the file,
+#: then ``EXTRA_COLUMN`` (last, so that a raw table created before it gains it with one
+#: ``ALTER TABLE ... ADD COLUMN`` in the same place).
 RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "string"),
     ("_source_line", "integer"),
     ("_loaded_at", "timestamp"),
+    (EXTRA_COLUMN, "json"),
 )
 
 #: ``raw._load_audit``: one row per file attempt. ``table_name`` rather than ``table`` (a reserved word

@@ -56,6 +56,7 @@ from loaders import gcs
 from loaders.backends.base import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    EXTRA_COLUMN,
     LANDING_COLUMNS,
     LANDING_TABLE,
     QUARANTINE_COLUMNS,
@@ -216,8 +217,13 @@ def raw_schema(table: Table, pii_policy_tag: str | None = None) -> list[bigquery
         "_source_file": "File the row came from, relative to the landing root (POSIX path).",
         "_source_line": "1-based physical line of the file where the record starts (CSV header = line 1).",
         "_loaded_at": "UTC time the file was landed; day partitioning column.",
+        EXTRA_COLUMN: "Extra columns of a mapped export (extra_columns: keep) as JSON text: header name -> "
+        "value as written; NULL when the file had none kept. Read with JSON_VALUE(_extra, '$.\"Name\"').",
     }
-    fields += [schema_field(n, t, required=True, description=meta_descriptions[n]) for n, t in RAW_METADATA_COLUMNS]
+    fields += [
+        schema_field(n, t, required=n != EXTRA_COLUMN, description=meta_descriptions[n])
+        for n, t in RAW_METADATA_COLUMNS
+    ]
     return fields
 
 
@@ -487,7 +493,7 @@ def export_validated(
         validated = validate_file(con, file)
         con.execute(
             f"""COPY (SELECT {", ".join(outputs)}, {source_file} AS _source_file,
-                       line AS _source_line, {loaded_at} AS _loaded_at
+                       line AS _source_line, {loaded_at} AS _loaded_at, CAST(_extra AS VARCHAR) AS _extra
                 FROM {validated.rows.alias})
             TO {sql_string(str(rows_path))} (FORMAT JSON)"""
         )
@@ -583,9 +589,15 @@ class BigQueryBackend(Backend):
                 self.bq.create_table(definition)
                 log.info("created %s", definition.full_table_id or definition.table_id)
                 continue
-            have = [(f.name, f.field_type) for f in existing.schema]
-            expected = [(f.name, f.field_type) for f in definition.schema]
-            if [(n, _canonical_type(t)) for n, t in have] != [(n, _canonical_type(t)) for n, t in expected]:
+            have = [(n, _canonical_type(t)) for n, t in ((f.name, f.field_type) for f in existing.schema)]
+            expected = [(n, _canonical_type(t)) for n, t in ((f.name, f.field_type) for f in definition.schema)]
+            if expected[-1][0] == EXTRA_COLUMN and have == expected[:-1]:
+                # a raw table landed before _extra existed: a NULLABLE column added in place
+                existing.schema = [*existing.schema, definition.schema[-1]]
+                self.bq.update_table(existing, ["schema"])
+                log.info("added column %s to %s", EXTRA_COLUMN, definition.table_id)
+                continue
+            if have != expected:
                 raise RawTableMismatchError(
                     f"{definition.table_id} has columns {have} but the contract expects {expected}; "
                     "the contract changed since this dataset was built: migrate or recreate the table",

@@ -20,6 +20,7 @@ import duckdb
 from loaders.backends.base import (
     AUDIT_COLUMNS,
     AUDIT_TABLE,
+    EXTRA_COLUMN,
     LANDING_COLUMNS,
     LANDING_TABLE,
     QUARANTINE_COLUMNS,
@@ -156,6 +157,10 @@ class DuckDBBackend(Backend):
             expected = [(n, DUCKDB_TYPES[t]) for n, t in cols]
             if not existing:
                 missing.append(f"CREATE TABLE {RAW_SCHEMA}.{ident(name)} ({_ddl_columns(cols)})")
+            elif expected[-1][0] == EXTRA_COLUMN and existing == expected[:-1]:
+                # a raw table landed before _extra existed: gains it, NULL for the rows it holds
+                log.info("adding column %s to %s.%s", EXTRA_COLUMN, RAW_SCHEMA, name)
+                missing.append(f"ALTER TABLE {RAW_SCHEMA}.{ident(name)} ADD COLUMN {_ddl_columns(cols[-1:])}")
             elif existing != expected:
                 raise RawTableMismatchError(
                     f"{RAW_SCHEMA}.{name} has columns {existing} but the contract expects {expected}; "
@@ -163,7 +168,7 @@ class DuckDBBackend(Backend):
                     "or migrate the table",
                     file=self.database,
                 )
-        if missing:  # one commit for all of them
+        if missing:  # one commit for all of them (tables created, _extra added)
             with self._transaction():
                 for ddl in missing:
                     con.execute(ddl)
@@ -269,7 +274,7 @@ class DuckDBBackend(Backend):
                 [t.name, file.source_file],
             )
             con.execute(
-                f"INSERT INTO {raw} SELECT {cols}, ?, line, ? FROM {validated.rows.alias}",
+                f"INSERT INTO {raw} SELECT {cols}, ?, line, ?, {EXTRA_COLUMN} FROM {validated.rows.alias}",
                 [file.source_file, started_at],
             )
             con.execute(

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from loaders.backends.base import EXTRA_COLUMN, RAW_METADATA_COLUMNS
 from loaders.contract import Column, Table, load_contract
 from loaders.discovery import SourceFile
 from loaders.errors import SchemaMismatchError, UnreadableFileError
@@ -55,9 +56,21 @@ def _number(expr: str) -> str:
 
 @dataclass(frozen=True)
 class ExportHeader:
-    """The header of one export file: its column names in file order, and its field count."""
+    """The header of one export file: its column names in file order (surrounding blanks
+    removed) and its physical line."""
 
     names: tuple[str, ...]
+    line: int = 1
+
+    def position(self, name: str) -> str:
+        """``<1-based field position> (<name>)`` of the first column called ``name``, for messages."""
+        return f"{self.names.index(name) + 1} ({name!r})"
+
+
+def folded(name: str) -> str:
+    """A column name compared the way a reader would: blanks collapsed, case folded
+    (``' Unit  Price'`` -> ``'unit price'``)."""
+    return " ".join(name.split()).casefold()
 
 
 def read_header(path: Path, source_file: str) -> ExportHeader:
@@ -67,13 +80,13 @@ def read_header(path: Path, source_file: str) -> ExportHeader:
         UnreadableFileError: the file cannot be read, is not UTF-8 or has no header line.
     """
     lines = physical_lines(path, source_file)
-    for raw in lines.column("raw").to_pylist():
+    for n, raw in enumerate(lines.column("raw").to_pylist(), start=1):
         try:
             text = raw.decode("utf-8").lstrip("\ufeff")
         except UnicodeDecodeError as e:
-            raise UnreadableFileError("the header line is not UTF-8", file=source_file, line=1) from e
+            raise UnreadableFileError("the header line is not UTF-8", file=source_file, line=n) from e
         if text.strip():
-            return ExportHeader(tuple(h.strip() for h in next(csv.reader(io.StringIO(text)))))
+            return ExportHeader(tuple(h.strip() for h in next(csv.reader(io.StringIO(text)))), line=n)
     raise UnreadableFileError("the export has no header line", file=source_file)
 
 
@@ -139,9 +152,34 @@ class MappedFeed:
             The extra columns (in the header, neither known to the export shape nor used), in file order.
 
         Raises:
+            SchemaMismatchError: naming the file, the header line and the column: a column name
+                twice in the header; an empty column name (unless ``extra_columns: ignore``);
+                under ``extra_columns: keep``, an extra column whose name, blanks collapsed and
+                case folded, is a column the mapping uses, a contract column of a table the
+                export feeds or a loader column (``_extra``, ``_source_file``...); extra columns
+                under ``extra_columns: reject``.
             MappingError: a column the mapping names is not in the header (and has no default).
-            SchemaMismatchError: extra columns with ``extra_columns: reject``.
         """
+        mode = self.export.extra_columns
+        seen: set[str] = set()
+        for i, name in enumerate(header.names, start=1):
+            if name in seen:
+                raise SchemaMismatchError(
+                    f"the header names column {name!r} twice (first at field {header.names.index(name) + 1}); "
+                    "a mapping could not tell them apart: rename one in the export",
+                    file=self.source_file,
+                    line=header.line,
+                    column=f"{i} ({name!r})",
+                )
+            seen.add(name)
+            if name == "" and mode != "ignore":
+                raise SchemaMismatchError(
+                    f"field {i} of the header has no column name (extra_columns: {mode} needs a name to "
+                    "keep or refuse it by); name it in the export, or drop unnamed columns with extra_columns: ignore",
+                    file=self.source_file,
+                    line=header.line,
+                    column=f"{i} (no name)",
+                )
         present = set(header.names)
         absent_ok = self._absent_with_default(header)
         for name, where in self.referenced_columns().items():
@@ -156,15 +194,43 @@ class MappedFeed:
                     f"exports.{self.export.name}.fill_down.columns: unknown column {name!r}: "
                     f"{self.source_file} has no such column"
                 )
-        known = set(self.export.columns) | set(self._all_referenced())
+        used = self._all_referenced()
+        known = set(self.export.columns) | used
         extras = tuple(h for h in header.names if h not in known)
-        if extras and self.export.extra_columns == "reject":
+        if extras and mode == "reject":
             raise SchemaMismatchError(
                 f"extra column(s) {', '.join(extras)} not in the mapping's export {self.export.name!r} "
                 "(extra_columns: reject); the file is refused",
                 file=self.source_file,
+                line=header.line,
             )
+        if mode == "keep":
+            self._check_kept_names(header, extras, used)
         return extras
+
+    def _check_kept_names(self, header: ExportHeader, extras: tuple[str, ...], used: set[str]) -> None:
+        """Refuse an extra column kept in ``_extra`` whose name, blanks collapsed and case folded,
+        is that of a used export column, a contract column of a table this export feeds or a
+        loader column: the user most likely meant it to feed that column."""
+        contract = load_contract()
+        names: dict[str, str] = {folded(u): f"the export column {u!r} the mapping uses" for u in used}
+        for ts in self.mapping.tables:
+            if ts.export == self.export.name:
+                for c in contract.table(ts.name).columns:
+                    names.setdefault(folded(c.name), f"contract column {ts.name}.{c.name}")
+        for n, _ in RAW_METADATA_COLUMNS:
+            names.setdefault(folded(n), f"the loader column {n}")
+        for h in extras:
+            clash = names.get(folded(h))
+            if clash is not None:
+                raise SchemaMismatchError(
+                    f"extra column {h!r} (extra_columns: keep) reads as {clash} once blanks and case are "
+                    f"ignored; map it in {self.mapping.path.name}, list it under exports.{self.export.name}.columns "
+                    "to drop it, or rename it in the export",
+                    file=self.source_file,
+                    line=header.line,
+                    column=header.position(h),
+                )
 
     def _all_referenced(self) -> set[str]:
         """Export columns any table of the mapping fed by this export names (an unused column is extra)."""
@@ -198,10 +264,11 @@ class MappedFeed:
                         out.update(re.findall(r'"((?:[^"]|"")+)"', c.sql))
         return out
 
-    def _load_source(self, con: duckdb.DuckDBPyConnection, header: ExportHeader) -> int:
+    def _load_source(self, con: duckdb.DuckDBPyConnection, header: ExportHeader, kept: tuple[str, ...] = ()) -> int:
         """Temp table ``_ld_mp_src``: one row per export record, ``line``, ``struct`` (a structural
-        problem or NULL), ``text`` (the record as JSON, PII masked) and the header's columns as text
-        (``fill_down`` applied).
+        problem or NULL), ``text`` (the record as JSON, PII masked), ``extra`` (the ``kept`` columns
+        as a JSON object of header name -> text as written, an empty field as ``""``; NULL when
+        nothing is kept) and the header's columns as text (``fill_down`` applied).
 
         Returns:
             The number of physical lines of the export.
@@ -269,10 +336,14 @@ class MappedFeed:
                 )
             values.append(f"{v} AS {ident(h)}")
         absent = "".join(f", CAST(NULL AS VARCHAR) AS {ident(a)}" for a in sorted(self._absent_with_default(header)))
+        extra = "CAST(NULL AS VARCHAR)"
+        if kept:
+            pairs = ", ".join(f"{sql_string(h)}, coalesce(c.{ident(named[header.names.index(h)])}, '')" for h in kept)
+            extra = f"CAST(json_object({pairs}) AS VARCHAR)"
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {_SRC} AS
             SELECT l.line AS __line, {struct} AS __struct, CAST(json_object({fields}) AS VARCHAR) AS __text,
-                   {", ".join(values)}{absent}
+                   {extra} AS __extra, {", ".join(values)}{absent}
             FROM _ld_mp_csv c JOIN _ld_mp_lines l ON l.rec = c.__rec ORDER BY l.line"""
         )
         return n_lines
@@ -379,8 +450,10 @@ class MappedFeed:
         """Read the export in ``con`` and build the contract-shaped query.
 
         Returns:
-            (SQL of ``line, last_line, text, struct, struct_column`` and one text column
-            ``__m<i>`` per contract column; {contract column: SQL of its value in that query};
+            (SQL of ``line, last_line, text, struct, struct_column``, ``extra`` (the JSON text
+            of the record's extra columns under ``extra_columns: keep``, else NULL; a row grouped
+            from lines takes its first line's) and one text column ``__m<i>`` per contract column;
+            {contract column: SQL of its value in that query};
             physical lines of the export; warnings (extra columns ignored)).
 
         Raises:
@@ -391,7 +464,8 @@ class MappedFeed:
         """
         header = read_header(self.path, self.source_file)
         extras = self.check_header(header)
-        n_lines = self._load_source(con, header)
+        kept = extras if self.export.extra_columns == "keep" else ()
+        n_lines = self._load_source(con, header, kept)
         columns = {c.name: c for c in self.table.columns}
         self.check_samples(con, columns)
         warnings: tuple[str, ...] = ()
@@ -404,9 +478,10 @@ class MappedFeed:
                 f"(extra_columns: ignore in {self.mapping.path.name})",
             )
         elif extras:
+            fed = ", ".join(f"raw.{t.name}" for t in self.mapping.tables if t.export == self.export.name)
             warnings = (
-                f"{self.source_file}: column(s) {', '.join(extras)} kept in the quarantine text only "
-                "(extra_columns: keep; the raw tables hold contract columns)",
+                f"{self.source_file}: column(s) {', '.join(extras)} not used by the mapping: kept in "
+                f"{EXTRA_COLUMN} of {fed} (extra_columns: keep in {self.mapping.path.name})",
             )
         names = [c.name for c in self.table.columns]
         out = {n: f"__m{i}" for i, n in enumerate(names)}
@@ -427,13 +502,13 @@ class MappedFeed:
                 row_values[n] = self.derived_row(spec, columns)
         select = ", ".join(f"{v} AS {out[n]}" for n, v in row_values.items())
         select_extra = "".join(f", {v} AS {k}" for k, v in extra_row.items())
-        rows = f"SELECT __line AS line, __struct AS struct, __text AS text, {select}{select_extra} FROM {_SRC}"
+        rows = f"SELECT __line AS line, __struct AS struct, __text AS text, __extra, {select}{select_extra} FROM {_SRC}"
         if self.spec.one_row_per is None:
-            base = f"SELECT line, line AS last_line, text, struct, {', '.join(out.values())} FROM ({rows})"
+            base = f"SELECT line, line AS last_line, text, struct, __extra, {', '.join(out.values())} FROM ({rows})"
         else:
             key = ident(self.spec.one_row_per)
             rows = (
-                f"SELECT __line AS line, __struct AS struct, __text AS text, {key} AS __key, "
+                f"SELECT __line AS line, __struct AS struct, __text AS text, __extra, {key} AS __key, "
                 f"{select}{select_extra} FROM {_SRC}"
             )
             aggs = []
@@ -461,7 +536,7 @@ class MappedFeed:
                 else:
                     aggs.append(f"arg_min({o}, line) FILTER (WHERE NULLIF({o}, '') IS NOT NULL) AS {o}")
             base = f"""SELECT min(line) AS line, min(line) AS last_line, arg_min(text, line) AS text,
-                   CAST(NULL AS VARCHAR) AS struct, {", ".join(aggs)}
+                   CAST(NULL AS VARCHAR) AS struct, arg_min(__extra, line) AS __extra, {", ".join(aggs)}
                 FROM ({rows}) WHERE struct IS NULL AND NULLIF(TRIM(__key), '') IS NOT NULL GROUP BY __key"""
         # Derivations over the record's own mapped values.
         final = []
@@ -480,7 +555,7 @@ class MappedFeed:
                 final.append(f"{_num_text(total)} AS {o}")
             else:
                 final.append(o)
-        structural = f"""SELECT line, last_line, text, struct, CAST(NULL AS VARCHAR) AS struct_column,
+        structural = f"""SELECT line, last_line, text, struct, CAST(NULL AS VARCHAR) AS struct_column, __extra AS extra,
                 {", ".join(final)}
             FROM ({base}) ORDER BY line"""
         return structural, out, n_lines, warnings

@@ -69,6 +69,7 @@ def test_load_job_config_is_exact():
         ("_source_file", "STRING", "REQUIRED"),
         ("_source_line", "INT64", "REQUIRED"),
         ("_loaded_at", "TIMESTAMP", "REQUIRED"),
+        ("_extra", "STRING", "NULLABLE"),
     ]
     money = next(f for f in api["schema"]["fields"] if f["name"] == "total_amount")
     assert (int(money["precision"]), int(money["scale"])) == (18, 2)  # DECIMAL(18,2) like DuckDB

@@ -202,6 +202,7 @@ def test_partial_feeds_create_every_raw_table(source, warehouse):
         ("_source_file", "VARCHAR"),
         ("_source_line", "BIGINT"),
         ("_loaded_at", "TIMESTAMP"),
+        ("_extra", "JSON"),
     ]
 
 

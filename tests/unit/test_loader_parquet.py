@@ -48,7 +48,7 @@ def _typed_orders(rows: list[dict[str, str]]) -> pa.Table:
 def _raw(db: Path, table: str) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
-            f"SELECT * EXCLUDE (_source_file, _loaded_at) FROM raw.{table} ORDER BY _source_line"
+            f"SELECT * EXCLUDE (_source_file, _loaded_at, _extra) FROM raw.{table} ORDER BY _source_line"
         ).fetchall()
 
 
@@ -126,7 +126,7 @@ def test_valid_products_with_wide_decimals_nanoseconds_and_a_time_zone(tmp_path)
     assert (v.rows_read, v.rows_rejected, rejects) == (3, 0, [])
     assert rows[0] == (
         1, "1", "A-1", "Lamp", "home", None, "Acme", Decimal("19.9000"), Decimal("8.5000"), "EUR", True,
-        datetime(2024, 1, 1, 8, 0), datetime(2024, 1, 2, 9, 30, 15),
+        datetime(2024, 1, 1, 8, 0), datetime(2024, 1, 2, 9, 30, 15), None,
     )  # fmt: skip
     _, rows, _ = _validate(tmp_path, _products(product_id=pa.array([1.0, 2.0, None], pa.float64())))
     assert [r[1] for r in rows] == ["1", "2"]

@@ -3,6 +3,8 @@ export, with expected values worked out by hand from the export's text."""
 
 from __future__ import annotations
 
+import csv
+import json
 import textwrap
 from datetime import datetime
 from decimal import Decimal
@@ -10,11 +12,22 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from google.api_core.exceptions import NotFound
 
+from loaders.api import load_directory
+from loaders.backends.base import raw_table_columns
+from loaders.backends.bigquery import (
+    BigQueryBackend,
+    BigQuerySettings,
+    export_validated,
+    raw_schema,
+    raw_table_definition,
+)
+from loaders.backends.duckdb import DuckDBBackend
 from loaders.cli import main
-from loaders.contract import load_contract
+from loaders.contract import DUCKDB_TYPES, load_contract
 from loaders.discovery import describe_file
-from loaders.errors import SchemaMismatchError
+from loaders.errors import RawTableMismatchError, SchemaMismatchError
 from loaders.mapping import MappingError, mapped_file, plan
 from loaders.reader import validate_file
 
@@ -47,9 +60,9 @@ def _write(root: Path, mapping: str, files: dict[str, str]) -> Path:
     return root
 
 
-def _run(root: Path, table: str) -> tuple[list[dict], list[dict], tuple[str, ...]]:
+def _run(root: Path, table: str, *, extra: bool = False) -> tuple[list[dict], list[dict], tuple[str, ...]]:
     """Validate the mapped landing of ``table`` in an in-memory DuckDB (the loaders' own path):
-    (rows as dicts, quarantine rows as dicts, warnings)."""
+    (rows as dicts, without ``_extra`` unless ``extra``, quarantine rows as dicts, warnings)."""
     _, feeds = plan(root.resolve(), CONTRACT, CONTRACT.tables)
     ((t, path, feed),) = [f for f in feeds if f[0].name == table]
     file = mapped_file(describe_file(path, t, feed.source_file), feed)
@@ -61,6 +74,8 @@ def _run(root: Path, table: str) -> tuple[list[dict], list[dict], tuple[str, ...
         names = [d[0] for d in cur.description]
         out.append([dict(zip(names, r, strict=True)) for r in cur.fetchall()])
     con.close()
+    if not extra:
+        out[0] = [{k: v for k, v in r.items() if k != "_extra"} for r in out[0]]
     return out[0], out[1], v.warnings
 
 
@@ -198,6 +213,196 @@ def test_known_export_columns_are_not_extra(tmp_path):
     export = f"{LINES_HEADER},Gift wrap\n7,70,5,2,3.50,2024-01-02 10:00,yes\n"
     _, _, warnings = _run(_write(tmp_path, mapping, {"lines.csv": export}), "order_items")
     assert warnings == ()
+
+
+KEEP_MAPPING = ITEMS_MAPPING.replace('files: "lines.csv"}', 'files: "lines.csv", extra_columns: keep}')
+#: Two extra columns: one with a comma, doubled quotes, non-ASCII text and a line break inside
+#: its quoted values, one left empty on a line; line 4 holds a bad quantity (quarantined).
+KEEP_EXPORT = (
+    f"{LINES_HEADER},Gift message,Wrap\n"
+    '7,70,5,2,3.50,2024-01-02 10:00,"Für Zoë, ""mit Liebe"" ☃",yes\n'
+    '7,71,6,1,2.00,2024-01-02 10:00,"two\nlines",\n'
+    "8,80,5,x,3.50,2024-01-03 09:00,plain,no\n"
+)
+
+
+def _extras_by_csv_module(path: Path) -> dict[str, dict[str, str]]:
+    """{Line value: {extra header: value}} of an export, read with the csv module (not DuckDB)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["Line"]: {k: r[k] for k in ("Gift message", "Wrap")} for r in csv.DictReader(fh)}
+
+
+def test_extra_columns_keep_lands_them_in_extra_as_written(tmp_path):
+    root = _write(tmp_path, KEEP_MAPPING, {})
+    (root / "lines.csv").write_text(KEEP_EXPORT, encoding="utf-8")
+    rows, rejects, warnings = _run(root, "order_items", extra=True)
+    expected = _extras_by_csv_module(root / "lines.csv")
+    assert {r["order_item_id"]: json.loads(r["_extra"]) for r in rows} == {k: expected[k] for k in ("70", "71")}
+    assert json.loads(rows[0]["_extra"])["Gift message"] == 'Für Zoë, "mit Liebe" ☃'  # by hand
+    assert [q["line"] for q in rejects] == [5]  # the physical line: line 3's quoted value runs onto line 4
+    assert warnings == (
+        "lines.csv: column(s) Gift message, Wrap not used by the mapping: kept in _extra of raw.order_items "
+        "(extra_columns: keep in mapping.yml)",
+    )
+
+
+def test_extra_columns_keep_lands_nothing_when_the_file_has_none(tmp_path):
+    export = f"{LINES_HEADER}\n7,70,5,2,3.50,2024-01-02 10:00\n"
+    rows, _, warnings = _run(_write(tmp_path, KEEP_MAPPING, {"lines.csv": export}), "order_items", extra=True)
+    assert [r["_extra"] for r in rows] == [None] and warnings == ()
+
+
+def test_extra_columns_keep_on_rows_grouped_from_lines_take_the_first_lines(tmp_path):
+    mapping = ORDER_LINES.replace(
+        "fill_down: {by: Order, columns: [Placed]}",
+        "extra_columns: keep\n    fill_down: {by: Order, columns: [Placed]}",
+    )
+    export = ORDER_EXPORT.replace("Placed\n", "Placed,Note\n", 1).replace("10:00\n", "10:00,first\n")
+    export = export.replace(",\n8,", ",second\n8,")
+    orders, _, _ = _run(_write(tmp_path, mapping, {"lines.csv": export}), "orders", extra=True)
+    assert {r["order_id"]: json.loads(r["_extra"]) for r in orders} == {"7": {"Note": "first"}, "8": {"Note": ""}}
+
+
+def test_extra_columns_keep_lands_in_the_duckdb_raw_table(tmp_path):
+    root = _write(tmp_path / "src", KEEP_MAPPING, {})
+    (root / "lines.csv").write_text(KEEP_EXPORT, encoding="utf-8")
+    report = load_directory(root, database=tmp_path / "w.duckdb", tables=["order_items"])
+    assert report.ok
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        typ = con.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = 'order_items' AND column_name = '_extra'"
+        ).fetchone()[0]
+        landed = con.execute(
+            "SELECT order_item_id, _extra ->> '$.\"Gift message\"', _extra::VARCHAR FROM raw.order_items ORDER BY 1"
+        ).fetchall()
+        quarantined = con.execute("SELECT source_file, line_number FROM raw._quarantine").fetchall()
+    expected = _extras_by_csv_module(root / "lines.csv")
+    assert typ == "JSON"
+    assert [(i, json.loads(text)) for i, _, text in landed] == [(k, expected[k]) for k in ("70", "71")]
+    assert [m for _, m, _ in landed] == ['Für Zoë, "mit Liebe" ☃', "two\nlines"]
+    assert quarantined == [("lines.csv", 5)]
+
+
+def test_extra_columns_keep_is_json_text_in_the_bigquery_load_file(tmp_path):
+    root = _write(tmp_path / "src", KEEP_MAPPING, {})
+    (root / "lines.csv").write_text(KEEP_EXPORT, encoding="utf-8")
+    _, feeds = plan(root.resolve(), CONTRACT, CONTRACT.tables)
+    ((t, path, feed),) = [f for f in feeds if f[0].name == "order_items"]
+    file = mapped_file(describe_file(path, t, feed.source_file), feed)
+    rows_path, q_path = tmp_path / "rows.jsonl", tmp_path / "q.jsonl"
+    export_validated(file, started_at=datetime(2025, 1, 1), rows_path=rows_path, quarantine_path=q_path)
+    landed = [json.loads(line) for line in rows_path.read_text(encoding="utf-8").splitlines()]
+    expected = _extras_by_csv_module(root / "lines.csv")
+    # a STRING column: the load file holds the object as JSON text, not as a nested record
+    assert [json.loads(r["_extra"]) for r in landed] == [expected["70"], expected["71"]]
+    (field,) = [f for f in raw_schema(t) if f.name == "_extra"]
+    assert (field.field_type, field.mode) == ("STRING", "NULLABLE")
+
+
+def _header_error(tmp_path: Path, mapping: str, header: str) -> SchemaMismatchError:
+    root = _write(tmp_path, mapping, {})
+    # a blank first line: the header is physical line 2
+    (root / "lines.csv").write_text(f"\n{header}\n7,70,5,2,3.50,2024-01-02 10:00,a,b\n", encoding="utf-8")
+    with pytest.raises(SchemaMismatchError) as e:
+        _run(root, "order_items")
+    return e.value
+
+
+def test_error_kept_extra_column_reads_as_a_contract_or_used_column(tmp_path):
+    e = _header_error(tmp_path / "a", KEEP_MAPPING, f"{LINES_HEADER},Note, Unit_Price ")
+    assert (e.file, e.line, e.column) == ("lines.csv", 2, "8 ('Unit_Price')")
+    assert "reads as contract column order_items.unit_price" in str(e)
+    e = _header_error(tmp_path / "b", KEEP_MAPPING, f"{LINES_HEADER},Note,QTY")
+    assert (e.line, e.column) == (2, "8 ('QTY')") and "the export column 'Qty' the mapping uses" in str(e)
+    e = _header_error(tmp_path / "c", KEEP_MAPPING, f"{LINES_HEADER},Note,_EXTRA")
+    assert "the loader column _extra" in str(e)
+    # under ignore the same header loads (the column is dropped with the warning)
+    _, _, warnings = _run(
+        _write(tmp_path / "d", ITEMS_MAPPING, {"lines.csv": f"{LINES_HEADER},unit_price\n"}), "order_items"
+    )
+    assert "unit_price not used by the mapping: ignored" in warnings[0]
+
+
+def test_error_empty_header_name(tmp_path):
+    e = _header_error(tmp_path / "a", KEEP_MAPPING, f"{LINES_HEADER},Note,")
+    assert (e.file, e.line, e.column) == ("lines.csv", 2, "8 (no name)")
+    assert "field 8 of the header has no column name" in str(e)
+    reject = ITEMS_MAPPING.replace('files: "lines.csv"}', 'files: "lines.csv", extra_columns: reject}')
+    assert _header_error(tmp_path / "b", reject, f"{LINES_HEADER},Note,").column == "8 (no name)"
+
+
+def test_error_duplicate_header_name(tmp_path):
+    for sub, mapping in (("a", KEEP_MAPPING), ("b", ITEMS_MAPPING)):
+        e = _header_error(tmp_path / sub, mapping, f"{LINES_HEADER},Note,Note")
+        assert (e.file, e.line, e.column) == ("lines.csv", 2, "8 ('Note')")
+        assert "names column 'Note' twice (first at field 7)" in str(e)
+
+
+def test_raw_tables_built_before_extra_gain_it(tmp_path):
+    """A warehouse whose raw tables lack ``_extra`` (built before it existed) gets the column
+    added by the loader, its rows kept with a NULL ``_extra``, and loads on."""
+    db = tmp_path / "old.duckdb"
+    items = CONTRACT.table("order_items")
+    old = ", ".join(f"{n} {DUCKDB_TYPES[t]}" for n, t in raw_table_columns(items) if n != "_extra")
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute(f"CREATE TABLE raw.order_items ({old})")
+        con.execute("INSERT INTO raw.order_items (order_item_id, _source_file) VALUES ('1', 'old.csv')")
+    with DuckDBBackend(db) as backend:
+        backend.ensure_raw_tables([items])
+        backend.ensure_raw_tables([items])  # once added, nothing more to do
+    with duckdb.connect(str(db), read_only=True) as con:
+        cols = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'raw' AND table_name = 'order_items' ORDER BY ordinal_position"
+        ).fetchall()
+        assert con.execute("SELECT order_item_id, _extra FROM raw.order_items").fetchall() == [("1", None)]
+    assert cols[-4:] == [
+        ("_source_file", "VARCHAR"),
+        ("_source_line", "BIGINT"),
+        ("_loaded_at", "TIMESTAMP"),
+        ("_extra", "JSON"),
+    ]
+    # any other difference is still refused with the message naming the table
+    with duckdb.connect(str(db)) as con:
+        con.execute("ALTER TABLE raw.order_items DROP COLUMN _source_line")
+    with DuckDBBackend(db) as backend, pytest.raises(RawTableMismatchError, match="raw.order_items has columns"):
+        backend.ensure_raw_tables([items])
+
+
+class _FakeBigQuery:
+    """The calls ``BigQueryBackend.ensure_raw_tables`` makes, over tables held in a dict."""
+
+    def __init__(self, tables: dict):
+        self.tables, self.updated = tables, []
+
+    def create_dataset(self, *_, **__):
+        return None
+
+    def get_table(self, ref):
+        if ref.table_id not in self.tables:
+            raise NotFound(ref.table_id)
+        return self.tables[ref.table_id]
+
+    def create_table(self, table):
+        self.tables[table.table_id] = table
+
+    def update_table(self, table, fields):
+        self.updated.append((table.table_id, tuple(fields), [f.name for f in table.schema]))
+        return table
+
+
+def test_bigquery_raw_tables_built_before_extra_gain_it():
+    settings = BigQuerySettings("p", "raw", "b")
+    items = CONTRACT.table("order_items")
+    old = raw_table_definition(items, settings)
+    old.schema = [f for f in old.schema if f.name != "_extra"]
+    fake = _FakeBigQuery({"order_items": old})
+    storage = type("Storage", (), {"bucket": lambda self, name: name})()
+    BigQueryBackend(settings=settings, bq_client=fake, storage_client=storage).ensure_raw_tables([items])
+    assert fake.updated == [("order_items", ("schema",), [f.name for f in raw_schema(items)])]
+    assert fake.tables["order_items"].schema[-1].mode == "NULLABLE"
 
 
 ORDER_LINES = """
