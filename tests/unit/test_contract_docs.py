@@ -59,7 +59,7 @@ def test_sources_yaml_matches_the_raw_contract(source_name):
         assert table["description"].startswith(raw_table["description"])
         columns = {c["name"]: c for c in table["columns"]}
         contract_names = [c["name"] for c in raw_table["columns"]]
-        assert list(columns) == [*contract_names, "_source_file", "_source_line", "_loaded_at"]
+        assert list(columns) == [*contract_names, "_source_file", "_source_line", "_loaded_at", "_extra"]
         for raw_col in raw_table["columns"]:
             col = columns[raw_col["name"]]
             assert col["description"].startswith(raw_col["description"])
