@@ -63,6 +63,8 @@ lock: | $(UV) ## re-resolve requirements/*.in into the lock files
 # ---------------------------------------------------------------- the main job
 # make run DBT_VARS='{date_spine_start: "1997-01-01"}' TABLES=orders,order_items
 #   DBT_VARS: dbt --vars (YAML) for the build and the docs; TABLES: load only these contract tables.
+#   A SEEDS_DIR whose mapping.yml declares the shop's settings (shop: reporting_currency, timezone) adds
+#   them as vars under DBT_VARS, which win (python -m loaders shop-vars, docs/your-own-data.md).
 DBT_VARS ?=
 TABLES ?=
 export DBT_VARS TABLES
@@ -91,7 +93,10 @@ export BUILD_FINGERPRINT
 run: setup predictions-setup ## load seeds/ into DuckDB, dbt build, predictions, docs (skipped when nothing changed), KPI summary (DBT_VARS='{...}' TABLES=a,b)
 	@mkdir -p $(BUILD)
 	$(PY) -m loaders load --target duckdb --source-dir $(SEEDS_DIR) $${TABLES:+--tables "$$TABLES"} $(LOAD_ARGS)
-	@fingerprint=$$($(PY) -c "$$BUILD_FINGERPRINT"); \
+	@if [ -f $(SEEDS_DIR)/mapping.yml ]; then \
+		DBT_VARS=$$($(PY) -m loaders shop-vars --source-dir $(SEEDS_DIR) --dbt-vars "$$DBT_VARS") || exit 1; export DBT_VARS; \
+	fi; \
+	fingerprint=$$($(PY) -c "$$BUILD_FINGERPRINT"); \
 	if [ -n "$$fingerprint" ] && [ "$$fingerprint" = "$$(cat $(DBT_STAMP) 2>/dev/null)" ]; then \
 		echo "dbt: no file loaded and no project change since the last build: build, predictions and docs skipped"; \
 	else \

@@ -1,6 +1,7 @@
 """Command line: ``python -m loaders <command> ...``.
 
-``load`` is the one command: it lands a landing directory in the warehouse's raw layer.
+``load`` lands a landing directory in the warehouse's raw layer; ``shop-vars`` prints the dbt vars
+of the shop settings a landing directory's ``mapping.yml`` declares (what ``make run`` passes to dbt).
 
 Exit codes of ``load`` (``EXIT_CODES``), the most serious one wins:
 
@@ -154,6 +155,14 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--json", action="store_true", help="print a JSON summary on stdout instead of the table")
     load.add_argument("--quiet", action="store_true", help="no progress bar or summary; warnings and errors only")
     load.add_argument("-v", "--verbose", action="store_true", help="log each file")
+    shop = sub.add_parser(
+        "shop-vars",
+        help="print the dbt vars of a source directory's shop settings (mapping.yml, shop:) as JSON",
+        description="Print, as one JSON object, the dbt vars a source directory's mapping.yml declares in its "
+        "shop section (reporting_currency, shop_timezone) under --dbt-vars, which win; nothing when there are none.",
+    )
+    shop.add_argument("--source-dir", type=Path, required=True, help="landing directory holding mapping.yml")
+    shop.add_argument("--dbt-vars", default=None, metavar="YAML", help="explicit dbt vars (e.g. $DBT_VARS)")
     return p
 
 
@@ -171,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:  # argparse: 2 on bad usage, 0 on --help / --version
         return int(e.code or 0)
+    if args.command == "shop-vars":
+        return _shop_vars(args.source_dir, args.dbt_vars)
     return _load(args)
 
 
@@ -220,6 +231,24 @@ def _explain(source_dir: Path) -> int:
     except LoaderError as e:
         _error(str(e))
         return _EXIT_OF_KIND.get(e.kind, EXIT_DATA)
+    return EXIT_OK
+
+
+def _shop_vars(source_dir: Path, explicit: str | None) -> int:
+    """``shop-vars``: print the dbt vars of ``source_dir`` (``loaders.mapping.shop_dbt_vars``) as
+    JSON; ``explicit`` as given when the directory declares none (nothing when both are empty)."""
+    from loaders.mapping import shop_dbt_vars
+
+    try:
+        declared = shop_dbt_vars(source_dir)
+        merged = shop_dbt_vars(source_dir, explicit) if declared else None
+    except LoaderError as e:
+        _error(str(e))
+        return _EXIT_OF_KIND.get(e.kind, EXIT_DATA)
+    if merged:
+        print(json.dumps(merged, sort_keys=True, default=str))  # a YAML date var stays its ISO text
+    elif explicit and explicit.strip():
+        print(explicit)
     return EXIT_OK
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
+
 from loaders.contract import Contract, Table, load_contract
 from loaders.mapping.spec import MAPPING_FILE, Mapping, MappingError, available_presets, read_mapping
 from loaders.mapping.transform import MappedFeed, export_files, mapped_file, read_header
@@ -28,6 +30,7 @@ __all__ = [
     "mapped_file",
     "plan",
     "read_mapping",
+    "shop_dbt_vars",
 ]
 
 
@@ -68,6 +71,37 @@ def plan(
             source_file = p.relative_to(root).as_posix()
             out.append((table, p, MappedFeed(mapping, table, ts, export, p, source_file)))
     return mapping, out
+
+
+def shop_dbt_vars(root: Path, explicit: str | None = None, contract: Contract | None = None) -> dict:
+    """The dbt vars of a source directory's shop (``mapping.yml``, section ``shop``) under the
+    explicit ones: what ``make run`` passes to dbt as ``--vars``.
+
+    Args:
+        root: the source directory (a directory without a mapping file has no shop vars).
+        explicit: dbt vars as YAML or JSON text (the Makefile's ``DBT_VARS``), or None/empty.
+        contract: the data contract; default ``loaders/contract.yml``.
+
+    Returns:
+        {var: value}: the mapping's ``reporting_currency`` and ``shop_timezone`` (see
+        ``loaders.mapping.spec.shop_vars``), overridden key by key by ``explicit``.
+
+    Raises:
+        MappingError: an invalid mapping file, or ``explicit`` that is not a YAML mapping.
+    """
+    path = find_mapping(Path(root))
+    out: dict = {} if path is None else dict(read_mapping(path, contract or load_contract()).shop)
+    if explicit and explicit.strip():
+        try:
+            given = yaml.safe_load(explicit)
+        except yaml.YAMLError as e:
+            raise MappingError(f"DBT_VARS is not valid YAML ({getattr(e, 'problem', e)}): {explicit!r}") from e
+        if not isinstance(given, dict):
+            raise MappingError(
+                f"DBT_VARS must be a mapping of var: value, e.g. '{{reporting_currency: EUR}}'; got {explicit!r}"
+            )
+        out.update(given)
+    return out
 
 
 def explain(root: Path, contract: Contract | None = None) -> str:

@@ -12,6 +12,7 @@ key path (``tables.orders.columns.status``).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 import yaml
+from babel.numbers import is_currency
 
 from loaders.contract import Contract, load_contract
 from loaders.errors import LoaderError
@@ -140,6 +142,8 @@ class Mapping:
         tables: the fed tables, in contract order.
         digest_text: the resolved mapping as YAML text (part of each landing's fingerprint, so a
             changed mapping lands the exports again).
+        shop: the shop's dbt vars (``shop_vars``): ``reporting_currency`` and ``shop_timezone``
+            when the mapping declares them (or, for the currency, pins every order to one).
     """
 
     path: Path
@@ -147,6 +151,7 @@ class Mapping:
     exports: dict[str, ExportSpec]
     tables: tuple[TableSpec, ...]
     digest_text: str
+    shop: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -342,8 +347,52 @@ def read_mapping(path: Path, contract: Contract | None = None) -> Mapping:
     for ts in tables.values():
         _check_table(ts, tables, known[ts.name], shown)
     ordered = tuple(tables[t.name] for t in contract.tables if t.name in tables)
-    digest = yaml.safe_dump(data, sort_keys=True, allow_unicode=True)
-    return Mapping(path=path, preset=data.get("preset"), exports=exports, tables=ordered, digest_text=digest)
+    digest = yaml.safe_dump({k: v for k, v in data.items() if k != "shop"}, sort_keys=True, allow_unicode=True)
+    shop = shop_vars(data.get("shop") or {}, tables.get("orders"), shown)
+    return Mapping(path=path, preset=data.get("preset"), exports=exports, tables=ordered, digest_text=digest, shop=shop)
+
+
+def shop_vars(shop: dict, orders: TableSpec | None, shown: str) -> dict[str, str]:
+    """The dbt vars of a mapping's ``shop`` section, checked.
+
+    ``shop.reporting_currency`` -> ``reporting_currency``, ``shop.timezone`` -> ``shop_timezone``.
+    Without a declared reporting currency, a mapping that pins every order to one currency
+    (``orders.currency`` is only a ``default``, read from no column) reports in that currency
+    (DECISIONLOG "Shop settings beside the exports"); otherwise the dbt default applies.
+
+    Args:
+        shop: the ``shop`` section (schema-checked).
+        orders: the mapping of the orders table, or None.
+        shown: the mapping file's name, for messages.
+
+    Returns:
+        {dbt var: value}, only the vars the mapping decides.
+
+    Raises:
+        MappingError: an unknown IANA zone, or a currency code ISO 4217 (CLDR's list, from babel)
+            does not know.
+    """
+    out: dict[str, str] = {}
+    currency = shop.get("reporting_currency")
+    if currency is None and orders is not None:
+        spec = orders.column("currency")
+        pinned = spec.column is None and spec.sql is None and spec.derive is None and not spec.values
+        if pinned and spec.default is not None:
+            currency = spec.default.strip().upper()
+            if not is_currency(currency):
+                raise MappingError(
+                    f"tables.orders.columns.currency.default: {spec.default!r} is not an ISO 4217 currency code",
+                    file=shown,
+                )
+    elif currency is not None and not is_currency(currency):
+        raise MappingError(
+            f"shop.reporting_currency: {currency!r} is not an ISO 4217 currency code (e.g. GBP, EUR)", file=shown
+        )
+    if currency is not None:
+        out["reporting_currency"] = currency
+    if "timezone" in shop:
+        out["shop_timezone"] = _check_zone(shop["timezone"], "shop.timezone", shown)
+    return out
 
 
 def _check_table(ts: TableSpec, tables: dict[str, TableSpec], table: Any, shown: str) -> None:

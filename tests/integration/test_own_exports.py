@@ -11,12 +11,18 @@ project's SQL; the bad row is quarantined under the export's name and physical l
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import shutil
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from shop_landing import InProcessDbt, connect, load
+
+from loaders.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -29,20 +35,31 @@ def dbt_project(tmp_path_factory) -> InProcessDbt:
     return InProcessDbt(tmp_path_factory.mktemp("dbt"))
 
 
-def _build(dbt_project: InProcessDbt, preset: str, tmp: Path, dbt_vars: str | None = None) -> Path:
+def _shop_vars(source: Path) -> str | None:
+    """What ``make run`` passes to dbt as ``--vars`` for ``source`` (``python -m loaders shop-vars``)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["shop-vars", "--source-dir", str(source)]) == 0
+    return out.getvalue().strip() or None
+
+
+def _build(dbt_project: InProcessDbt, preset: str, tmp: Path) -> Path:
     database = tmp / "warehouse.duckdb"
     load(EXPORTS / preset, database)
-    result = dbt_project.build(database, dbt_vars=dbt_vars)
+    result = dbt_project.build(database, dbt_vars=_shop_vars(EXPORTS / preset))
     assert result.success and not result.problems(), result.problems() or result.exception
     return database
 
 
 @pytest.fixture(scope="module")
 def online_retail(dbt_project, tmp_path_factory) -> Path:
-    # a GBP shop without an fx_rates feed reports in its own currency (else every day's rate is missing)
-    return _build(
-        dbt_project, "online_retail", tmp_path_factory.mktemp("online_retail"), dbt_vars="{reporting_currency: GBP}"
-    )
+    # the mapping's shop settings alone (London days; GBP, which the preset pins every invoice to:
+    # no fx_rates feed needed) make the build pass, as `make run SEEDS_DIR=...` does
+    assert json.loads(_shop_vars(EXPORTS / "online_retail")) == {
+        "reporting_currency": "GBP",
+        "shop_timezone": "Europe/London",
+    }
+    return _build(dbt_project, "online_retail", tmp_path_factory.mktemp("online_retail"))
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +114,8 @@ def test_online_retail_marts_equal_the_export(online_retail):
     df = pd.read_csv(EXPORTS / "online_retail" / "online_retail.csv", dtype=str, keep_default_na=False)
     bad_orders = set(df.loc[~df.Quantity.map(_whole), "InvoiceNo"])
     df = df[~df.InvoiceNo.isin(bad_orders)].copy()
-    at = pd.to_datetime(df.InvoiceDate, format="%m/%d/%Y %H:%M").dt.tz_localize("Europe/London").dt.tz_convert("UTC")
+    # London wall-clock times, and the shop's reporting days are London days: the day as written
+    at = pd.to_datetime(df.InvoiceDate, format="%m/%d/%Y %H:%M").dt.tz_localize("Europe/London")
     df["order_date"] = at.dt.date
     df["order_date"] = df.groupby("InvoiceNo").order_date.transform("min")
     df["order_id"] = df.InvoiceNo
@@ -106,8 +124,8 @@ def test_online_retail_marts_equal_the_export(online_retail):
     df["customer"] = df.CustomerID.replace("", None)
     df["gross"] = [abs(int(q)) * Decimal(p) for q, p in zip(df.Quantity, df.UnitPrice, strict=True)]
     expected = _daily(df)
-    # The hand check: 16 June 2011 00:30 in London is 15 June 23:30 UTC.
-    assert pd.Timestamp("2011-06-15").date() in expected
+    # The hand check: 16 June 2011 00:30 in London (15 June 23:30 UTC) is a 16 June order.
+    assert pd.Timestamp("2011-06-16").date() in expected and pd.Timestamp("2011-06-15").date() not in expected
     assert _mart_daily(online_retail) == expected
     assert ("order_items", "online_retail.csv", 11) in _quarantined(online_retail)
 
@@ -128,3 +146,29 @@ def test_shopify_marts_equal_the_export(shopify):
     assert _mart_daily(shopify) == _daily(df)
     # The bad line is physical line 8: line 3 continues the quoted note of line 2.
     assert {("order_items", "orders_export.csv", 8), ("orders", "orders_export.csv", 8)} <= _quarantined(shopify)
+
+
+def test_shopify_extra_columns_kept_in_raw_equal_the_export(tmp_path):
+    """The Shopify fixture under ``extra_columns: keep``: its two extra columns (``Gift Wrap``, and
+    ``Gift Message`` with a comma, doubled quotes and non-ASCII text) land in ``_extra`` of every
+    line and order, exactly as pandas reads them; the bad line is still quarantined at line 8."""
+    source = tmp_path / "shop"
+    shutil.copytree(EXPORTS / "shopify_orders", source)
+    (source / "mapping.yml").write_text(
+        "preset: shopify_orders\nexports: {orders_export: {extra_columns: keep}}\n", encoding="utf-8"
+    )
+    load(source, tmp_path / "w.duckdb")
+    df = pd.read_csv(source / "orders_export.csv", dtype=str, keep_default_na=False)
+    df["order_item_id"] = df.Name + "-" + (df.groupby("Name").cumcount() + 1).astype(str)
+    extras = {
+        r.order_item_id: {"Gift Wrap": r["Gift Wrap"], "Gift Message": r["Gift Message"]} for _, r in df.iterrows()
+    }
+    with connect(tmp_path / "w.duckdb") as con:
+        items = con.execute("select order_item_id, _extra::varchar from raw.order_items").fetchall()
+        orders = con.execute("select order_id, _extra::varchar from raw.orders").fetchall()
+        quarantined = con.execute("select distinct line_number from raw._quarantine").fetchall()
+    assert {i: json.loads(e) for i, e in items} == {k: v for k, v in extras.items() if not k.startswith("#1005-")}
+    first_lines = {n: extras[f"{n}-1"] for n in df.Name if n != "#1005"}
+    assert {o: json.loads(e) for o, e in orders} == first_lines
+    assert extras["#1001-1"]["Gift Message"] == 'Für Ada, "happy birthday" 🎂'  # by hand
+    assert quarantined == [(8,)]

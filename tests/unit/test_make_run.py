@@ -21,12 +21,14 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="GNU make i
 
 
 def _stub(tmp_path: Path) -> tuple[Path, Path]:
-    """An executable that appends its argv (a JSON list) to calls.jsonl."""
+    """An executable that appends its argv (a JSON list) to calls.jsonl; as ``loaders shop-vars``
+    it prints ``{"reporting_currency": "GBP"}``."""
     calls = tmp_path / "calls.jsonl"
     stub = tmp_path / "record"
     stub.write_text(
         "#!/usr/bin/env python3\nimport json, sys\n"
-        f"with open({str(calls)!r}, 'a') as fh:\n    fh.write(json.dumps(sys.argv[1:]) + '\\n')\n",
+        f"with open({str(calls)!r}, 'a') as fh:\n    fh.write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        "if 'shop-vars' in sys.argv:\n    print(json.dumps({'reporting_currency': 'GBP'}))\n",
         encoding="utf-8",
     )
     stub.chmod(stub.stat().st_mode | stat.S_IXUSR)
@@ -78,3 +80,14 @@ def test_run_without_arguments_adds_neither_option(tmp_path):
     load, build, _, build_predictions, docs, _ = _make_run(tmp_path)
     assert "--tables" not in load
     assert "--vars" not in build and "--vars" not in build_predictions and "--vars" not in docs
+
+
+def test_run_passes_the_shop_vars_of_a_mapped_source_dir(tmp_path):
+    source = tmp_path / "shop"
+    source.mkdir()
+    (source / "mapping.yml").write_text("preset: online_retail\n", encoding="utf-8")
+    calls = _make_run(tmp_path, f"SEEDS_DIR={source}", "DBT_VARS={a: 1}")
+    load, shop_vars, build, _, build_predictions, docs, _ = calls
+    assert shop_vars == ["-m", "loaders", "shop-vars", "--source-dir", str(source), "--dbt-vars", "{a: 1}"]
+    for call in (build, build_predictions, docs):
+        assert call[-2:] == ["--vars", '{"reporting_currency": "GBP"}']

@@ -28,7 +28,7 @@ from loaders.cli import main
 from loaders.contract import DUCKDB_TYPES, load_contract
 from loaders.discovery import describe_file
 from loaders.errors import RawTableMismatchError, SchemaMismatchError
-from loaders.mapping import MappingError, mapped_file, plan
+from loaders.mapping import MappingError, mapped_file, plan, shop_dbt_vars
 from loaders.reader import validate_file
 
 CONTRACT = load_contract()
@@ -560,6 +560,57 @@ def test_explain_prints_the_resolved_mapping_without_loading(tmp_path, capsys, m
     (root / "x.csv").write_text("InvoiceNo\n", encoding="utf-8")  # the headers are checked too
     assert main(["load", "--source-dir", str(root), "--explain"]) == 2
     assert "unknown column 'CustomerID': x.csv has no such column" in capsys.readouterr().err
+
+
+def _shop(tmp_path: Path, mapping: str, explicit: str | None = None) -> dict:
+    return shop_dbt_vars(_write(tmp_path, mapping, {}), explicit)
+
+
+def test_shop_settings_become_dbt_vars_under_the_explicit_ones(tmp_path, capsys):
+    mapping = ITEMS_MAPPING + "shop: {reporting_currency: EUR, timezone: Europe/Berlin}\n"
+    assert _shop(tmp_path / "a", mapping) == {"reporting_currency": "EUR", "shop_timezone": "Europe/Berlin"}
+    merged = _shop(tmp_path / "b", mapping, "{reporting_currency: CHF, date_spine_start: '2020-01-01'}")
+    assert merged == {"reporting_currency": "CHF", "shop_timezone": "Europe/Berlin", "date_spine_start": "2020-01-01"}
+    # what `make run` reads: one JSON object on stdout
+    assert main(["shop-vars", "--source-dir", str(tmp_path / "a"), "--dbt-vars", "{x: 2024-01-31}"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {"reporting_currency": "EUR", "shop_timezone": "Europe/Berlin", "x": "2024-01-31"}
+
+
+def test_shop_vars_of_a_directory_without_shop_settings_are_the_explicit_ones_as_given(tmp_path, capsys):
+    assert _shop(tmp_path / "a", ITEMS_MAPPING) == {}  # orders not mapped: nothing decided
+    (tmp_path / "plain").mkdir()
+    assert main(["shop-vars", "--source-dir", str(tmp_path / "plain"), "--dbt-vars", "{a: 'x y'}"]) == 0
+    assert capsys.readouterr().out == "{a: 'x y'}\n"
+    assert main(["shop-vars", "--source-dir", str(tmp_path / "plain")]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_reporting_currency_follows_a_currency_the_mapping_pins_every_order_to(tmp_path):
+    # ORDER_LINES maps orders.currency as {default: EUR}: every order is EUR
+    assert _shop(tmp_path / "a", ORDER_LINES) == {"reporting_currency": "EUR"}
+    # the preset pins GBP; a declared reporting currency wins over it
+    assert _shop(tmp_path / "b", "preset: online_retail\n") == {"reporting_currency": "GBP"}
+    declared = "preset: online_retail\nshop: {reporting_currency: USD}\n"
+    assert _shop(tmp_path / "c", declared) == {"reporting_currency": "USD"}
+    # currency read from a column (Shopify's Currency, default USD): the shop may sell in several: not followed
+    assert _shop(tmp_path / "d", "preset: shopify_orders\n") == {}
+
+
+def test_error_shop_settings(tmp_path):
+    cases = {
+        "shop: {currency: GBP}": "shop: Additional properties are not allowed ('currency' was unexpected); "
+        "allowed keys: reporting_currency, timezone",
+        "shop: {reporting_currency: gbp}": "shop.reporting_currency: 'gbp' does not match '^[A-Z]{3}$'",
+        "shop: {reporting_currency: XYZ}": "shop.reporting_currency: 'XYZ' is not an ISO 4217 currency code",
+        "shop: {timezone: Europe/Londres}": "shop.timezone: unknown time zone 'Europe/Londres'",
+    }
+    for i, (text, message) in enumerate(cases.items()):
+        with pytest.raises(MappingError) as e:
+            _shop(tmp_path / str(i), "preset: online_retail\n" + text + "\n")
+        assert e.value.file == "mapping.yml" and message in str(e.value), str(e.value)
+    with pytest.raises(MappingError, match="DBT_VARS must be a mapping"):
+        _shop(tmp_path / "v", ITEMS_MAPPING, "[1, 2]")
 
 
 # ------------------------------------------------------------------------------ errors
