@@ -123,6 +123,8 @@ def explain(root: Path, contract: Contract | None = None) -> str:
     lines = [
         f"mapping {path}" + (f" (preset {mapping.preset}, overridden by the file's keys)" if mapping.preset else "")
     ]
+    if mapping.shop:
+        lines.append("shop (dbt vars for make run): " + ", ".join(f"{k}={v}" for k, v in sorted(mapping.shop.items())))
     for _, path, feed in plan(root, contract, contract.tables)[1]:
         feed.check_header(read_header(path, feed.source_file))  # each file's header fits the mapping
     for e in mapping.exports.values():
@@ -134,7 +136,9 @@ def explain(root: Path, contract: Contract | None = None) -> str:
         )
     for ts in mapping.tables:
         grain = f"one row per {ts.one_row_per!r}" if ts.one_row_per else "one row per line"
-        lines.append(f"table {ts.name} <- export {ts.export} ({grain})")
+        lines.append(
+            f"table {ts.name} <- export {ts.export} ({grain})" + (f"; records where {ts.where}" if ts.where else "")
+        )
         width = max(len(c.name) for c in ts.columns)
         for c in ts.columns:
             lines.append(f"  {c.name:<{width}} = {describe(c, ts.one_row_per is not None)}")

@@ -119,12 +119,15 @@ class TableSpec:
         export: the export feeding it.
         one_row_per: export column whose distinct non-empty values are the rows, or None (a row per line).
         columns: one ``ColumnSpec`` per contract column, in contract order (unmapped ones included).
+        where: DuckDB SQL condition over the export's columns selecting the records that feed the
+            table (before grouping), or None (every record).
     """
 
     name: str
     export: str
     one_row_per: str | None
     columns: tuple[ColumnSpec, ...]
+    where: str | None = None
 
     def column(self, name: str) -> ColumnSpec:
         """The spec of contract column ``name``."""
@@ -343,7 +346,9 @@ def read_mapping(path: Path, contract: Contract | None = None) -> Mapping:
                     file=shown,
                 )
         specs = tuple(_column_spec(c.name, given.get(c.name)) for c in table.columns)
-        tables[tname] = TableSpec(name=tname, export=t["from"], one_row_per=t.get("one_row_per"), columns=specs)
+        tables[tname] = TableSpec(
+            name=tname, export=t["from"], one_row_per=t.get("one_row_per"), columns=specs, where=t.get("where")
+        )
     for ts in tables.values():
         _check_table(ts, tables, known[ts.name], shown)
     ordered = tuple(tables[t.name] for t in contract.tables if t.name in tables)

@@ -242,6 +242,8 @@ class MappedFeed:
                 out.update(x for x in (c.column, c.by, c.of if c.derive == "discount_from_line_total" else None) if x)
                 if c.sql:
                     out.update(re.findall(r'"((?:[^"]|"")+)"', c.sql))
+            if ts.where:
+                out.update(re.findall(r'"((?:[^"]|"")+)"', ts.where))
             if ts.one_row_per:
                 out.add(ts.one_row_per)
         if self.export.fill_down_by:
@@ -420,6 +422,14 @@ class MappedFeed:
         Raises:
             MappingError: naming the key path, the export file, the first sample's line and column.
         """
+        if self.spec.where is not None:
+            try:
+                con.execute(f"SELECT count(*) FROM {_SRC} WHERE ({self.spec.where})").fetchall()
+            except duckdb.Error as e:
+                raise self.fail(
+                    f"tables.{self.spec.name}.where: DuckDB cannot run it over {self.source_file} "
+                    f"({str(e).splitlines()[0]})"
+                ) from e
         for spec in self.spec.columns:
             col = columns[spec.name]
             if spec.sql is not None:
@@ -502,14 +512,18 @@ class MappedFeed:
                 row_values[n] = self.derived_row(spec, columns)
         select = ", ".join(f"{v} AS {out[n]}" for n, v in row_values.items())
         select_extra = "".join(f", {v} AS {k}" for k, v in extra_row.items())
-        rows = f"SELECT __line AS line, __struct AS struct, __text AS text, __extra, {select}{select_extra} FROM {_SRC}"
+        # records the table's ``where`` leaves out are not read by it (a structural problem still is)
+        source = _SRC if self.spec.where is None else f"{_SRC} WHERE __struct IS NOT NULL OR ({self.spec.where})"
+        rows = (
+            f"SELECT __line AS line, __struct AS struct, __text AS text, __extra, {select}{select_extra} FROM {source}"
+        )
         if self.spec.one_row_per is None:
             base = f"SELECT line, line AS last_line, text, struct, __extra, {', '.join(out.values())} FROM ({rows})"
         else:
             key = ident(self.spec.one_row_per)
             rows = (
                 f"SELECT __line AS line, __struct AS struct, __text AS text, __extra, {key} AS __key, "
-                f"{select}{select_extra} FROM {_SRC}"
+                f"{select}{select_extra} FROM {source}"
             )
             aggs = []
             for n in names:

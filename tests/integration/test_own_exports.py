@@ -71,14 +71,17 @@ def _money(value: object) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _daily(lines: pd.DataFrame) -> dict:
+def _daily(lines: pd.DataFrame, returns: dict | None = None) -> dict:
     """{order_date: (orders, cancelled, net orders, guest orders, customers, gross, net sales)} from
-    one row per valid line with order_id, order_date, is_cancelled, is_returned, customer, gross."""
+    one row per valid line with order_id, order_date, is_cancelled, is_returned, customer, gross
+    (and optionally in_net_sales, default: neither cancelled nor returned); ``returns``: {day:
+    refunded merchandise booked that day}, deducted from net sales."""
+    returns = returns or {}
     out = {}
     for day, d in lines.groupby("order_date"):
         orders = d.drop_duplicates("order_id")
         valid = orders[~orders.is_cancelled]
-        net = d[~d.is_cancelled & ~d.is_returned]
+        net = d[d.in_net_sales] if "in_net_sales" in d else d[~d.is_cancelled & ~d.is_returned]
         out[day] = (
             len(orders),
             int(orders.is_cancelled.sum()),
@@ -86,7 +89,7 @@ def _daily(lines: pd.DataFrame) -> dict:
             int(valid.customer.isna().sum()),
             valid.customer.dropna().nunique(),
             _money(sum(d.gross, Decimal(0))),
-            _money(sum(net.gross, Decimal(0))),
+            _money(sum(net.gross, Decimal(0)) - returns.get(day, Decimal(0))),
         )
     return out
 
@@ -130,6 +133,26 @@ def test_online_retail_marts_equal_the_export(online_retail):
     assert ("order_items", "online_retail.csv", 11) in _quarantined(online_retail)
 
 
+def _shopify_refunds(first: pd.DataFrame) -> pd.DataFrame:
+    """The preset's refund rule over the orders' first lines, in Decimal arithmetic (DECISIONLOG
+    "Shopify refunded amounts"): one order-level refund per order with a Refunded Amount, shipping
+    and tax its refunded share of Shipping and Taxes (cents, half up), merchandise the rest, dated
+    on the order's Created at (UTC)."""
+    rows = []
+    for name, r in first.iterrows():
+        refunded = Decimal(r["Refunded Amount"] or "0")
+        if refunded <= 0:
+            continue
+        share = min(refunded / Decimal(r["Total"]), Decimal(1))
+        shipping = (Decimal(r["Shipping"] or "0") * share).quantize(CENT, rounding=ROUND_HALF_UP)
+        tax = (Decimal(r["Taxes"] or "0") * share).quantize(CENT, rounding=ROUND_HALF_UP)
+        at = pd.to_datetime(r["Created at"], format="%Y-%m-%d %H:%M:%S %z").tz_convert("UTC").tz_localize(None)
+        rows.append((name, refunded - shipping - tax, shipping, tax, r["Currency"], at.to_pydatetime()))
+    return pd.DataFrame(
+        rows, columns=["order_id", "amount", "shipping_amount", "tax_amount", "currency", "refunded_at"]
+    )
+
+
 def test_shopify_marts_equal_the_export(shopify):
     df = pd.read_csv(EXPORTS / "shopify_orders" / "orders_export.csv", dtype=str, keep_default_na=False)
     first = df.groupby("Name").head(1).set_index("Name")
@@ -140,12 +163,30 @@ def test_shopify_marts_equal_the_export(shopify):
     df["order_id"] = df.Name
     financial = df.Name.map(first["Financial Status"])
     df["is_cancelled"] = (df.Name.map(first["Cancelled at"]) != "") | (financial == "voided")
+    refunds = _shopify_refunds(first.drop(index=list(bad_orders)))
     df["is_returned"] = ~df.is_cancelled & (financial == "refunded")
+    # a returned order is no net order, but the refund rows covering it say what it returns
+    # (DECISIONLOG "Finance terms": the feed wins): its lines stay in net sales, less the refund
+    df["in_net_sales"] = ~df.is_cancelled & (~df.is_returned | df.Name.isin(refunds.order_id))
     df["customer"] = df.Name.map(first.Email.str.strip().str.lower()).replace("", None)
     df["gross"] = [int(q) * Decimal(p) for q, p in zip(df["Lineitem quantity"], df["Lineitem price"], strict=True)]
-    assert _mart_daily(shopify) == _daily(df)
+    cancelled = set(df.loc[df.is_cancelled, "Name"])
+    booked = refunds[~refunds.order_id.isin(cancelled)]
+    returns = {}
+    for at, amount in zip(booked.refunded_at, booked.amount, strict=True):
+        returns[at.date()] = returns.get(at.date(), Decimal(0)) + amount
+    assert len(booked) == 2  # #1004 refunded in full, #1007 in part
+    assert _mart_daily(shopify) == _daily(df, returns)
     # The bad line is physical line 8: line 3 continues the quoted note of line 2.
     assert {("order_items", "orders_export.csv", 8), ("orders", "orders_export.csv", 8)} <= _quarantined(shopify)
+    with connect(shopify) as con:
+        landed = con.execute(
+            """select order_id, amount, shipping_amount, tax_amount, currency, refunded_at from raw.refunds
+               where order_item_id is null and refunded_at = updated_at order by order_id"""
+        ).fetchall()
+    assert landed == list(refunds.itertuples(index=False, name=None))
+    # by hand: #1007 refunds 10.00 of 32.99 with 4.99 shipping: shipping 4.99 x 10/32.99 = 1.51, merchandise 8.49
+    assert landed[1][1:4] == (Decimal("8.49"), Decimal("1.51"), Decimal("0.00"))
 
 
 def test_shopify_extra_columns_kept_in_raw_equal_the_export(tmp_path):

@@ -472,6 +472,47 @@ def test_an_order_with_a_bad_line_is_quarantined_naming_the_line(tmp_path):
     assert "no discount: the line has no valid quantity and unit price" in rejects[1]["reason"]
 
 
+def test_where_selects_the_records_feeding_a_table(tmp_path):
+    # refunds from the order lines that carry a refunded amount: order 7 (line 2) and order 9 (line 5)
+    mapping = """
+    exports:
+      lines: {files: "lines.csv"}
+    tables:
+      refunds:
+        from: lines
+        one_row_per: Order
+        where: TRY_CAST("Refunded" AS DECIMAL(18,2)) > 0
+        columns:
+          refund_line_id: Order
+          refund_id: Order
+          order_id: Order
+          amount: Refunded
+          currency: {default: EUR}
+          refunded_at: Placed
+          updated_at: {derive: same_as, of: refunded_at}
+    """
+    export = """\
+    Order,Refunded,Placed
+    7,2.50,2024-01-02 10:00
+    7,,2024-01-02 10:00
+    8,0.00,2024-01-03 09:00
+    9,1,2024-01-04 09:00
+    """
+    rows, rejects, warnings = _run(_write(tmp_path, mapping, {"lines.csv": export}), "refunds")
+    assert [(r["line"], r["order_id"], r["amount"]) for r in rows] == [
+        (2, "7", Decimal("2.50")),
+        (5, "9", Decimal("1")),
+    ]
+    assert rejects == [] and warnings == ()
+
+
+def test_error_where_that_does_not_run(tmp_path):
+    mapping = ITEMS_MAPPING.replace("    from: lines\n", "    from: lines\n    where: '\"Nope\" > 0'\n")
+    root = _write(tmp_path, mapping, {"lines.csv": f"{LINES_HEADER}\n7,70,5,2,3.50,2024-01-02 10:00\n"})
+    e = _error(root)
+    assert str(e).startswith("mapping.yml: tables.order_items.where: DuckDB cannot run it over lines.csv")
+
+
 def test_line_keys_discounts_and_fill_down(tmp_path):
     mapping = ORDER_LINES.replace(
         "order_item_id: {derive: line_key, by: Order}", "order_item_id: {derive: line_number}"
@@ -611,6 +652,36 @@ def test_error_shop_settings(tmp_path):
         assert e.value.file == "mapping.yml" and message in str(e.value), str(e.value)
     with pytest.raises(MappingError, match="DBT_VARS must be a mapping"):
         _shop(tmp_path / "v", ITEMS_MAPPING, "[1, 2]")
+
+
+def test_the_full_example_of_the_walk_through_lands_what_it_says(tmp_path):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "your-own-data.md").read_text(encoding="utf-8")
+    section = doc.split("## A full example", 1)[1]
+    export = section.split("```csv\n", 1)[1].split("```", 1)[0]
+    mapping = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    root = _write(tmp_path, mapping, {})
+    (root / "Auftragspositionen_2025-03.csv").write_text(export, encoding="utf-8")
+    items, rejects, _ = _run(root, "order_items", extra=True)
+    orders, _, _ = _run(root, "orders")
+    assert rejects == []
+    assert [(r["order_item_id"], r["quantity"], r["unit_price"], r["discount_amount"]) for r in items] == [
+        ("A-1001-1", 2, Decimal("12.50"), Decimal("2.50")),
+        ("A-1001-2", 1, Decimal("8"), Decimal("0")),
+    ]
+    assert [json.loads(r["_extra"]) for r in items] == [{"Geschenk": "ja, mit Karte"}, {"Geschenk": ""}]
+    ((order,),) = [orders]
+    assert (order["order_id"], order["customer_id"], order["status"], order["currency"]) == (
+        "A-1001",
+        "K-17",
+        "paid",
+        "EUR",
+    )
+    amounts = [
+        order[k] for k in ("subtotal_amount", "discount_amount", "shipping_amount", "tax_amount", "total_amount")
+    ]
+    assert amounts == [Decimal("33.00"), Decimal("2.50"), Decimal("4.90"), Decimal("0"), Decimal("35.40")]
+    assert order["created_at"] == datetime(2025, 3, 3, 8, 15)  # 09:15 in Berlin (CET, UTC+1)
+    assert shop_dbt_vars(root) == {"reporting_currency": "EUR", "shop_timezone": "Europe/Berlin"}
 
 
 # ------------------------------------------------------------------------------ errors
