@@ -263,3 +263,32 @@ def test_emulated_bigquery_one_landing_directory_and_prune(gcp_env, tmp_path):
         ("shop/order_items/items-2.csv", "loaded")
     ]
     assert keys() == [1, 2, 3]
+
+
+def test_emulated_kept_extra_columns_land_as_json_text(emulators, gcp_env, tmp_path):
+    """A mapped export under ``extra_columns: keep``: ``_extra`` (a NULLABLE STRING) holds the
+    extra columns as JSON text, values as the csv module reads them."""
+    import csv
+    import json
+
+    src = tmp_path / "shop"
+    src.mkdir()
+    (src / "mapping.yml").write_text(
+        "exports: {lines: {files: lines.csv, extra_columns: keep}}\n"
+        "tables:\n  order_items:\n    from: lines\n    columns: {order_item_id: Line, order_id: Order, "
+        "product_id: Sku, quantity: Qty, unit_price: Price, discount_amount: {default: '0'}, updated_at: Placed}\n",
+        encoding="utf-8",
+    )
+    (src / "lines.csv").write_text(
+        "Order,Line,Sku,Qty,Price,Placed,Note\n"
+        '7,70,5,2,3.50,2024-01-02 10:00:00,"Für Zoë, ""mit Liebe"""\n'
+        "7,71,6,1,2.00,2024-01-02 10:00:00,\n",
+        encoding="utf-8",
+    )
+    load_directory(src, target="bigquery", tables=["order_items"])
+    with (src / "lines.csv").open(newline="", encoding="utf-8") as fh:
+        expected = {r["Line"]: {"Note": r["Note"]} for r in csv.DictReader(fh)}
+    rows = _bq().query(f"SELECT order_item_id, _extra FROM `{gcp_env['dataset']}.order_items`").result()
+    assert {r[0]: json.loads(r[1]) for r in rows} == expected
+    (field,) = [f for f in _bq().get_table(f"{PROJECT}.{gcp_env['dataset']}.order_items").schema if f.name == "_extra"]
+    assert (field.field_type, field.mode) == ("STRING", "NULLABLE")
