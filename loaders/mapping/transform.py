@@ -163,7 +163,7 @@ class MappedFeed:
         mode = self.export.extra_columns
         seen: set[str] = set()
         for i, name in enumerate(header.names, start=1):
-            if name in seen:
+            if name and name in seen:  # unnamed columns: below
                 raise SchemaMismatchError(
                     f"the header names column {name!r} twice (first at field {header.names.index(name) + 1}); "
                     "a mapping could not tell them apart: rename one in the export",
@@ -328,6 +328,8 @@ class MappedFeed:
             struct = f"CASE WHEN {more} THEN concat('wrong column count: expected {n}, found ', {n} + {count}) END"
         values = []
         for h, col in zip(header.names, named, strict=True):
+            if not h:
+                continue  # a column without a name (extra_columns: ignore) is in the record's text only
             v = f"c.{ident(col)}"
             if h in self.export.fill_down and self.export.fill_down_by is not None:
                 by = f"c.{ident(named[header.names.index(self.export.fill_down_by)])}"
@@ -483,8 +485,9 @@ class MappedFeed:
         if first_fed.name != self.spec.name:
             extras = ()  # said once per export file, with the first table it feeds
         if extras and self.export.extra_columns == "ignore":
+            shown = [h or f"(field {i}, no name)" for i, h in enumerate(header.names, start=1) if h in set(extras)]
             warnings = (
-                f"{self.source_file}: column(s) {', '.join(extras)} not used by the mapping: ignored "
+                f"{self.source_file}: column(s) {', '.join(shown)} not used by the mapping: ignored "
                 f"(extra_columns: ignore in {self.mapping.path.name})",
             )
         elif extras:

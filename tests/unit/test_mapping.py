@@ -327,6 +327,12 @@ def test_error_kept_extra_column_reads_as_a_contract_or_used_column(tmp_path):
 def test_error_empty_header_name(tmp_path):
     e = _header_error(tmp_path / "a", KEEP_MAPPING, f"{LINES_HEADER},Note,")
     assert (e.file, e.line, e.column) == ("lines.csv", 2, "8 (no name)")
+    # under ignore the unnamed column is dropped with the warning naming its field
+    export = f"{LINES_HEADER},,\n7,70,5,2,3.50,2024-01-02 10:00,x,\n"  # two unnamed (a spreadsheet's trailing commas)
+    _, _, warnings = _run(_write(tmp_path / "i", ITEMS_MAPPING, {"lines.csv": export}), "order_items")
+    assert warnings[0].startswith(
+        "lines.csv: column(s) (field 7, no name), (field 8, no name) not used by the mapping: ignored"
+    )
     assert "field 8 of the header has no column name" in str(e)
     reject = ITEMS_MAPPING.replace('files: "lines.csv"}', 'files: "lines.csv", extra_columns: reject}')
     assert _header_error(tmp_path / "b", reject, f"{LINES_HEADER},Note,").column == "8 (no name)"
