@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 import yaml
-from babel.numbers import is_currency
 
 from loaders.contract import Contract, load_contract
 from loaders.errors import LoaderError
@@ -355,6 +354,14 @@ def read_mapping(path: Path, contract: Contract | None = None) -> Mapping:
     digest = yaml.safe_dump({k: v for k, v in data.items() if k != "shop"}, sort_keys=True, allow_unicode=True)
     shop = shop_vars(data.get("shop") or {}, tables.get("orders"), shown)
     return Mapping(path=path, preset=data.get("preset"), exports=exports, tables=ordered, digest_text=digest, shop=shop)
+
+
+def is_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency code, by CLDR's list (babel, installed with
+    dbt-core through agate; imported here so that loading never needs it)."""
+    from babel.numbers import is_currency as known
+
+    return known(code)
 
 
 def shop_vars(shop: dict, orders: TableSpec | None, shown: str) -> dict[str, str]:
