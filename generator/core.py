@@ -85,10 +85,10 @@ def clear_outputs(out: Path, contract: Contract) -> None:
 def generate(cfg: GeneratorConfig, out: Path, contract: Contract | None = None, threads: int | None = None) -> Summary:
     """Generate every table of the contract into ``out/<source>/<table>/`` and a manifest.
 
-    Files: ``<table>.csv`` for CSV feeds (``shop/stores`` only with two stores), ``events_<YYYY-MM>.jsonl.gz`` per month for the
-    clickstream (``events_<YYYY-MM>_partNN.jsonl.gz`` when a month has more than
-    ``MAX_EVENTS_PER_FILE`` events), and ``_generator.yml`` (settings, rows per table,
-    injected anomalies).
+    Files: ``<table>.csv`` for CSV feeds (``shop/stores`` only with two stores),
+    ``events_<YYYY-MM>.jsonl.gz`` per month for the clickstream
+    (``events_<YYYY-MM>_partNN.jsonl.gz`` when a month has more than ``MAX_EVENTS_PER_FILE``
+    events), and ``_generator.yml`` (settings, rows per table written, injected anomalies).
     Existing files matched by the contract's globs under ``out`` are removed first, so the
     tree holds exactly one run's output. Same ``cfg`` -> byte-identical files.
 

@@ -496,7 +496,10 @@ def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> str:
     positions = match_header(table, header, file.source_file)
     n = len(header)
     _csv_records(con, header_line, n)
-    values = {c.name: "CAST(NULL AS VARCHAR)" if p is None else f"f[{p + 1}]" for c, p in zip(table.columns, positions, strict=True)}
+    values = {
+        c.name: "CAST(NULL AS VARCHAR)" if p is None else f"f[{p + 1}]"
+        for c, p in zip(table.columns, positions, strict=True)
+    }
     names = "[" + ", ".join(sql_string(h.strip()) for h in header) + "]"
     # Where a quote problem is: the fields before it are the longest run of well-formed "field," at the start.
     prefix = f"regexp_extract(text, '^({_CSV_FIELD},)*')"
@@ -557,7 +560,10 @@ def _check_plain_csv(
     n = len(plain.header)
     fields = [f"__f{i + 1}" for i in range(n)]
     columns = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in fields) + "}"
-    values = {c.name: "CAST(NULL AS VARCHAR)" if p is None else fields[p] for c, p in zip(table.columns, positions, strict=True)}
+    values = {
+        c.name: "CAST(NULL AS VARCHAR)" if p is None else fields[p]
+        for c, p in zip(table.columns, positions, strict=True)
+    }
     # the text of a rejected record: its fields joined by commas (evaluated for rejected records only)
     text = "concat_ws(',', " + ", ".join(f"coalesce({f}, '')" for f in fields) + ")"
     structural = f"""

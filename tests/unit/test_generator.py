@@ -90,7 +90,11 @@ def test_same_seed_gives_byte_identical_files(small: Path, tmp_path: Path) -> No
 
 def test_another_seed_gives_different_data(small: Path, tmp_path: Path) -> None:
     other = GeneratorConfig(
-        orders=SMALL.orders, seed=SMALL.seed + 1, events_months=SMALL.events_months, currencies=SMALL.currencies, stores=2
+        orders=SMALL.orders,
+        seed=SMALL.seed + 1,
+        events_months=SMALL.events_months,
+        currencies=SMALL.currencies,
+        stores=2,
     )
     generate(other, tmp_path)
     a, b = _digests(small), _digests(tmp_path)
