@@ -47,9 +47,10 @@ bounds as (
             min({{ shop_date('orders.ordered_at') }}),
             min({{ shop_date('orders.ordered_at', 'stores.timezone') }})
         ) as first_day,
+        {%- set last_at = 'coalesce(orders.returned_at, orders.cancelled_at, orders.ordered_at)' %}
         greatest(
-            max({{ shop_date('coalesce(orders.returned_at, orders.cancelled_at, orders.ordered_at)') }}),
-            max({{ shop_date('coalesce(orders.returned_at, orders.cancelled_at, orders.ordered_at)', 'stores.timezone') }})
+            max({{ shop_date(last_at) }}),
+            max({{ shop_date(last_at, 'stores.timezone') }})
         ) as last_day
     from orders
     left join stores
