@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(d.currencies),
         help="order currencies, USD first, e.g. USD,EUR,GBP (default USD; rates in finance/fx_rates)",
     )
+    p.add_argument(
+        "--stores",
+        type=int,
+        default=d.stores,
+        help="stores: 1 (default, no store ids) or 2 (a US store in New York time and a euro store in Berlin time, "
+        "with shop/stores; needs --currencies with EUR)",
+    )
     p.add_argument("--threads", type=int, default=None, help="DuckDB threads for writing (default: all cores)")
     p.add_argument("-v", "--verbose", action="store_true", help="log the time of each phase")
     return p
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             products=args.products,
             gzip_level=args.gzip_level,
             currencies=tuple(c.strip().upper() for c in args.currencies.split(",")),
+            stores=args.stores,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

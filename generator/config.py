@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .fx import check_currencies
+from .stores import check_stores
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class GeneratorConfig:
         customers: number of customer accounts; default ``orders // 5`` (at least 10).
         products: number of catalogue products (>= 20).
         gzip_level: zlib level 1..9 for the events files (1 = fastest, the default; 6 for the committed sample).
+        stores: 1 (no store ids, no stores file) or 2 (a US and a euro store in other time zones and
+            currencies, with ``shop/stores``; needs EUR among ``currencies``); see generator/stores.py.
     """
 
     orders: int = 25_000
@@ -39,6 +42,7 @@ class GeneratorConfig:
     gzip_level: int = 1
     #: Order currencies, USD (the price list and the rates' quote currency) first; see generator/fx.py.
     currencies: tuple[str, ...] = ("USD",)
+    stores: int = 1
 
     def __post_init__(self) -> None:
         if self.orders < 1:
@@ -52,6 +56,7 @@ class GeneratorConfig:
         if self.events_months < 0:
             raise ValueError(f"events_months must be >= 0, got {self.events_months}")
         check_currencies(tuple(self.currencies))
+        check_stores(self.stores, tuple(self.currencies))
         if not 1 <= self.gzip_level <= 9:
             raise ValueError(f"gzip_level must be within 1..9, got {self.gzip_level}")
         try:
@@ -96,8 +101,10 @@ class GeneratorConfig:
         return np.random.default_rng(np.random.SeedSequence([self.seed, zlib.crc32(stream.encode())]))
 
     def as_dict(self) -> dict:
-        """The settings as a plain dict (for the manifest), with ``customers`` resolved."""
+        """The settings as a plain dict (for the manifest), with ``customers`` resolved; ``stores`` only when 2."""
         d = asdict(self)
         d["customers"] = self.n_customers
         d["currencies"] = list(self.currencies)
+        if self.stores == 1:
+            del d["stores"]  # one store is the layout without stores: its manifest stays as before
         return d

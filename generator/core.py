@@ -24,6 +24,7 @@ from .fx import assign_order_currencies, fx_rates_table
 from .marketing import generate_marketing
 from .orders import generate_orders
 from .refunds import generate_refunds
+from .stores import assign_order_stores, stores_table
 from .support import generate_tickets
 from .timeline import Calendar
 from .writer import write_csv, write_jsonl_gz
@@ -84,10 +85,10 @@ def clear_outputs(out: Path, contract: Contract) -> None:
 def generate(cfg: GeneratorConfig, out: Path, contract: Contract | None = None, threads: int | None = None) -> Summary:
     """Generate every table of the contract into ``out/<source>/<table>/`` and a manifest.
 
-    Files: ``<table>.csv`` for CSV feeds, ``events_<YYYY-MM>.jsonl.gz`` per month for the
-    clickstream (``events_<YYYY-MM>_partNN.jsonl.gz`` when a month has more than
-    ``MAX_EVENTS_PER_FILE`` events), and ``_generator.yml`` (settings, rows per table,
-    injected anomalies).
+    Files: ``<table>.csv`` for CSV feeds (``shop/stores`` only with two stores),
+    ``events_<YYYY-MM>.jsonl.gz`` per month for the clickstream
+    (``events_<YYYY-MM>_partNN.jsonl.gz`` when a month has more than ``MAX_EVENTS_PER_FILE``
+    events), and ``_generator.yml`` (settings, rows per table written, injected anomalies).
     Existing files matched by the contract's globs under ``out`` are removed first, so the
     tree holds exactly one run's output. Same ``cfg`` -> byte-identical files.
 
@@ -129,13 +130,15 @@ def generate(cfg: GeneratorConfig, out: Path, contract: Contract | None = None, 
     csv_tables = {
         "customers": customers,
         "products": catalog.table,
-        "orders": assign_order_currencies(orders.orders_table, cfg.currencies),
+        "orders": assign_order_stores(assign_order_currencies(orders.orders_table, cfg.currencies), cfg.stores),
         "order_items": orders.items_table,
         "refunds": refunds,
         "ad_spend": mkt.table,
         "tickets": tickets,
         "fx_rates": fx_rates_table(cfg.currencies, cfg.start_day, cfg.end_day, cfg.rng("fx")),
     }
+    if cfg.stores > 1:
+        csv_tables["stores"] = stores_table(cfg.stores, cal.start_ts)
     with ThreadPoolExecutor(max_workers=1) as pool:  # DuckDB writes the CSVs while numpy draws the clickstream
         csv_job = pool.submit(_write_csv_tables, csv_tables, contract, out, threads)
         events = generate_events(cfg, cal, cust, catalog, orders, mkt, anomalies, cfg.rng("events"))
@@ -182,13 +185,15 @@ def _write_csv_tables(
 
 
 def _write_manifest(out: Path, cfg: GeneratorConfig, summary: Summary, anomalies: list, contract: Contract) -> None:
-    """Write ``_generator.yml``: settings, files and rows per table, injected anomalies (no timings)."""
+    """Write ``_generator.yml``: settings, files and rows per table written, injected anomalies (no timings)."""
     manifest = {
         "generator": "generator",
         "layout_version": LAYOUT_VERSION,
         "settings": cfg.as_dict(),
         "tables": {
-            t.fqn: {"files": summary.files.get(t.fqn, []), "rows": summary.rows.get(t.fqn, 0)} for t in contract.tables
+            t.fqn: {"files": summary.files[t.fqn], "rows": summary.rows[t.fqn]}
+            for t in contract.tables
+            if t.fqn in summary.files
         },
         "anomalies": [
             {

@@ -32,7 +32,7 @@ def write_csv(con: duckdb.DuckDBPyConnection, data: pa.Table, spec: Table, path:
 
     Args:
         con: DuckDB connection used for the COPY.
-        data: Arrow table whose column names are exactly ``spec.column_names``, in order.
+        data: Arrow table whose column names are ``spec.column_names`` in order, less any ``may_be_absent`` ones.
         spec: the contract table (gives column order and types).
         path: destination file; parent directories are created.
 
@@ -40,9 +40,11 @@ def write_csv(con: duckdb.DuckDBPyConnection, data: pa.Table, spec: Table, path:
         Number of data rows written.
 
     Raises:
-        ValueError: ``data``'s columns differ from the contract's.
+        ValueError: ``data``'s columns differ from the contract's (a ``may_be_absent`` column may
+            be left out: the file then has no such header column).
     """
-    if tuple(data.column_names) != spec.column_names:
+    columns = [c for c in spec.columns if c.name in data.column_names or not c.may_be_absent]
+    if tuple(data.column_names) != tuple(c.name for c in columns):
         raise ValueError(
             f"{spec.fqn}: generated columns {data.column_names} differ from the contract {spec.column_names}"
         )
@@ -50,7 +52,7 @@ def write_csv(con: duckdb.DuckDBPyConnection, data: pa.Table, spec: Table, path:
     con.register("_gen_table", data)
     try:
         select = ", ".join(
-            f'CAST("{c.name}" AS {FILE_TYPES.get(c.type, c.duckdb_type)}) AS "{c.name}"' for c in spec.columns
+            f'CAST("{c.name}" AS {FILE_TYPES.get(c.type, c.duckdb_type)}) AS "{c.name}"' for c in columns
         )
         target = str(path).replace("'", "''")
         con.execute(f"COPY (SELECT {select} FROM _gen_table) TO '{target}' (FORMAT csv, HEADER true, DELIMITER ',')")

@@ -73,6 +73,9 @@ class Column:
         accepted_values: closed list of allowed values (enums), or None.
         minimum, maximum: inclusive bounds of an integer or decimal value (contract keys
             ``min``/``max``), or None; a value outside them is quarantined at load.
+        may_be_absent: a file may leave the column out of its header (contract key
+            ``may_be_absent``): every record then has it empty. Only for columns that are not
+            required, added after files without them existed (e.g. ``orders.store_id``).
     """
 
     name: str
@@ -83,6 +86,7 @@ class Column:
     accepted_values: tuple[str, ...] | None = None
     minimum: Decimal | None = None
     maximum: Decimal | None = None
+    may_be_absent: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -201,6 +205,8 @@ def _parse(raw: dict) -> Contract:
                 bounds = [None if c.get(k) is None else Decimal(str(c[k])) for k in ("min", "max")]
                 if any(b is not None for b in bounds) and c["type"] != "integer" and c["type"] not in DECIMAL_SCALES:
                     raise ContractError(f"{sname}.{tname}.{c['name']}: min/max apply to integer and decimal types only")
+                if c.get("may_be_absent") and c.get("required"):
+                    raise ContractError(f"{sname}.{tname}.{c['name']}: a required column cannot be may_be_absent")
                 cols.append(
                     Column(
                         name=c["name"],
@@ -211,6 +217,7 @@ def _parse(raw: dict) -> Contract:
                         accepted_values=tuple(av) if av else None,
                         minimum=bounds[0],
                         maximum=bounds[1],
+                        may_be_absent=bool(c.get("may_be_absent", False)),
                     )
                 )
             colnames = {c.name for c in cols}

@@ -498,7 +498,10 @@ def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> str:
     positions = match_header(table, header, file.source_file)
     n = len(header)
     _csv_records(con, header_line, n)
-    values = {c.name: f"f[{p + 1}]" for c, p in zip(table.columns, positions, strict=True)}
+    values = {
+        c.name: "CAST(NULL AS VARCHAR)" if p is None else f"f[{p + 1}]"
+        for c, p in zip(table.columns, positions, strict=True)
+    }
     names = "[" + ", ".join(sql_string(h.strip()) for h in header) + "]"
     # Where a quote problem is: the fields before it are the longest run of well-formed "field," at the start.
     prefix = f"regexp_extract(text, '^({_CSV_FIELD},)*')"
@@ -521,7 +524,7 @@ def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> str:
                     THEN {names}[{bad_field}] END AS struct_column
         FROM (SELECT *, CASE WHEN problem IS NULL THEN {_csv_fields_sql("text")} END AS f FROM _ld_records)"""
     _validate(con, table, structural, values, nonscalar=None)
-    pii = [p + 1 for c, p in zip(table.columns, positions, strict=True) if c.pii]
+    pii = [p + 1 for c, p in zip(table.columns, positions, strict=True) if c.pii and p is not None]
     return _masked_csv_sql("raw_line", pii, n)
 
 
@@ -559,7 +562,10 @@ def _check_plain_csv(
     n = len(plain.header)
     fields = [f"__f{i + 1}" for i in range(n)]
     columns = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in fields) + "}"
-    values = {c.name: fields[p] for c, p in zip(table.columns, positions, strict=True)}
+    values = {
+        c.name: "CAST(NULL AS VARCHAR)" if p is None else fields[p]
+        for c, p in zip(table.columns, positions, strict=True)
+    }
     # the text of a rejected record: its fields joined by commas (evaluated for rejected records only)
     text = "concat_ws(',', " + ", ".join(f"coalesce({f}, '')" for f in fields) + ")"
     structural = f"""
@@ -579,7 +585,7 @@ def _check_plain_csv(
         return None
     # records are in file order (insertion order is kept): record k (rowid k - 1) is line k + 1
     con.execute("CREATE TEMP VIEW _ld_checked AS SELECT rowid + 2 AS line, * EXCLUDE (line) FROM _ld_plain")
-    pii = [p + 1 for c, p in zip(table.columns, positions, strict=True) if c.pii]
+    pii = [p + 1 for c, p in zip(table.columns, positions, strict=True) if c.pii and p is not None]
     return _masked_csv_sql("raw_line", pii, n), plain.lines, 0
 
 
@@ -768,6 +774,9 @@ def _check_parquet(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
     try:
         texts, values, nonscalar, not_utf8 = [], {}, {}, []
         for c, p in zip(table.columns, positions, strict=True):
+            if p is None:
+                values[c.name], nonscalar[c.name] = "CAST(NULL AS VARCHAR)", "false"
+                continue
             field = reader.schema.field(p + 1)
             text, nested, invalid = _parquet_text_sql(ident(field.name), field.type, c.type)
             texts.append(f"__p{p} := {text}")

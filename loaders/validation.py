@@ -294,11 +294,13 @@ def outside_accepted_values_sql(column: Column, typed: str) -> str | None:
     return f"({typed} IS NOT NULL AND {typed} NOT IN ({values}))"
 
 
-def match_header(table: Table, header: Sequence[str], file: str) -> tuple[int, ...]:
+def match_header(table: Table, header: Sequence[str], file: str) -> tuple[int | None, ...]:
     """Check a CSV header against the contract and map contract columns to file positions.
 
     Column order in the file may differ from the contract; names must match exactly
-    (after stripping surrounding blanks and a UTF-8 byte-order mark).
+    (after stripping surrounding blanks and a UTF-8 byte-order mark). A column the contract
+    marks ``may_be_absent`` may be missing from the header: its position is None (every
+    record has it empty).
 
     Args:
         table: the contract table the file belongs to.
@@ -306,7 +308,8 @@ def match_header(table: Table, header: Sequence[str], file: str) -> tuple[int, .
         file: the file's name, for the error message.
 
     Returns:
-        For each contract column in contract order, its 0-based position in the file.
+        For each contract column in contract order, its 0-based position in the file, or None
+        for an absent ``may_be_absent`` column.
 
     Raises:
         SchemaMismatchError: missing, extra (unknown) or duplicated columns, naming them
@@ -316,7 +319,7 @@ def match_header(table: Table, header: Sequence[str], file: str) -> tuple[int, .
     expected = list(table.column_names)
     problems = []
     dupes = sorted({n for n in names if names.count(n) > 1})
-    missing = [c for c in expected if c not in names]
+    missing = [c.name for c in table.columns if c.name not in names and not c.may_be_absent]
     extra = [n for n in names if n not in expected]
     if missing:
         problems.append("missing column(s) " + ", ".join(missing))
@@ -331,7 +334,7 @@ def match_header(table: Table, header: Sequence[str], file: str) -> tuple[int, .
             file=file,
             line=1,
         )
-    return tuple(names.index(c) for c in expected)
+    return tuple(names.index(c) if c in names else None for c in expected)
 
 
 def check_json_keys(table: Table, unknown_keys_first_line: Mapping[str, int], file: str) -> None:

@@ -66,6 +66,7 @@ def test_load_job_config_is_exact():
         ("cancelled_at", "TIMESTAMP", "NULLABLE"),
         ("returned_at", "TIMESTAMP", "NULLABLE"),
         ("updated_at", "TIMESTAMP", "REQUIRED"),
+        ("store_id", "STRING", "NULLABLE"),
         ("_source_file", "STRING", "REQUIRED"),
         ("_source_line", "INT64", "REQUIRED"),
         ("_loaded_at", "TIMESTAMP", "REQUIRED"),

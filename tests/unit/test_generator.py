@@ -22,7 +22,7 @@ from generator.core import MANIFEST_NAME
 from loaders.contract import load_contract
 
 CONTRACT = load_contract()
-SMALL = GeneratorConfig(orders=4000, seed=7, events_months=2, currencies=("USD", "EUR", "GBP"))
+SMALL = GeneratorConfig(orders=4000, seed=7, events_months=2, currencies=("USD", "EUR", "GBP"), stores=2)
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 MONEY_RE = re.compile(r"^-?\d+\.\d{2}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -89,7 +89,13 @@ def test_same_seed_gives_byte_identical_files(small: Path, tmp_path: Path) -> No
 
 
 def test_another_seed_gives_different_data(small: Path, tmp_path: Path) -> None:
-    other = GeneratorConfig(orders=SMALL.orders, seed=SMALL.seed + 1, events_months=SMALL.events_months)
+    other = GeneratorConfig(
+        orders=SMALL.orders,
+        seed=SMALL.seed + 1,
+        events_months=SMALL.events_months,
+        currencies=SMALL.currencies,
+        stores=2,
+    )
     generate(other, tmp_path)
     a, b = _digests(small), _digests(tmp_path)
     assert a.keys() == b.keys()
@@ -493,6 +499,8 @@ def test_cli_writes_and_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureF
         (["--start", "2025-13-01"], "start/end must be dates"),
         (["--start", "2025-03-01", "--end", "2025-03-10"], "at least 28 days"),
         (["--gzip-level", "0"], "gzip_level"),
+        (["--stores", "3"], "stores must be 1 or 2"),
+        (["--stores", "2"], "needs EUR among the currencies"),
     ],
 )
 def test_cli_rejects_bad_settings(
@@ -501,6 +509,28 @@ def test_cli_rejects_bad_settings(
     assert main(["--out", str(tmp_path), *args]) == 2
     assert message in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_two_stores_split_orders_by_country(small: Path, db: duckdb.DuckDBPyConnection) -> None:
+    stores = db.execute("select store_id, currency, timezone from stores order by 1").fetchall()
+    assert stores == [("eu", "EUR", "Europe/Berlin"), ("us", "USD", "America/New_York")]
+    # every euro-country order is in the euro store and in EUR; every other order in the US store
+    mixed = db.execute(
+        """select store_id, coalesce(country_code, '') in ('DE', 'FR', 'NL', 'ES') as euro,
+                  bool_and(currency = case when store_id = 'eu' then 'EUR' else currency end), count(*)
+           from orders group by all order by all"""
+    ).fetchall()
+    assert [m[:3] for m in mixed] == [("eu", True, True), ("us", False, True)]
+    manifest = yaml.safe_load((small / MANIFEST_NAME).read_text())
+    assert manifest["settings"]["stores"] == 2 and manifest["tables"]["shop.stores"]["rows"] == 2
+
+
+def test_one_store_writes_no_store_column_and_no_stores_file(tmp_path: Path) -> None:
+    generate(GeneratorConfig(orders=200, seed=3, events_months=0, products=20), tmp_path)
+    header = (tmp_path / "shop/orders/orders.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    assert header == [c.name for c in CONTRACT.table("orders").columns if c.name != "store_id"]
+    assert not (tmp_path / "shop/stores").exists()
+    assert "shop.stores" not in yaml.safe_load((tmp_path / MANIFEST_NAME).read_text())["tables"]
 
 
 # ---------------------------------------------------------------- the committed sample

@@ -180,6 +180,7 @@ def test_partial_feeds_create_every_raw_table(source, warehouse):
         "orders": 3,
         "order_items": 3,
         "refunds": 0,
+        "stores": 0,
         "events": 0,
         "ad_spend": 0,
         "tickets": 0,

@@ -465,6 +465,19 @@ def test_order_headers_and_amounts_are_derived_from_lines(tmp_path):
     assert by_id["7"]["updated_at"] >= datetime(2025, 1, 1)  # landing time
 
 
+def test_a_store_directory_sets_its_store_and_prefixes_its_order_numbers(tmp_path):
+    """A landing directory of one store: its mapping gives store_id as a default and prefixes the order numbers,
+    so two stores that both number orders 7, 8, ... keep distinct keys (DECISIONLOG.md, stores)."""
+    mapping = ORDER_LINES.replace(
+        "      order_id: Order\n      status:",
+        '      order_id: {sql: "\'eu-\' || \\"Order\\""}\n      store_id: {default: eu}\n      status:',
+    )
+    assert "store_id: {default: eu}" in mapping
+    orders, rejects, _ = _run(_write(tmp_path, mapping, {"lines.csv": ORDER_EXPORT}), "orders")
+    assert rejects == []
+    assert sorted((r["order_id"], r["store_id"]) for r in orders) == [("eu-7", "eu"), ("eu-8", "eu")]
+
+
 def test_an_order_with_a_bad_line_is_quarantined_naming_the_line(tmp_path):
     export = ORDER_EXPORT.replace("7,6,1,2.554,", "7,6,one,2.554,")
     root = _write(tmp_path, ORDER_LINES, {"lines.csv": export})

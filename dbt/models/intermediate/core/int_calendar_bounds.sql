@@ -1,5 +1,5 @@
 {#- The calendar's bounds, from the data: 1 January of the earliest year with an order, a
-    cancellation or return, a web event, an ad spend day or a support ticket (inclusive), to
+    cancellation or return (on the shop's days and on its store's days), a web event, an ad spend day or a support ticket (inclusive), to
     1 January two years after the latest such year (exclusive: the calendar runs a year ahead).
     The vars date_spine_start (inclusive) and date_spine_end (exclusive), ISO dates, default
     null, only widen it: no var can leave a fact day outside the calendar. No data at all: the
@@ -9,6 +9,12 @@ with
 orders as (
 
     select * from {{ ref('stg_shop__orders') }}
+
+),
+
+stores as (
+
+    select * from {{ ref('int_stores_resolved') }}
 
 ),
 
@@ -43,6 +49,16 @@ data_days as (
         {{ shop_date('ordered_at') }} as first_day,
         {{ shop_date('coalesce(cancelled_at, ordered_at)') }} as last_day
     from orders
+
+    union all
+
+    select
+        {{ shop_date('orders.ordered_at', 'stores.timezone') }} as first_day,
+        {{ shop_date('coalesce(orders.returned_at, orders.cancelled_at, orders.ordered_at)', 'stores.timezone') }}
+            as last_day
+    from orders
+    inner join stores
+        on orders.store_id = stores.store_id
 
     union all
 

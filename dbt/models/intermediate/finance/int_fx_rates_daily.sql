@@ -18,6 +18,12 @@ orders as (
 
 ),
 
+stores as (
+
+    select * from {{ ref('int_stores_resolved') }}
+
+),
+
 rates as (
 
     select * from {{ ref('stg_finance__fx_rates') }}
@@ -35,11 +41,20 @@ calendar as (
 
 bounds as (
 
-    {#- the first and last shop-local day an order was placed, cancelled or returned on -#}
+    {#- the first and last shop-local or store-local day an order was placed, cancelled or returned on -#}
     select
-        min({{ shop_date('ordered_at') }}) as first_day,
-        max({{ shop_date('coalesce(returned_at, cancelled_at, ordered_at)') }}) as last_day
+        least(
+            min({{ shop_date('orders.ordered_at') }}),
+            min({{ shop_date('orders.ordered_at', 'stores.timezone') }})
+        ) as first_day,
+        {%- set last_at = 'coalesce(orders.returned_at, orders.cancelled_at, orders.ordered_at)' %}
+        greatest(
+            max({{ shop_date(last_at) }}),
+            max({{ shop_date(last_at, 'stores.timezone') }})
+        ) as last_day
     from orders
+    left join stores
+        on orders.store_id = stores.store_id
 
 ),
 

@@ -19,7 +19,7 @@
     purchase events are read from `attribution_lookback_days` before the first recomputed day. -#}
 {{
     config(
-        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], shop_date('current_rows.ordered_at')) }}",
+        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], 'current_rows.order_date') }}",
         **incremental_from_day('order_date', lookback_days=var('order_incremental_lookback_days'))
     )
 }}

@@ -50,6 +50,12 @@ fx_rates as (
 
 ),
 
+stores as (
+
+    select * from {{ ref('int_stores_resolved') }}
+
+),
+
 joined as (
 
     select
@@ -83,10 +89,12 @@ joined as (
         on order_items.order_id = refunded_orders.order_id
     left join refunded_lines
         on order_items.order_item_id = refunded_lines.order_item_id
+    left join stores
+        on orders.store_id = stores.store_id
     left join fx_rates
         on
             orders.currency = fx_rates.currency
-            and {{ shop_date('orders.ordered_at') }} = fx_rates.date_day
+            and {{ shop_date('orders.ordered_at', 'stores.timezone') }} = fx_rates.date_day
 
 ),
 

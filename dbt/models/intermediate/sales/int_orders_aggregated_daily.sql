@@ -1,10 +1,10 @@
-{#- The sales measures, defined once, per day, currency, sales channel and shipping country, as
+{#- The sales measures, defined once, per day, store, currency, sales channel and shipping country, as
     Shopify's sales reports book them: an order's gross sales, discounts, cancellations, units,
     shipping and tax on its order date; its returns (units, merchandise, shipping and tax
     refunded) on the day of the refund (var returns_dated_on = 'refund') or on the order date
     ('order'). Returns of orders the refunds feed covers come from its refund lines; returns of
     other `returned` orders (the whole order) are dated on returned_at (the order date when
-    missing). Every daily, weekly, monthly and sliced sales mart rolls these sums up instead of
+    missing). Days are local days of the order's store (its time zone). Every daily, weekly, monthly and sliced sales mart rolls these sums up instead of
     re-deriving them (DECISIONLOG.md "Revenue", "Finance terms", "New vs returning customers"). -#}
 {%- set dated_on = var('returns_dated_on', 'refund') -%}
 with
@@ -25,6 +25,7 @@ ordered as (
 
     select
         order_date as sales_date,
+        store_id,
         currency,
         fx_rate,
         coalesce(channel, 'unknown') as sales_channel,
@@ -55,6 +56,7 @@ refunded_from_feed as (
 
     select
         refunds.return_date as sales_date,
+        orders.store_id,
         orders.currency,
         orders.fx_rate,
         coalesce(orders.channel, 'unknown') as sales_channel,
@@ -74,7 +76,9 @@ refunded_from_feed as (
 returned_by_status as (
 
     select
-        {{ 'order_date' if dated_on == 'order' else shop_date('coalesce(returned_at, ordered_at)') }} as sales_date,
+        {{ 'order_date' if dated_on == 'order' else shop_date('coalesce(returned_at, ordered_at)', 'store_timezone') }}
+            as sales_date,
+        store_id,
         currency,
         fx_rate,
         coalesce(channel, 'unknown') as sales_channel,
@@ -103,6 +107,7 @@ returned as (
 
     select
         sales_date,
+        store_id,
         currency,
         fx_rate,
         sales_channel,
@@ -143,6 +148,7 @@ summed as (
 
     select
         sales_date,
+        store_id,
         currency,
         sales_channel,
         country_code,
@@ -183,6 +189,7 @@ summed as (
     from booked
     group by
         sales_date,
+        store_id,
         currency,
         sales_channel,
         country_code
@@ -193,6 +200,7 @@ final as (
 
     select
         sales_date as order_date,
+        store_id,
         currency,
         cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
         sales_channel,

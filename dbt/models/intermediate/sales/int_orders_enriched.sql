@@ -1,7 +1,8 @@
 {#- Every order (every status) with its revenue components and its place in the customer's
     sequence of valid orders: the one join of int_orders_priced with int_orders_sequenced that
     order-level marts, sales roll-ups and attribution read. Orders outside the sequence (guest
-    checkouts, cancelled orders) are neither new nor returning. -#}
+    checkouts, cancelled orders) are neither new nor returning. An order's date is its local day
+    in its store's time zone. -#}
 with
 
 orders as (
@@ -22,11 +23,18 @@ fx_rates as (
 
 ),
 
+stores as (
+
+    select * from {{ ref('int_stores_resolved') }}
+
+),
+
 final as (
 
     select
         orders.order_id,
         orders.customer_id,
+        orders.store_id,
         orders.order_status,
         orders.currency,
         orders.channel,
@@ -35,6 +43,7 @@ final as (
         orders.utm_medium,
         orders.utm_campaign,
         orders.discount_code,
+        stores.timezone as store_timezone,
         orders_sequenced.customer_order_number,
         orders.order_item_count,
         orders.refund_count,
@@ -71,7 +80,7 @@ final as (
         not orders.is_cancelled and not orders.is_returned as is_net_order,
         coalesce(orders_sequenced.is_new_customer_order, false) as is_new_customer_order,
         coalesce(orders_sequenced.is_returning_customer_order, false) as is_returning_customer_order,
-        {{ shop_date('orders.ordered_at') }} as order_date,
+        {{ shop_date('orders.ordered_at', 'stores.timezone') }} as order_date,
         orders.ordered_at,
         orders.cancelled_at,
         orders.returned_at,
@@ -80,10 +89,12 @@ final as (
     from orders
     left join orders_sequenced
         on orders.order_id = orders_sequenced.order_id
+    left join stores
+        on orders.store_id = stores.store_id
     left join fx_rates
         on
             orders.currency = fx_rates.currency
-            and {{ shop_date('orders.ordered_at') }} = fx_rates.date_day
+            and {{ shop_date('orders.ordered_at', 'stores.timezone') }} = fx_rates.date_day
 
 )
 

@@ -114,6 +114,7 @@ final as (
     select
         order_id,
         customer_id,
+        store_id,
         order_status,
         currency,
         channel,

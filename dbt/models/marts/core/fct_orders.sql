@@ -5,7 +5,7 @@
     is ever held twice and the table equals a full refresh (DECISIONLOG "Incremental order facts"). -#}
 {{
     config(
-        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], shop_date('current_rows.ordered_at')) }}",
+        post_hook="{{ incremental_delete_moved_rows('int_orders_enriched', ['order_id'], 'current_rows.order_date') }}",
         **incremental_by_day(
             'order_date',
             cluster_by=['customer_id'],
@@ -27,6 +27,7 @@ final as (
     select
         order_id,
         customer_id,
+        store_id,
         order_status,
         currency,
         reporting_currency,

@@ -21,6 +21,9 @@ renamed as (
     select
         cast(order_id as {{ type_key() }}) as order_id,
         cast(customer_id as {{ type_key() }}) as customer_id,
+        coalesce(
+            cast(store_id as {{ type_key() }}), cast('{{ var("default_store_id") }}' as {{ type_key() }})
+        ) as store_id,
         lower(trim(status)) as order_status,
         upper(trim(currency)) as currency,
         upper(trim(country_code)) as shipping_country_code,
