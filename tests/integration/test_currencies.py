@@ -49,6 +49,7 @@ def built(landing, tmp_path_factory) -> Path:
     load = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(landing), "--quiet"]
     run([*load, "--tables", "orders,order_items,customers,products,fx_rates"], env)
     select = ["+fct_orders", "+fct_order_items", "+fct_sales_daily", "fx_rate_missing_for_order_day"]
+    select += ["+fct_sales_weekly", "+fct_sales_monthly", "+fct_sales_daily_by_channel", "+fct_sales_daily_by_country"]
     run(
         [str(DBT), "build", "--quiet", "--select", *select, "--exclude", "test_type:data", "--vars", json.dumps(VARS)],
         env,
