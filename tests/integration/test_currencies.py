@@ -256,8 +256,8 @@ def test_sliced_daily_marts_in_the_reporting_currency_match_pandas(built, landin
     _dense_equal(total, _sums(frame, ["order_date", slice_column], "net_usd"))
 
 
-def test_kpi_summary_sums_every_currency_in_the_reporting_currency(built, landing, expected):
-    from serving import kpis
+def test_kpi_summary_and_app_cards_sum_every_currency_in_the_reporting_currency(built, landing, expected):
+    from serving import bi, kpis
     from serving.semantic import SemanticLayer
 
     frame = _orders_with_slices(landing, expected)
@@ -265,6 +265,8 @@ def test_kpi_summary_sums_every_currency_in_the_reporting_currency(built, landin
     try:
         summary = kpis.compute_reporting_kpis(layer)
         per_currency = kpis.compute_kpis(layer)
+        days = (min(frame["order_date"]), max(frame["order_date"]))
+        cards = bi.kpis(layer, bi.Filters(start=days[0], end=days[1], currency="EUR"))
     finally:
         layer.close()
     net_orders = int((~frame["status"].isin(["cancelled", "returned"])).sum())
@@ -277,6 +279,10 @@ def test_kpi_summary_sums_every_currency_in_the_reporting_currency(built, landin
         min(frame["order_date"]).isoformat(),
         max(frame["order_date"]).isoformat(),
     )
+    # the app's cards: the currency filter picks the EUR figures, the all-currencies card ignores it
+    eur = frame[frame["currency"] == "EUR"]
+    assert cards["net_revenue"] == sum(eur["net"], Decimal(0)) and cards["orders"] == len(eur)
+    assert (cards["reporting_currency"], cards["net_revenue_reporting"]) == ("USD", net)
     text = kpis.format_summary(per_currency, built, built.parent / "index.html", (), summary)
     assert "  [all currencies in USD] orders placed" in text and f"net sales        {net:,.2f} USD" in text
 
