@@ -8,11 +8,6 @@
     reporting_currency): they add up across the currency rows of a period to the period's total.
     A day whose rate is missing (null reporting amount) makes its period's reporting amounts null,
     never a smaller sum; total sales = net sales + shipping + tax, as in fct_sales_daily. -#}
-{%- set reporting_measures = [
-    'gross_sales_reporting_amount', 'discount_reporting_amount', 'cancellation_reporting_amount',
-    'return_reporting_amount', 'net_sales_reporting_amount', 'shipping_reporting_amount',
-    'tax_reporting_amount',
-] -%}
 with
 
 sales as (
@@ -69,10 +64,34 @@ periodic as (
         sum(sales.shipping_amount) as shipping_amount,
         sum(sales.tax_amount) as tax_amount,
         sum(sales.total_sales_amount) as total_sales_amount,
-        {%- for measure in reporting_measures %}
-        case when count(sales.{{ measure }}) = count(*) then sum(sales.{{ measure }}) end as {{ measure }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        case
+            when count(sales.gross_sales_reporting_amount) = count(*)
+                then sum(sales.gross_sales_reporting_amount)
+        end as gross_sales_reporting_amount,
+        case
+            when count(sales.discount_reporting_amount) = count(*)
+                then sum(sales.discount_reporting_amount)
+        end as discount_reporting_amount,
+        case
+            when count(sales.cancellation_reporting_amount) = count(*)
+                then sum(sales.cancellation_reporting_amount)
+        end as cancellation_reporting_amount,
+        case
+            when count(sales.return_reporting_amount) = count(*)
+                then sum(sales.return_reporting_amount)
+        end as return_reporting_amount,
+        case
+            when count(sales.net_sales_reporting_amount) = count(*)
+                then sum(sales.net_sales_reporting_amount)
+        end as net_sales_reporting_amount,
+        case
+            when count(sales.shipping_reporting_amount) = count(*)
+                then sum(sales.shipping_reporting_amount)
+        end as shipping_reporting_amount,
+        case
+            when count(sales.tax_reporting_amount) = count(*)
+                then sum(sales.tax_reporting_amount)
+        end as tax_reporting_amount
 
     from sales
     inner join calendar_periods
@@ -141,10 +160,20 @@ dense as (
         coalesce(periodic.tax_amount, 0) as tax_amount,
         coalesce(periodic.total_sales_amount, 0) as total_sales_amount,
         cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
-        {%- for measure in reporting_measures %}
-        case when periodic.period_start_date is null then 0 else periodic.{{ measure }} end as {{ measure }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        case when periodic.period_start_date is null then 0 else periodic.gross_sales_reporting_amount end
+            as gross_sales_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.discount_reporting_amount end
+            as discount_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.cancellation_reporting_amount end
+            as cancellation_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.return_reporting_amount end
+            as return_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.net_sales_reporting_amount end
+            as net_sales_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.shipping_reporting_amount end
+            as shipping_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.tax_reporting_amount end
+            as tax_reporting_amount
 
     from periods
     inner join currencies
@@ -226,7 +255,8 @@ final as (
         {{ divide_money('net_sales_reporting_amount', 'net_order_count') }} as average_order_value_reporting_amount,
         cast(previous_period_net_sales_reporting_amount as {{ type_money() }})
             as previous_period_net_sales_reporting_amount,
-        cast(previous_year_net_sales_reporting_amount as {{ type_money() }}) as previous_year_net_sales_reporting_amount,
+        cast(previous_year_net_sales_reporting_amount as {{ type_money() }})
+            as previous_year_net_sales_reporting_amount,
         period_start_date
 
     from compared

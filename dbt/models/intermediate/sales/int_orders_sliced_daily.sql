@@ -8,11 +8,6 @@
     reporting_currency): they add up across the currency rows of a slice value and day. A missing
     rate (null reporting amount) stays null in the slice's day, never zero; total sales = net sales
     + shipping + tax, as in fct_sales_daily. -#}
-{%- set reporting_measures = [
-    'gross_sales_reporting_amount', 'discount_reporting_amount', 'cancellation_reporting_amount',
-    'return_reporting_amount', 'net_sales_reporting_amount', 'shipping_reporting_amount',
-    'tax_reporting_amount',
-] -%}
 with
 
 sales as (
@@ -58,9 +53,13 @@ sliced as (
         sales.shipping_amount,
         sales.tax_amount,
         sales.total_sales_amount,
-        {%- for measure in reporting_measures %}
-        sales.{{ measure }},
-        {%- endfor %}
+        sales.gross_sales_reporting_amount,
+        sales.discount_reporting_amount,
+        sales.cancellation_reporting_amount,
+        sales.return_reporting_amount,
+        sales.net_sales_reporting_amount,
+        sales.shipping_reporting_amount,
+        sales.tax_reporting_amount,
         sales.order_date
 
     from sales
@@ -87,10 +86,34 @@ daily as (
         sum(shipping_amount) as shipping_amount,
         sum(tax_amount) as tax_amount,
         sum(total_sales_amount) as total_sales_amount,
-        {%- for measure in reporting_measures %}
-        case when count({{ measure }}) = count(*) then sum({{ measure }}) end as {{ measure }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        case
+            when count(gross_sales_reporting_amount) = count(*)
+                then sum(gross_sales_reporting_amount)
+        end as gross_sales_reporting_amount,
+        case
+            when count(discount_reporting_amount) = count(*)
+                then sum(discount_reporting_amount)
+        end as discount_reporting_amount,
+        case
+            when count(cancellation_reporting_amount) = count(*)
+                then sum(cancellation_reporting_amount)
+        end as cancellation_reporting_amount,
+        case
+            when count(return_reporting_amount) = count(*)
+                then sum(return_reporting_amount)
+        end as return_reporting_amount,
+        case
+            when count(net_sales_reporting_amount) = count(*)
+                then sum(net_sales_reporting_amount)
+        end as net_sales_reporting_amount,
+        case
+            when count(shipping_reporting_amount) = count(*)
+                then sum(shipping_reporting_amount)
+        end as shipping_reporting_amount,
+        case
+            when count(tax_reporting_amount) = count(*)
+                then sum(tax_reporting_amount)
+        end as tax_reporting_amount
 
     from sliced
     group by slice_name, slice_value, currency, order_date
@@ -145,9 +168,20 @@ dense as (
         coalesce(daily.shipping_amount, 0) as shipping_amount,
         coalesce(daily.tax_amount, 0) as tax_amount,
         coalesce(daily.total_sales_amount, 0) as total_sales_amount,
-        {%- for measure in reporting_measures %}
-        case when daily.order_date is null then 0 else daily.{{ measure }} end as {{ measure }},
-        {%- endfor %}
+        case when daily.order_date is null then 0 else daily.gross_sales_reporting_amount end
+            as gross_sales_reporting_amount,
+        case when daily.order_date is null then 0 else daily.discount_reporting_amount end
+            as discount_reporting_amount,
+        case when daily.order_date is null then 0 else daily.cancellation_reporting_amount end
+            as cancellation_reporting_amount,
+        case when daily.order_date is null then 0 else daily.return_reporting_amount end
+            as return_reporting_amount,
+        case when daily.order_date is null then 0 else daily.net_sales_reporting_amount end
+            as net_sales_reporting_amount,
+        case when daily.order_date is null then 0 else daily.shipping_reporting_amount end
+            as shipping_reporting_amount,
+        case when daily.order_date is null then 0 else daily.tax_reporting_amount end
+            as tax_reporting_amount,
         days.date_day as order_date
 
     from days
@@ -219,8 +253,10 @@ final as (
             net_sales_reporting_amount + shipping_reporting_amount + tax_reporting_amount as {{ type_money() }}
         ) as total_sales_reporting_amount,
         {{ divide_money('net_sales_reporting_amount', 'net_order_count') }} as average_order_value_reporting_amount,
-        cast(previous_day_net_sales_reporting_amount as {{ type_money() }}) as previous_day_net_sales_reporting_amount,
-        cast(previous_year_net_sales_reporting_amount as {{ type_money() }}) as previous_year_net_sales_reporting_amount,
+        cast(previous_day_net_sales_reporting_amount as {{ type_money() }})
+            as previous_day_net_sales_reporting_amount,
+        cast(previous_year_net_sales_reporting_amount as {{ type_money() }})
+            as previous_year_net_sales_reporting_amount,
         order_date
 
     from compared
