@@ -53,6 +53,7 @@ def built(landing, tmp_path_factory) -> Path:
     run([*load, "--tables", "orders,order_items,customers,products,fx_rates"], env)
     select = ["+fct_orders", "+fct_order_items", "+fct_sales_daily", "fx_rate_missing_for_order_day"]
     select += ["+fct_sales_weekly", "+fct_sales_monthly", "+fct_sales_daily_by_channel", "+fct_sales_daily_by_country"]
+    select += ["+dim_customer_lifetime"]
     run(
         [str(DBT), "build", "--quiet", "--select", *select, "--exclude", "test_type:data", "--vars", json.dumps(VARS)],
         env,
@@ -332,3 +333,16 @@ def test_a_week_missing_rates_fails_the_named_test_and_its_week_is_null_not_zero
     assert {k: v for k, v in after.items() if k != (week, "EUR")} == {
         k: v for k, v in before.items() if k != (week, "EUR")
     }
+
+
+def test_customer_lifetime_net_sales_in_the_reporting_currency_match_pandas(built, landing, expected):
+    """Each known customer's lifetime net sales in USD = the sum of their valid orders' USD net sales; the one
+    customer who bought in two currencies is summed in USD, not by adding EUR and USD numbers."""
+    orders = expected.join(_latest(landing, "shop/orders/orders.csv", "order_id").set_index("order_id")["customer_id"])
+    valid = orders[(orders["customer_id"] != "") & (orders["status"] != "cancelled")]
+    want = {c: sum(g, Decimal(0)) for c, g in valid.groupby("customer_id")["net_usd"]}
+    got = _mart(
+        built, "select customer_id, net_sales_reporting_amount from marts.dim_customer_lifetime where order_count > 0"
+    )
+    assert {k[0]: v for k, v in got.items()} == want
+    assert (valid.groupby("customer_id")["currency"].nunique() > 1).any()
