@@ -53,7 +53,7 @@ def built(landing, tmp_path_factory) -> Path:
     run([*load, "--tables", "orders,order_items,customers,products,fx_rates"], env)
     select = ["+fct_orders", "+fct_order_items", "+fct_sales_daily", "fx_rate_missing_for_order_day"]
     select += ["+fct_sales_weekly", "+fct_sales_monthly", "+fct_sales_daily_by_channel", "+fct_sales_daily_by_country"]
-    select += ["+dim_customer_lifetime"]
+    select += ["+dim_customer_lifetime", "+fct_customer_cohorts"]
     run(
         [str(DBT), "build", "--quiet", "--select", *select, "--exclude", "test_type:data", "--vars", json.dumps(VARS)],
         env,
@@ -346,3 +346,17 @@ def test_customer_lifetime_net_sales_in_the_reporting_currency_match_pandas(buil
     )
     assert {k[0]: v for k, v in got.items()} == want
     assert (valid.groupby("customer_id")["currency"].nunique() > 1).any()
+
+
+def test_cohort_net_sales_in_the_reporting_currency_match_pandas(built, landing, expected):
+    """Per cohort month (first valid order's Berlin month) and activity month: the USD net sales of valid orders."""
+    orders = expected.join(_latest(landing, "shop/orders/orders.csv", "order_id").set_index("order_id")["customer_id"])
+    valid = orders[(orders["customer_id"] != "") & (orders["status"] != "cancelled")].copy()
+    month = pd.to_datetime(valid["order_date"]).dt.to_period("M").dt.start_time.dt.date
+    valid["activity_month"] = month
+    valid["cohort_month"] = month.groupby(valid["customer_id"]).transform("min")
+    want = _sums(valid, ["cohort_month", "activity_month"], "net_usd")
+    got = _mart(
+        built, "select cohort_month, activity_month, net_sales_reporting_amount from marts.fct_customer_cohorts"
+    )
+    _dense_equal(got, want)
