@@ -164,6 +164,8 @@ def _executive(layer: SemanticLayer, f: bi.Filters) -> None:
         ("Customers", count(k.get("customers"))), ("New customers", count(k.get("new_customers"))),
         ("Conversion rate", percent(k.get("conversion_rate"))), ("ROAS", ratio(k.get("roas"))),
         (f"CAC ({cur})", money(k.get("cac"))),
+        (f"Net revenue, all currencies ({k.get('reporting_currency')})", money(k.get("net_revenue_reporting"))),
+        (f"AOV, all currencies ({k.get('reporting_currency')})", money(k.get("aov_reporting"))),
     ]  # fmt: skip
     for row_start in range(0, len(cards), 3):
         for col, (label, value) in zip(st.columns(3), cards[row_start : row_start + 3], strict=False):

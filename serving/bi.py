@@ -24,6 +24,7 @@ from serving.semantic import MissingMartError, QueryResult, SemanticLayer
 
 #: Group-by names the filters use (MetricFlow names of the semantic manifest).
 CURRENCY = "order__currency"
+REPORTING_CURRENCY = "order__reporting_currency"
 SALES_CHANNEL = "order__sales_channel"
 COUNTRY = "order__shipping_country_code"
 SESSION_CHANNEL = "session__channel_group"
@@ -36,6 +37,7 @@ MARKETING_CHANNEL = "marketing_channel_day__channel_group"
 
 #: Saved queries the app reads (dbt/models/marts/_marts__saved_queries.yml).
 SALES_KPIS = "sales_kpis_by_currency"
+REPORTING_KPIS = "sales_kpis_reporting"
 WEB_CONVERSION = "web_conversion_by_channel"
 MARKETING_EFFICIENCY = "marketing_efficiency_by_channel"
 COHORT_RETENTION = "cohort_retention"
@@ -150,7 +152,10 @@ def kpis(layer: SemanticLayer, f: Filters) -> dict[str, Any]:
 
     Returns:
         {metric name: value or None}: revenue, net_revenue, orders, net_orders, aov, customers, new_customers
-        (saved query ``sales_kpis_by_currency``), conversion_rate, roas, cac (None when their marts are not built).
+        (saved query ``sales_kpis_by_currency``), conversion_rate, roas, cac (None when their marts are not built);
+        net_revenue_reporting and aov_reporting over every currency in the reporting currency (the filters but the
+        currency; metrics of saved query ``sales_kpis_reporting``), with ``reporting_currency`` (None when the
+        manifest has no such saved query).
 
     Raises:
         MissingMartError: the orders mart is not built.
@@ -159,7 +164,20 @@ def kpis(layer: SemanticLayer, f: Filters) -> dict[str, Any]:
     out: dict[str, Any] = {name: None for name in layer.saved_query(SALES_KPIS).metrics}
     if len(sales) == 1:
         out.update({k: v for k, v in sales[0].items() if k != CURRENCY})
-    out.update(conversion_rate=None, roas=None, cac=None)
+    out.update(conversion_rate=None, roas=None, cac=None, net_revenue_reporting=None, aov_reporting=None)
+    out["reporting_currency"] = None
+    if REPORTING_KPIS in {q.name for q in layer.saved_queries()}:
+        across = {k: v for k, v in f.orders().items() if k != CURRENCY}
+        reporting = layer.query(
+            ["net_revenue_reporting", "aov_reporting"],
+            group_by=[REPORTING_CURRENCY],
+            start=f.start,
+            end=f.end,
+            filters=across,
+        ).records()
+        if len(reporting) == 1:
+            out.update(reporting[0])
+            out["reporting_currency"] = out.pop(REPORTING_CURRENCY)
     with contextlib.suppress(MissingMartError):
         web = layer.query(["conversion_rate"], start=f.start, end=f.end, filters=f.sessions()).records()
         out["conversion_rate"] = web[0]["conversion_rate"] if web else None

@@ -33,6 +33,9 @@ from serving.semantic import (
 KPI_QUERY = "sales_kpis_by_currency"
 DAILY_QUERY = "sales_daily_by_currency"
 CATEGORY_QUERY = "product_sales_by_category"
+REPORTING_QUERY = "sales_kpis_reporting"
+REPORTING_CATEGORY_QUERY = "product_sales_by_category_reporting"
+REPORTING_CURRENCY = "order__reporting_currency"
 #: Prediction metrics and their currency dimensions (dbt/models/marts/predictions/).
 FORECAST_METRIC = "forecast_revenue"
 FORECAST_CURRENCY = "revenue_forecast_day__forecast_currency"
@@ -197,6 +200,65 @@ def compute_kpis(layer: SemanticLayer) -> list[KpiSummary]:
     return summaries
 
 
+def compute_reporting_kpis(layer: SemanticLayer) -> KpiSummary | None:
+    """The headline KPIs over every currency in the reporting currency, from the semantic layer.
+
+    Gross and net sales, AOV and the top category's net revenue are the metrics ``revenue_reporting``,
+    ``net_revenue_reporting``, ``aov_reporting`` and ``product_net_revenue_reporting`` (each order converted at
+    its order day's rate, then summed); order and customer counts are those of ``compute_kpis`` without the
+    currency split (a customer who ordered in two currencies counts once).
+
+    Args:
+        layer: an open semantic layer over a built warehouse.
+
+    Returns:
+        A ``KpiSummary`` whose ``currency`` is the reporting currency; None without orders or when the manifest
+        has no ``sales_kpis_reporting`` saved query.
+
+    Raises:
+        MissingMartError: the marts behind the saved queries are not built.
+    """
+    if REPORTING_QUERY not in {q.name for q in layer.saved_queries()}:
+        return None
+    rows = [r for r in layer.query(saved_query=REPORTING_QUERY).records() if r["orders"]]
+    if not rows:
+        return None
+    (row,) = rows
+    days = [r["metric_time__day"] for r in layer.query(saved_query=DAILY_QUERY).records() if r["orders"]]
+    category, category_net = None, None
+    try:
+        categories = layer.query(saved_query=REPORTING_CATEGORY_QUERY).records()
+    except MissingMartError:
+        categories = []
+    ranked = sorted(
+        (
+            r
+            for r in categories
+            if r["product__category"] is not None and r["product_net_revenue_reporting"] is not None
+        ),
+        key=lambda r: (-r["product_net_revenue_reporting"], r["product__category"]),
+    )
+    if ranked:
+        category, category_net = ranked[0]["product__category"], Decimal(ranked[0]["product_net_revenue_reporting"])
+    aov = row["aov_reporting"]
+    return KpiSummary(
+        currency=row[REPORTING_CURRENCY],
+        first_order_date=min(days).isoformat(),
+        last_order_date=max(days).isoformat(),
+        gross_sales_amount=Decimal(row["revenue_reporting"]),
+        net_sales_amount=Decimal(row["net_revenue_reporting"]),
+        order_count=int(row["orders"]),
+        net_order_count=int(row["net_orders"] or 0),
+        customer_count=int(row["customers"] or 0),
+        new_customer_count=int(row["new_customers"] or 0),
+        average_order_value_amount=None
+        if aov is None
+        else Decimal(str(aov)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        top_category=category,
+        top_category_net_sales_amount=category_net,
+    )
+
+
 def _money(value: Decimal | None, currency: str) -> str:
     return "n/a" if value is None else f"{value:,.2f} {currency}"
 
@@ -206,24 +268,31 @@ def format_summary(
     database: Path,
     docs_index: Path,
     predictions: Sequence[PredictionSummary] = (),
+    reporting: KpiSummary | None = None,
 ) -> str:
     """Render the KPI summary as the text ``make run`` prints.
 
     Args:
         summaries: output of ``compute_kpis``.
         predictions: output of ``compute_predictions`` (a line "not built" when empty).
+        reporting: output of ``compute_reporting_kpis``: every currency in the reporting currency, shown first
+            when there is more than one currency or the only one is not the reporting currency.
         database: the warehouse file (shown to the user).
         docs_index: the dbt docs site's ``index.html`` (shown, with a note if not generated).
 
     Returns:
         Multi-line text ending with a newline.
     """
-    lines = ["", f"KPI summary (saved query {KPI_QUERY}; definitions in the semantic layer and DECISIONLOG.md)"]
+    queries = f"saved queries {REPORTING_QUERY}, {KPI_QUERY}" if reporting is not None else f"saved query {KPI_QUERY}"
+    lines = ["", f"KPI summary ({queries}; definitions in the semantic layer and DECISIONLOG.md)"]
     if not summaries:
         lines.append("  no orders in the warehouse")
-    for s in summaries:
+    blocks = [(f"{s.currency}", s) for s in summaries]
+    if reporting is not None and [s.currency for s in summaries] != [reporting.currency]:
+        blocks.insert(0, (f"all currencies in {reporting.currency}", reporting))
+    for label, s in blocks:
         lines += [
-            f"  [{s.currency}] orders placed {s.first_order_date} .. {s.last_order_date}",
+            f"  [{label}] orders placed {s.first_order_date} .. {s.last_order_date}",
             f"    gross sales      {_money(s.gross_sales_amount, s.currency)}",
             f"    net sales        {_money(s.net_sales_amount, s.currency)}"
             "  (net of discounts, cancellations, returns)",
@@ -289,11 +358,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         layer = SemanticLayer(args.manifest or default_manifest_path(), database)
         try:
             summaries = compute_kpis(layer)
+            reporting = compute_reporting_kpis(layer)
             predictions = compute_predictions(layer)
         finally:
             layer.close()
     except SemanticLayerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.write(format_summary(summaries, database, docs_index, predictions))
+    sys.stdout.write(format_summary(summaries, database, docs_index, predictions, reporting))
     return 0

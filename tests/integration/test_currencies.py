@@ -6,6 +6,9 @@ only: each order's Berlin day (``tz_convert``), its rate (``merge_asof`` backwar
 window), net sales = gross - line discounts (zero for cancelled and returned orders) converted and rounded to cents
 half away from zero per order (``Decimal.quantize``), summed per day over every currency. The marts must equal it to
 the cent. A build without carry-forward must fail the named test and list the weekend (currency, day) pairs.
+The weekly and monthly marts (Berlin weeks and months), the sliced daily marts (per channel and country) and the
+KPI summary's all-currencies block equal the same per-order USD amounts summed by pandas; a week whose EUR rates
+are removed fails the named test with its (currency, day) pairs and its EUR week is null, never a partial sum.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ def built(landing, tmp_path_factory) -> Path:
     load = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(landing), "--quiet"]
     run([*load, "--tables", "orders,order_items,customers,products,fx_rates"], env)
     select = ["+fct_orders", "+fct_order_items", "+fct_sales_daily", "fx_rate_missing_for_order_day"]
+    select += ["+fct_sales_weekly", "+fct_sales_monthly", "+fct_sales_daily_by_channel", "+fct_sales_daily_by_country"]
+    select += ["+dim_customer_lifetime", "+fct_customer_cohorts"]
     run(
         [str(DBT), "build", "--quiet", "--select", *select, "--exclude", "test_type:data", "--vars", json.dumps(VARS)],
         env,
@@ -173,3 +178,185 @@ def test_a_missing_rate_fails_the_named_test_with_currency_and_day(built, expect
         ).fetchall()
     }
     assert want and got == want
+
+
+def _orders_with_slices(landing: Path, expected: pd.DataFrame) -> pd.DataFrame:
+    """expected with each order's gross sales in USD (per order, rounded), sales channel and shipping country."""
+    orders = _latest(landing, "shop/orders/orders.csv", "order_id").set_index("order_id")
+    items = _latest(landing, "shop/order_items/order_items.csv", "order_item_id")
+    gross = (
+        pd.DataFrame(
+            {"order_id": items["order_id"], "gross": items["quantity"].map(int) * items["unit_price"].map(Decimal)}
+        )
+        .groupby("order_id")["gross"]
+        .sum()
+    )
+    frame = expected.join(gross)
+    frame["gross"] = frame["gross"].where(frame["gross"].notna(), Decimal(0))
+    frame["gross_usd"] = [
+        (g * Decimal(r)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for g, r in zip(frame["gross"], frame["rate"], strict=True)
+    ]
+    channel = orders["channel"].str.strip().str.lower()
+    frame["sales_channel"] = channel.where(channel != "", "unknown")
+    country = orders["country_code"].str.strip().str.upper()
+    frame["country_code"] = country.where(country != "", "ZZ")
+    day = pd.to_datetime(frame["order_date"])
+    frame["week_start_date"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")).dt.date
+    frame["month_start_date"] = day.dt.to_period("M").dt.start_time.dt.date
+    return frame
+
+
+def _sums(frame: pd.DataFrame, keys: list[str], column: str) -> dict:
+    return {k: sum(g, Decimal(0)) for k, g in frame.groupby(keys)[column]}
+
+
+def _mart(built: Path, sql: str) -> dict:
+    con = duckdb.connect(str(built), read_only=True)
+    try:
+        return {tuple(row[:-1]): row[-1] for row in con.execute(sql).fetchall()}
+    finally:
+        con.close()
+
+
+def _dense_equal(got: dict, want: dict) -> None:
+    """Every expected key is in the mart with its value; the mart's other (dense) rows are zero."""
+    assert set(want) <= set(got)
+    assert got == {k: want.get(k, Decimal("0.00")) for k in got}
+
+
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_weekly_and_monthly_marts_in_the_reporting_currency_match_pandas(built, landing, expected, grain):
+    """Berlin weeks (Monday start) and months: net and gross sales in USD per currency and over every currency."""
+    frame = _orders_with_slices(landing, expected)
+    start = f"{grain}_start_date"
+    mart = f"marts.fct_sales_{grain}ly"
+    for column, mart_column in (
+        ("net_usd", "net_sales_reporting_amount"),
+        ("gross_usd", "gross_sales_reporting_amount"),
+    ):
+        got = _mart(built, f"select {start}, currency, {mart_column} from {mart}")
+        _dense_equal(got, _sums(frame, [start, "currency"], column))
+        total = _mart(built, f"select {start}, sum({mart_column}) from {mart} group by 1")
+        _dense_equal(total, _sums(frame, [start], column))
+    assert set(_mart(built, f"select reporting_currency, count(*) from {mart} group by 1")) == {("USD",)}
+
+
+@pytest.mark.parametrize("slice_column", ["sales_channel", "country_code"])
+def test_sliced_daily_marts_in_the_reporting_currency_match_pandas(built, landing, expected, slice_column):
+    frame = _orders_with_slices(landing, expected)
+    mart = {"sales_channel": "marts.fct_sales_daily_by_channel", "country_code": "marts.fct_sales_daily_by_country"}
+    got = _mart(
+        built, f"select order_date, {slice_column}, currency, net_sales_reporting_amount from {mart[slice_column]}"
+    )
+    _dense_equal(got, _sums(frame, ["order_date", slice_column, "currency"], "net_usd"))
+    total = _mart(
+        built,
+        f"select order_date, {slice_column}, sum(net_sales_reporting_amount) from {mart[slice_column]} group by 1, 2",
+    )
+    _dense_equal(total, _sums(frame, ["order_date", slice_column], "net_usd"))
+
+
+def test_kpi_summary_and_app_cards_sum_every_currency_in_the_reporting_currency(built, landing, expected):
+    from serving import bi, kpis
+    from serving.semantic import SemanticLayer
+
+    frame = _orders_with_slices(landing, expected)
+    layer = SemanticLayer(built.parent / "target" / "semantic_manifest.json", built)
+    try:
+        summary = kpis.compute_reporting_kpis(layer)
+        per_currency = kpis.compute_kpis(layer)
+        days = (min(frame["order_date"]), max(frame["order_date"]))
+        cards = bi.kpis(layer, bi.Filters(start=days[0], end=days[1], currency="EUR"))
+    finally:
+        layer.close()
+    net_orders = int((~frame["status"].isin(["cancelled", "returned"])).sum())
+    net = sum(frame["net_usd"], Decimal(0))
+    assert summary is not None and summary.currency == "USD"
+    assert (summary.order_count, summary.net_order_count) == (len(frame), net_orders)
+    assert (summary.gross_sales_amount, summary.net_sales_amount) == (sum(frame["gross_usd"], Decimal(0)), net)
+    assert summary.average_order_value_amount == (net / net_orders).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert (summary.first_order_date, summary.last_order_date) == (
+        min(frame["order_date"]).isoformat(),
+        max(frame["order_date"]).isoformat(),
+    )
+    # the app's cards: the currency filter picks the EUR figures, the all-currencies card ignores it
+    eur = frame[frame["currency"] == "EUR"]
+    assert cards["net_revenue"] == sum(eur["net"], Decimal(0)) and cards["orders"] == len(eur)
+    assert (cards["reporting_currency"], cards["net_revenue_reporting"]) == ("USD", net)
+    text = kpis.format_summary(per_currency, built, built.parent / "index.html", (), summary)
+    assert "  [all currencies in USD] orders placed" in text and f"net sales        {net:,.2f} USD" in text
+
+
+def test_a_week_missing_rates_fails_the_named_test_and_its_week_is_null_not_zero(built, expected, tmp_path):
+    """The EUR rates of Mon 2026-02-09 .. Fri 02-13 removed: Wed .. Sun have no rate within the carry-forward window,
+    Mon and Tue still carry the Friday before. The named test lists exactly those (EUR, day) pairs and the week's EUR
+    reporting amounts are null (not the Mon-Tue part, not zero); other currencies and weeks are unchanged."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(built, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "delete from raw.fx_rates where currency = 'EUR' and rate_date between '2026-02-09' and '2026-02-13'"
+        )
+    env = dbt_env(tmp_path)
+    models = ["stg_finance__fx_rates", "int_fx_rates_daily", "int_orders_enriched", "int_orders_aggregated_daily"]
+    models += ["int_orders_aggregated_by_period", "fct_sales_weekly"]
+    run([str(DBT), "run", "--quiet", "--full-refresh", "--select", *models, "--vars", json.dumps(VARS)], env)
+    proc = subprocess.run(
+        [str(DBT), "test", "--select", "fx_rate_missing_for_order_day", "--store-failures", "--vars", json.dumps(VARS)],
+        cwd=ROOT / "dbt",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode != 0 and "fx_rate_missing_for_order_day" in proc.stdout
+    days = pd.to_datetime(expected["order_date"])
+    lost = expected[(expected["currency"] == "EUR") & days.between("2026-02-11", "2026-02-15")]
+    kept = expected[(expected["currency"] == "EUR") & days.between("2026-02-09", "2026-02-10")]
+    assert len(lost) and len(kept)
+    want = {("EUR", d): n for d, n in lost.groupby("order_date").size().items()}
+    with duckdb.connect(str(db), read_only=True) as con:
+        got = {
+            (c, d): n
+            for c, d, n in con.execute(
+                "select currency, order_date, order_count from dbt_test__audit.fx_rate_missing_for_order_day"
+            ).fetchall()
+        }
+    assert got == want
+    weekly = (
+        "select week_start_date, currency, net_sales_amount, net_sales_reporting_amount from marts.fct_sales_weekly"
+    )
+    before = {(w, c): (n, r) for (w, c, n), r in _mart(built, weekly).items()}
+    after = {(w, c): (n, r) for (w, c, n), r in _mart(db, weekly).items()}
+    week = pd.Timestamp("2026-02-09").date()
+    assert before[(week, "EUR")][1] is not None and after[(week, "EUR")] == (before[(week, "EUR")][0], None)
+    assert {k: v for k, v in after.items() if k != (week, "EUR")} == {
+        k: v for k, v in before.items() if k != (week, "EUR")
+    }
+
+
+def test_customer_lifetime_net_sales_in_the_reporting_currency_match_pandas(built, landing, expected):
+    """Each known customer's lifetime net sales in USD = the sum of their valid orders' USD net sales; the one
+    customer who bought in two currencies is summed in USD, not by adding EUR and USD numbers."""
+    orders = expected.join(_latest(landing, "shop/orders/orders.csv", "order_id").set_index("order_id")["customer_id"])
+    valid = orders[(orders["customer_id"] != "") & (orders["status"] != "cancelled")]
+    want = {c: sum(g, Decimal(0)) for c, g in valid.groupby("customer_id")["net_usd"]}
+    got = _mart(
+        built, "select customer_id, net_sales_reporting_amount from marts.dim_customer_lifetime where order_count > 0"
+    )
+    assert {k[0]: v for k, v in got.items()} == want
+    assert (valid.groupby("customer_id")["currency"].nunique() > 1).any()
+
+
+def test_cohort_net_sales_in_the_reporting_currency_match_pandas(built, landing, expected):
+    """Per cohort month (first valid order's Berlin month) and activity month: the USD net sales of valid orders."""
+    orders = expected.join(_latest(landing, "shop/orders/orders.csv", "order_id").set_index("order_id")["customer_id"])
+    valid = orders[(orders["customer_id"] != "") & (orders["status"] != "cancelled")].copy()
+    month = pd.to_datetime(valid["order_date"]).dt.to_period("M").dt.start_time.dt.date
+    valid["activity_month"] = month
+    valid["cohort_month"] = month.groupby(valid["customer_id"]).transform("min")
+    want = _sums(valid, ["cohort_month", "activity_month"], "net_usd")
+    got = _mart(
+        built, "select cohort_month, activity_month, net_sales_reporting_amount from marts.fct_customer_cohorts"
+    )
+    _dense_equal(got, want)

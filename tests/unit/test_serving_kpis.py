@@ -82,3 +82,15 @@ def test_main_missing_manifest_exits_2(tmp_path, capsys):
     duckdb.connect(str(path)).close()
     assert kpis.main(["--database", str(path), "--manifest", str(tmp_path / "none.json")]) == 2
     assert "dbt parse" in capsys.readouterr().err
+
+
+def test_format_summary_opens_with_every_currency_in_the_reporting_currency(tmp_path):
+    eur, usd = _summary(), _summary(currency="USD", net_sales_amount=Decimal("100.00"))
+    total = _summary(currency="USD", net_sales_amount=Decimal("141.80"), average_order_value_amount=Decimal("23.63"))
+    text = kpis.format_summary([eur, usd], tmp_path / "w", tmp_path / "i.html", (), total)
+    assert text.index("  [all currencies in USD] orders placed") < text.index("  [EUR] orders placed")
+    assert "net sales        141.80 USD" in text and "AOV              23.63 USD" in text
+    assert "saved queries sales_kpis_reporting, sales_kpis_by_currency" in text
+    # one currency that is the reporting currency: the block would repeat it
+    alone = kpis.format_summary([usd], tmp_path / "w", tmp_path / "i.html", (), total)
+    assert "all currencies" not in alone and "141.80" not in alone

@@ -1,11 +1,20 @@
 {#- One row per customer with at least one valid order (not cancelled) on or before the
     observation date: lifetime order counts and revenue components (definitions of
-    int_orders_priced), first/last order, recency and tenure as of the observation date. -#}
+    int_orders_priced), first/last order, recency and tenure as of the observation date. The
+    *_reporting_amount twins sum the orders' reporting-currency amounts (int_orders_enriched), so a
+    customer who ordered in several currencies has one comparable lifetime value; null when an
+    order lacks its rate, never a smaller sum. -#}
 with
 
 orders as (
 
     select * from {{ ref('int_orders_priced') }}
+
+),
+
+orders_converted as (
+
+    select * from {{ ref('int_orders_enriched') }}
 
 ),
 
@@ -25,12 +34,18 @@ valid_orders as (
         orders.discount_amount,
         orders.return_amount,
         orders.net_sales_amount,
+        orders_converted.gross_sales_reporting_amount,
+        orders_converted.discount_reporting_amount,
+        orders_converted.return_reporting_amount,
+        orders_converted.net_sales_reporting_amount,
         orders.is_returned,
         {{ shop_date('orders.ordered_at') }} as order_date,
         orders.ordered_at,
         observation.observation_date
 
     from orders
+    left join orders_converted
+        on orders.order_id = orders_converted.order_id
     cross join observation
     where
         orders.customer_id is not null
@@ -51,6 +66,18 @@ aggregated as (
         sum(discount_amount) as discount_amount,
         sum(return_amount) as return_amount,
         sum(net_sales_amount) as net_sales_amount,
+        case
+            when count(gross_sales_reporting_amount) = count(*) then sum(gross_sales_reporting_amount)
+        end as gross_sales_reporting_amount,
+        case
+            when count(discount_reporting_amount) = count(*) then sum(discount_reporting_amount)
+        end as discount_reporting_amount,
+        case
+            when count(return_reporting_amount) = count(*) then sum(return_reporting_amount)
+        end as return_reporting_amount,
+        case
+            when count(net_sales_reporting_amount) = count(*) then sum(net_sales_reporting_amount)
+        end as net_sales_reporting_amount,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         max(observation_date) as observation_date,
@@ -75,6 +102,12 @@ final as (
         cast(return_amount as {{ type_money() }}) as return_amount,
         cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
         {{ divide_money('net_sales_amount', 'net_order_count') }} as average_order_value_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        cast(gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(discount_reporting_amount as {{ type_money() }}) as discount_reporting_amount,
+        cast(return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
+        {{ divide_money('net_sales_reporting_amount', 'net_order_count') }} as average_order_value_reporting_amount,
         cast(
             {{ dbt.datediff('last_order_date', 'observation_date', 'day') }}
             as {{ dbt.type_bigint() }}

@@ -3,7 +3,11 @@
     the first to the last period with an order (zeros included), with the previous period and the
     same period of the previous year: ISO week number of the previous ISO year for weeks (null
     for week 53 when that year had 52), same month of the previous year for months. The weekly
-    and monthly sales marts each read their grain. -#}
+    and monthly sales marts each read their grain.
+    The *_reporting_amount columns are the same sums in the reporting currency (var
+    reporting_currency): they add up across the currency rows of a period to the period's total.
+    A day whose rate is missing (null reporting amount) makes its period's reporting amounts null,
+    never a smaller sum; total sales = net sales + shipping + tax, as in fct_sales_daily. -#}
 with
 
 sales as (
@@ -59,7 +63,35 @@ periodic as (
         sum(sales.net_sales_amount) as net_sales_amount,
         sum(sales.shipping_amount) as shipping_amount,
         sum(sales.tax_amount) as tax_amount,
-        sum(sales.total_sales_amount) as total_sales_amount
+        sum(sales.total_sales_amount) as total_sales_amount,
+        case
+            when count(sales.gross_sales_reporting_amount) = count(*)
+                then sum(sales.gross_sales_reporting_amount)
+        end as gross_sales_reporting_amount,
+        case
+            when count(sales.discount_reporting_amount) = count(*)
+                then sum(sales.discount_reporting_amount)
+        end as discount_reporting_amount,
+        case
+            when count(sales.cancellation_reporting_amount) = count(*)
+                then sum(sales.cancellation_reporting_amount)
+        end as cancellation_reporting_amount,
+        case
+            when count(sales.return_reporting_amount) = count(*)
+                then sum(sales.return_reporting_amount)
+        end as return_reporting_amount,
+        case
+            when count(sales.net_sales_reporting_amount) = count(*)
+                then sum(sales.net_sales_reporting_amount)
+        end as net_sales_reporting_amount,
+        case
+            when count(sales.shipping_reporting_amount) = count(*)
+                then sum(sales.shipping_reporting_amount)
+        end as shipping_reporting_amount,
+        case
+            when count(sales.tax_reporting_amount) = count(*)
+                then sum(sales.tax_reporting_amount)
+        end as tax_reporting_amount
 
     from sales
     inner join calendar_periods
@@ -126,7 +158,22 @@ dense as (
         coalesce(periodic.net_sales_amount, 0) as net_sales_amount,
         coalesce(periodic.shipping_amount, 0) as shipping_amount,
         coalesce(periodic.tax_amount, 0) as tax_amount,
-        coalesce(periodic.total_sales_amount, 0) as total_sales_amount
+        coalesce(periodic.total_sales_amount, 0) as total_sales_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        case when periodic.period_start_date is null then 0 else periodic.gross_sales_reporting_amount end
+            as gross_sales_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.discount_reporting_amount end
+            as discount_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.cancellation_reporting_amount end
+            as cancellation_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.return_reporting_amount end
+            as return_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.net_sales_reporting_amount end
+            as net_sales_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.shipping_reporting_amount end
+            as shipping_reporting_amount,
+        case when periodic.period_start_date is null then 0 else periodic.tax_reporting_amount end
+            as tax_reporting_amount
 
     from periods
     inner join currencies
@@ -150,7 +197,11 @@ compared as (
             partition by dense.period_grain, dense.currency order by dense.period_start_date
         ) as previous_period_order_count,
         year_ago.net_sales_amount as previous_year_net_sales_amount,
-        year_ago.order_count as previous_year_order_count
+        year_ago.order_count as previous_year_order_count,
+        lag(dense.net_sales_reporting_amount, 1) over (
+            partition by dense.period_grain, dense.currency order by dense.period_start_date
+        ) as previous_period_net_sales_reporting_amount,
+        year_ago.net_sales_reporting_amount as previous_year_net_sales_reporting_amount
 
     from dense
     left join dense as year_ago
@@ -190,6 +241,22 @@ final as (
         {{ growth_rate('net_sales_amount', 'previous_year_net_sales_amount') }} as net_sales_yoy_growth_rate,
         {{ growth_rate('order_count', 'previous_period_order_count') }} as order_period_growth_rate,
         {{ growth_rate('order_count', 'previous_year_order_count') }} as order_yoy_growth_rate,
+        reporting_currency,
+        cast(gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(discount_reporting_amount as {{ type_money() }}) as discount_reporting_amount,
+        cast(cancellation_reporting_amount as {{ type_money() }}) as cancellation_reporting_amount,
+        cast(return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
+        cast(shipping_reporting_amount as {{ type_money() }}) as shipping_reporting_amount,
+        cast(tax_reporting_amount as {{ type_money() }}) as tax_reporting_amount,
+        cast(
+            net_sales_reporting_amount + shipping_reporting_amount + tax_reporting_amount as {{ type_money() }}
+        ) as total_sales_reporting_amount,
+        {{ divide_money('net_sales_reporting_amount', 'net_order_count') }} as average_order_value_reporting_amount,
+        cast(previous_period_net_sales_reporting_amount as {{ type_money() }})
+            as previous_period_net_sales_reporting_amount,
+        cast(previous_year_net_sales_reporting_amount as {{ type_money() }})
+            as previous_year_net_sales_reporting_amount,
         period_start_date
 
     from compared

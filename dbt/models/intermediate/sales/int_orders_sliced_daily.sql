@@ -3,7 +3,11 @@
     and currency that ever ordered, zeros included, with the previous day and the same weekday one
     year earlier (364 days: retail's comparable day; the series is dense, so those are the rows 1
     and 364 days earlier). One row set per slice, told apart by slice_name; the sliced daily
-    sales marts each read theirs. -#}
+    sales marts each read theirs.
+    The *_reporting_amount columns are the same sums in the reporting currency (var
+    reporting_currency): they add up across the currency rows of a slice value and day. A missing
+    rate (null reporting amount) stays null in the slice's day, never zero; total sales = net sales
+    + shipping + tax, as in fct_sales_daily. -#}
 with
 
 sales as (
@@ -49,6 +53,13 @@ sliced as (
         sales.shipping_amount,
         sales.tax_amount,
         sales.total_sales_amount,
+        sales.gross_sales_reporting_amount,
+        sales.discount_reporting_amount,
+        sales.cancellation_reporting_amount,
+        sales.return_reporting_amount,
+        sales.net_sales_reporting_amount,
+        sales.shipping_reporting_amount,
+        sales.tax_reporting_amount,
         sales.order_date
 
     from sales
@@ -74,7 +85,35 @@ daily as (
         sum(net_sales_amount) as net_sales_amount,
         sum(shipping_amount) as shipping_amount,
         sum(tax_amount) as tax_amount,
-        sum(total_sales_amount) as total_sales_amount
+        sum(total_sales_amount) as total_sales_amount,
+        case
+            when count(gross_sales_reporting_amount) = count(*)
+                then sum(gross_sales_reporting_amount)
+        end as gross_sales_reporting_amount,
+        case
+            when count(discount_reporting_amount) = count(*)
+                then sum(discount_reporting_amount)
+        end as discount_reporting_amount,
+        case
+            when count(cancellation_reporting_amount) = count(*)
+                then sum(cancellation_reporting_amount)
+        end as cancellation_reporting_amount,
+        case
+            when count(return_reporting_amount) = count(*)
+                then sum(return_reporting_amount)
+        end as return_reporting_amount,
+        case
+            when count(net_sales_reporting_amount) = count(*)
+                then sum(net_sales_reporting_amount)
+        end as net_sales_reporting_amount,
+        case
+            when count(shipping_reporting_amount) = count(*)
+                then sum(shipping_reporting_amount)
+        end as shipping_reporting_amount,
+        case
+            when count(tax_reporting_amount) = count(*)
+                then sum(tax_reporting_amount)
+        end as tax_reporting_amount
 
     from sliced
     group by slice_name, slice_value, currency, order_date
@@ -129,6 +168,20 @@ dense as (
         coalesce(daily.shipping_amount, 0) as shipping_amount,
         coalesce(daily.tax_amount, 0) as tax_amount,
         coalesce(daily.total_sales_amount, 0) as total_sales_amount,
+        case when daily.order_date is null then 0 else daily.gross_sales_reporting_amount end
+            as gross_sales_reporting_amount,
+        case when daily.order_date is null then 0 else daily.discount_reporting_amount end
+            as discount_reporting_amount,
+        case when daily.order_date is null then 0 else daily.cancellation_reporting_amount end
+            as cancellation_reporting_amount,
+        case when daily.order_date is null then 0 else daily.return_reporting_amount end
+            as return_reporting_amount,
+        case when daily.order_date is null then 0 else daily.net_sales_reporting_amount end
+            as net_sales_reporting_amount,
+        case when daily.order_date is null then 0 else daily.shipping_reporting_amount end
+            as shipping_reporting_amount,
+        case when daily.order_date is null then 0 else daily.tax_reporting_amount end
+            as tax_reporting_amount,
         days.date_day as order_date
 
     from days
@@ -153,7 +206,11 @@ compared as (
         lag(order_count, 1) over (partition by slice_name, slice_value, currency order by order_date)
             as previous_day_order_count,
         lag(order_count, 364) over (partition by slice_name, slice_value, currency order by order_date)
-            as previous_year_order_count
+            as previous_year_order_count,
+        lag(net_sales_reporting_amount, 1) over (partition by slice_name, slice_value, currency order by order_date)
+            as previous_day_net_sales_reporting_amount,
+        lag(net_sales_reporting_amount, 364) over (partition by slice_name, slice_value, currency order by order_date)
+            as previous_year_net_sales_reporting_amount
 
     from dense
 
@@ -184,6 +241,22 @@ final as (
         cast(previous_year_net_sales_amount as {{ type_money() }}) as previous_year_net_sales_amount,
         {{ growth_rate('net_sales_amount', 'previous_day_net_sales_amount') }} as net_sales_dod_growth_rate,
         {{ growth_rate('net_sales_amount', 'previous_year_net_sales_amount') }} as net_sales_yoy_growth_rate,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        cast(gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(discount_reporting_amount as {{ type_money() }}) as discount_reporting_amount,
+        cast(cancellation_reporting_amount as {{ type_money() }}) as cancellation_reporting_amount,
+        cast(return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
+        cast(shipping_reporting_amount as {{ type_money() }}) as shipping_reporting_amount,
+        cast(tax_reporting_amount as {{ type_money() }}) as tax_reporting_amount,
+        cast(
+            net_sales_reporting_amount + shipping_reporting_amount + tax_reporting_amount as {{ type_money() }}
+        ) as total_sales_reporting_amount,
+        {{ divide_money('net_sales_reporting_amount', 'net_order_count') }} as average_order_value_reporting_amount,
+        cast(previous_day_net_sales_reporting_amount as {{ type_money() }})
+            as previous_day_net_sales_reporting_amount,
+        cast(previous_year_net_sales_reporting_amount as {{ type_money() }})
+            as previous_year_net_sales_reporting_amount,
         order_date
 
     from compared

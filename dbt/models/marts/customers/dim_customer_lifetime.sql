@@ -39,6 +39,24 @@ final as (
         cast(coalesce(lifetime.return_amount, 0) as {{ type_money() }}) as return_amount,
         cast(coalesce(lifetime.net_sales_amount, 0) as {{ type_money() }}) as net_sales_amount,
         lifetime.average_order_value_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        case
+            when lifetime.customer_id is null then cast(0 as {{ type_money() }})
+            else lifetime.gross_sales_reporting_amount
+        end as gross_sales_reporting_amount,
+        case
+            when lifetime.customer_id is null then cast(0 as {{ type_money() }})
+            else lifetime.discount_reporting_amount
+        end as discount_reporting_amount,
+        case
+            when lifetime.customer_id is null then cast(0 as {{ type_money() }})
+            else lifetime.return_reporting_amount
+        end as return_reporting_amount,
+        case
+            when lifetime.customer_id is null then cast(0 as {{ type_money() }})
+            else lifetime.net_sales_reporting_amount
+        end as net_sales_reporting_amount,
+        lifetime.average_order_value_reporting_amount,
         lifetime.days_since_last_order,
         lifetime.tenure_days,
         lifetime.average_days_between_orders,

@@ -1,11 +1,13 @@
 {#- Monthly acquisition cohorts: customers grouped by the month of their first valid order
     (not cancelled); one row per cohort month x months since that month, from month 0 to the
-    observation month, including months in which nobody in the cohort ordered (zeros). -#}
+    observation month, including months in which nobody in the cohort ordered (zeros). Net sales
+    in the reporting currency sum the orders' converted amounts (int_orders_enriched) across
+    currencies; null when an order lacks its rate, never a smaller sum. -#}
 with
 
 orders as (
 
-    select * from {{ ref('int_orders_priced') }}
+    select * from {{ ref('int_orders_enriched') }}
 
 ),
 
@@ -76,7 +78,10 @@ activity as (
         cast({{ dbt.date_trunc('month', shop_date('orders.ordered_at')) }} as date) as activity_month,
         count(distinct orders.customer_id) as active_customer_count,
         count(*) as order_count,
-        sum(orders.net_sales_amount) as net_sales_amount
+        sum(orders.net_sales_amount) as net_sales_amount,
+        case
+            when count(orders.net_sales_reporting_amount) = count(*) then sum(orders.net_sales_reporting_amount)
+        end as net_sales_reporting_amount
 
     from orders
     inner join customers
@@ -97,6 +102,11 @@ final as (
         cast(coalesce(activity.active_customer_count, 0) as {{ dbt.type_bigint() }}) as active_customer_count,
         cast(coalesce(activity.order_count, 0) as {{ dbt.type_bigint() }}) as order_count,
         cast(coalesce(activity.net_sales_amount, 0) as {{ type_money() }}) as net_sales_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        cast(
+            case when activity.cohort_month is null then 0 else activity.net_sales_reporting_amount end
+            as {{ type_money() }}
+        ) as net_sales_reporting_amount,
         cast(coalesce(activity.active_customer_count, 0) as {{ type_double() }})
         / cohort_periods.cohort_customer_count as retention_rate,
         cohort_periods.activity_month

@@ -34,6 +34,18 @@ final as (
         previous_year_net_sales_amount,
         net_sales_dod_growth_rate,
         net_sales_yoy_growth_rate,
+        reporting_currency,
+        gross_sales_reporting_amount,
+        discount_reporting_amount,
+        cancellation_reporting_amount,
+        return_reporting_amount,
+        net_sales_reporting_amount,
+        shipping_reporting_amount,
+        tax_reporting_amount,
+        total_sales_reporting_amount,
+        average_order_value_reporting_amount,
+        previous_day_net_sales_reporting_amount,
+        previous_year_net_sales_reporting_amount,
         order_date
 
     from sliced

@@ -43,6 +43,18 @@ final as (
         sliced.previous_year_net_sales_amount,
         sliced.net_sales_dod_growth_rate,
         sliced.net_sales_yoy_growth_rate,
+        sliced.reporting_currency,
+        sliced.gross_sales_reporting_amount,
+        sliced.discount_reporting_amount,
+        sliced.cancellation_reporting_amount,
+        sliced.return_reporting_amount,
+        sliced.net_sales_reporting_amount,
+        sliced.shipping_reporting_amount,
+        sliced.tax_reporting_amount,
+        sliced.total_sales_reporting_amount,
+        sliced.average_order_value_reporting_amount,
+        sliced.previous_day_net_sales_reporting_amount,
+        sliced.previous_year_net_sales_reporting_amount,
         sliced.order_date
 
     from sliced

@@ -34,6 +34,18 @@ final as (
         net_sales_yoy_growth_rate,
         order_period_growth_rate as order_mom_growth_rate,
         order_yoy_growth_rate,
+        reporting_currency,
+        gross_sales_reporting_amount,
+        discount_reporting_amount,
+        cancellation_reporting_amount,
+        return_reporting_amount,
+        net_sales_reporting_amount,
+        shipping_reporting_amount,
+        tax_reporting_amount,
+        total_sales_reporting_amount,
+        average_order_value_reporting_amount,
+        previous_period_net_sales_reporting_amount as previous_month_net_sales_reporting_amount,
+        previous_year_net_sales_reporting_amount,
         period_start_date as month_start_date
 
     from periods
