@@ -25,8 +25,11 @@
 }}
 -- depends_on: {{ ref('stg_web__events') }}
 {%- if is_incremental() %}
-    {%- set event_window_start = 'cast(' ~ incremental_window_start('order_date', var('incremental_lookback_days'))
-        ~ ' as ' ~ dbt.type_timestamp() ~ ')' %}
+    {#- The window's first day is a shop- or store-local day, which starts in UTC up to 14 hours
+        before that day's UTC midnight: the UTC event window opens one day earlier, so it holds
+        every event of the local window in any zone (a wider window only recomputes more). -#}
+    {%- set event_window_start = dbt.dateadd('day', -1, 'cast(' ~ incremental_window_start(
+        'order_date', var('incremental_lookback_days')) ~ ' as ' ~ dbt.type_timestamp() ~ ')') %}
 {%- endif %}
 
 with
