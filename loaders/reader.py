@@ -314,13 +314,14 @@ def streamed_rows(file: SourceFile, *, max_line_bytes: int = MAX_LINE_BYTES) -> 
         if plain is None:
             return None
         known = ", ".join(sql_string(c) for c in table.column_names)
-        # a record with a key the contract does not know is not streamed: the exact path refuses the file
+        # a record with a key the contract does not know is not streamed: the exact path refuses the
+        # file; json_keys raises on invalid JSON (so does read_ndjson_objects), which is not streamed either
         records = f"""(SELECT row_number() OVER () AS line, json AS text,
                               CASE WHEN len(list_filter(json_keys(json), lambda k: NOT list_contains([{known}], k))) > 0
                                    THEN 'unknown key' END AS problem
                        FROM read_ndjson_objects({sql_string(str(file.path))},
                                                 compression = '{"gzip" if plain.gzip else "none"}'))"""
-        structural, values, nonscalar = _jsonl_query(table, records)
+        structural, values, nonscalar = _jsonl_query(table, records, check_valid=False)
         checked, rows_read = _checked_sql(table, structural, values, nonscalar), plain.lines
     else:
         return None
@@ -762,12 +763,14 @@ def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
     _validate(con, table, structural, values, nonscalar=nonscalar)
 
 
-def _jsonl_query(table: Table, records: str) -> tuple[str, dict[str, str], dict[str, str]]:
+def _jsonl_query(table: Table, records: str, *, check_valid: bool = True) -> tuple[str, dict[str, str], dict[str, str]]:
     """The structural query of JSON-lines records for ``_checked_sql``.
 
     Args:
         table: the contract table.
         records: SQL of a relation ``(line, text, problem)``: one record per line.
+        check_valid: judge each record's JSON validity; False when ``records`` already raises
+            a DuckDB error for invalid JSON (``json_keys`` does, with the parser ``json_valid`` uses).
 
     Returns:
         (the query, contract column -> SQL of its raw value, contract column -> SQL predicate true
@@ -781,11 +784,12 @@ def _jsonl_query(table: Table, records: str) -> tuple[str, dict[str, str], dict[
                      ELSE false END)"""
         for c in table.columns
     }
+    valid = f"WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}" if check_valid else ""
     structural = f"""
         SELECT line, line AS last_line, text, problem, struct, CAST(NULL AS VARCHAR) AS struct_column,
                CASE WHEN struct IS NULL THEN from_json(text, {sql_string(schema)}) END AS j
         FROM (SELECT *, CASE WHEN problem IS NOT NULL THEN problem
-                             WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}
+                             {valid}
                              WHEN NOT starts_with(ltrim(text, ' ' || chr(9) || chr(13)), '{{')
                                  THEN {sql_string(REASON_NOT_OBJECT)}
                         END AS struct
