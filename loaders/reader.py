@@ -283,8 +283,10 @@ class StreamedRows:
     lines_read: int
 
 
-def streamed_rows(file: SourceFile, *, max_line_bytes: int = MAX_LINE_BYTES) -> StreamedRows | None:
-    """The rows of a plain CSV or JSON-lines file as one streaming query (``StreamedRows``).
+def streamed_rows(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, *, max_line_bytes: int = MAX_LINE_BYTES
+) -> StreamedRows | None:
+    """The rows of a plain CSV or JSON-lines file, or a Parquet file, as one streaming query (``StreamedRows``).
 
     The file is read once by DuckDB's reader, judged and numbered as it streams; nothing of it
     is held in a temp table, so memory does not grow with the file. Only for files whose every
@@ -293,20 +295,31 @@ def streamed_rows(file: SourceFile, *, max_line_bytes: int = MAX_LINE_BYTES) -> 
     ``TimeZone = 'UTC'`` and ``preserve_insertion_order = true`` (``prepare_connection``).
 
     Args:
+        con: the connection the query will run in (a Parquet file's batches are registered
+            there as ``PARQUET_STREAM``; ``release_stream`` unregisters them).
         file: the described file.
         max_line_bytes: longest physical line accepted.
 
     Returns:
         The query, or None for a file that is not plain (``loaders.lines.plain_csv``,
-        ``plain_jsonl``), mapped or Parquet, or a CSV file whose header does not match.
+        ``plain_jsonl``) or mapped, a CSV file whose header does not match, or a Parquet file
+        that is unreadable or whose columns do not match.
     """
     table = file.table
-    if file.format == "csv":
+    if file.format == "parquet":
+        try:
+            structural, values, nonscalar = _parquet_query(con, file, PARQUET_STREAM)
+            rows = pq_rows(file)
+        except (UnreadableFileError, SchemaMismatchError):
+            release_stream(con)
+            return None  # validate_file raises it, with the same message
+        checked, rows_read, lines_read = _checked_sql(table, structural, values, nonscalar), rows, rows
+    elif file.format == "csv":
         found = _plain_csv_query(file, max_line_bytes, numbered=True)
         if found is None:
             return None
         plain, _, structural, values = found
-        checked, rows_read = _checked_sql(table, structural, values, None), plain.lines - 1
+        checked, rows_read, lines_read = _checked_sql(table, structural, values, None), plain.lines - 1, plain.lines
     elif file.format == "jsonl":
         if _GLOB_CHARS.intersection(str(file.path)):
             return None
@@ -322,7 +335,7 @@ def streamed_rows(file: SourceFile, *, max_line_bytes: int = MAX_LINE_BYTES) -> 
                        FROM read_ndjson_objects({sql_string(str(file.path))},
                                                 compression = '{"gzip" if plain.gzip else "none"}'))"""
         structural, values, nonscalar = _jsonl_query(table, records, check_valid=False)
-        checked, rows_read = _checked_sql(table, structural, values, nonscalar), plain.lines
+        checked, rows_read, lines_read = _checked_sql(table, structural, values, nonscalar), plain.lines, plain.lines
     else:
         return None
     cols = ", ".join(ident(c) for c in table.column_names)
@@ -330,7 +343,30 @@ def streamed_rows(file: SourceFile, *, max_line_bytes: int = MAX_LINE_BYTES) -> 
         f"SELECT line, {cols} FROM ({checked}) "
         f"WHERE CASE WHEN len(errors) = 0 THEN true ELSE error({sql_string(NOT_ALL_FIT)}) END"
     )
-    return StreamedRows(sql=sql, rows_read=rows_read, lines_read=plain.lines)
+    return StreamedRows(sql=sql, rows_read=rows_read, lines_read=lines_read)
+
+
+#: Name under which ``streamed_rows`` registers a Parquet file's batches.
+PARQUET_STREAM = "_ld_parquet_stream"
+
+
+def release_stream(con: duckdb.DuckDBPyConnection) -> None:
+    """Unregister what ``streamed_rows`` registered in ``con`` (nothing for CSV and JSON lines)."""
+    con.unregister(PARQUET_STREAM)
+
+
+def pq_rows(file: SourceFile) -> int:
+    """Rows of a Parquet file, from its footer.
+
+    Raises:
+        UnreadableFileError: not a readable Parquet file.
+    """
+    import pyarrow.parquet as pq  # only when a Parquet file lands
+
+    try:
+        return pq.ParquetFile(file.path).metadata.num_rows
+    except (OSError, pa.ArrowException) as e:
+        raise UnreadableFileError(f"not a readable Parquet file ({e})", file=file.source_file) from e
 
 
 def prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
@@ -879,32 +915,50 @@ def _check_parquet(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
         UnreadableFileError: not a readable Parquet file.
         SchemaMismatchError: missing, unknown or duplicated columns.
     """
+    structural, values, nonscalar = _parquet_query(con, file, "_ld_parquet")
+    try:
+        _validate(con, file.table, structural, values, nonscalar=nonscalar)
+    finally:
+        con.unregister("_ld_parquet")
+
+
+def _parquet_query(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, view: str
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The structural query of a Parquet file for ``_checked_sql``, its rows streamed from the
+    Arrow batches registered in ``con`` as ``view`` (the caller unregisters it).
+
+    Returns:
+        (the query, contract column -> SQL of its value as text, contract column -> SQL predicate
+        true when the value is nested).
+
+    Raises:
+        UnreadableFileError: not a readable Parquet file.
+        SchemaMismatchError: missing, unknown or duplicated columns (nothing registered).
+    """
     table = file.table
     reader = _parquet_batches(file)
     names = reader.schema.names[1:]
     positions = match_header(table, names, file.source_file)
-    con.register("_ld_parquet", reader)
-    try:
-        texts, values, nonscalar, not_utf8 = [], {}, {}, []
-        for c, p in zip(table.columns, positions, strict=True):
-            field = reader.schema.field(p + 1)
-            text, nested, invalid = _parquet_text_sql(ident(field.name), field.type, c.type)
-            texts.append(f"__p{p} := {text}")
-            values[c.name] = f"p.__p{p}"
-            nonscalar[c.name] = f"coalesce({nested}, false)" if nested else "false"
-            if invalid:
-                not_utf8.append(invalid)
-        record = "json_object(" + ", ".join(f"{sql_string(c.name)}, {values[c.name]}" for c in table.columns) + ")"
-        problem = "NULL"
-        if not_utf8:
-            problem = f"CASE WHEN {' OR '.join(not_utf8)} THEN {sql_string(REASON_INVALID_UTF8)} END"
-        structural = f"""
-            SELECT line, line AS last_line, CAST({record} AS VARCHAR) AS text, struct,
-                   CAST(NULL AS VARCHAR) AS struct_column, p
-            FROM (SELECT "__row" AS line, {problem} AS struct, struct_pack({", ".join(texts)}) AS p FROM _ld_parquet)"""
-        _validate(con, table, structural, values, nonscalar=nonscalar)
-    finally:
-        con.unregister("_ld_parquet")
+    texts, values, nonscalar, not_utf8 = [], {}, {}, []
+    for c, p in zip(table.columns, positions, strict=True):
+        field = reader.schema.field(p + 1)
+        text, nested, invalid = _parquet_text_sql(ident(field.name), field.type, c.type)
+        texts.append(f"__p{p} := {text}")
+        values[c.name] = f"p.__p{p}"
+        nonscalar[c.name] = f"coalesce({nested}, false)" if nested else "false"
+        if invalid:
+            not_utf8.append(invalid)
+    record = "json_object(" + ", ".join(f"{sql_string(c.name)}, {values[c.name]}" for c in table.columns) + ")"
+    problem = "NULL"
+    if not_utf8:
+        problem = f"CASE WHEN {' OR '.join(not_utf8)} THEN {sql_string(REASON_INVALID_UTF8)} END"
+    structural = f"""
+        SELECT line, line AS last_line, CAST({record} AS VARCHAR) AS text, struct,
+               CAST(NULL AS VARCHAR) AS struct_column, p
+        FROM (SELECT "__row" AS line, {problem} AS struct, struct_pack({", ".join(texts)}) AS p FROM {view})"""
+    con.register(view, reader)
+    return structural, values, nonscalar
 
 
 def _checked_sql(table: Table, structural: str, values: dict[str, str], nonscalar: dict[str, str] | None) -> str:

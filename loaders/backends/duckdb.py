@@ -45,6 +45,7 @@ from loaders.reader import (
     accepted_values_warnings,
     discard,
     prepare_connection,
+    release_stream,
     streamed_rows,
     validate_file,
 )
@@ -275,11 +276,11 @@ class DuckDBBackend(Backend):
         (``loaders.reader.streamed_rows``: one read, no temp table), in one transaction as
         ``_commit`` does; None, with nothing changed, for any other file (not plain, or a record
         that does not fit: ``validate_file`` then lands it with its quarantine)."""
-        stream = streamed_rows(file, max_line_bytes=self.max_line_bytes)
-        if stream is None:
-            return None
         con = self._con
         prepare_connection(con)
+        stream = streamed_rows(con, file, max_line_bytes=self.max_line_bytes)
+        if stream is None:
+            return None
         t = file.table
         raw = f"{RAW_SCHEMA}.{ident(t.name)}"
         cols = ", ".join(ident(c) for c in t.column_names)
@@ -319,6 +320,8 @@ class DuckDBBackend(Backend):
             raise
         except (duckdb.Error, _NotStreamed):
             return None
+        finally:
+            release_stream(con)
 
     def _commit(
         self, file: SourceFile, validated: ValidatedFile, *, started_at: datetime, replacing: bool

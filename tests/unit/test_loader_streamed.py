@@ -1,5 +1,5 @@
-"""Plain files landed straight from DuckDB's reader (``loaders.reader.streamed_rows``) against
-the same files landed through ``validate_file``.
+"""Plain CSV and JSON-lines files, and Parquet files, landed straight from DuckDB's reader
+(``loaders.reader.streamed_rows``) against the same files landed through ``validate_file``.
 
 The DuckDB backend streams a plain CSV or JSON-lines file into ``raw.<table>`` when every record
 fits, and rolls back to ``validate_file`` at the first record that does not. Each file below is
@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from loaders.api import load_directory
@@ -137,3 +141,44 @@ def test_streamed_reload_is_idempotent(tmp_path, monkeypatch):
     replaced = _load(src, db, "order_items", stream=True, monkeypatch=monkeypatch)
     assert replaced[0] == first[0][:2] and replaced[3] == [True]
     assert [a[1:5] for a in replaced[2]] == [(4, 4, 0, "loaded"), (0, 0, 0, "unchanged"), (2, 2, 0, "replaced")]
+
+
+def _items_parquet(path: Path, quantity: pa.Array) -> None:
+    """Four order lines as a Parquet export types them (ids and quantity as integers, money as
+    decimals, timestamps), with the given quantity column."""
+    pq.write_table(
+        pa.table(
+            {
+                "order_item_id": pa.array([1, 2, 3, 4], pa.int64()),
+                "order_id": pa.array([10, 10, 10, 11], pa.int64()),
+                "product_id": pa.array([100, 101, 102, 100], pa.int64()),
+                "quantity": quantity,
+                "unit_price": pa.array(
+                    [Decimal("19.99"), Decimal("5.001"), Decimal("1"), Decimal("0.5")], pa.decimal128(18, 4)
+                ),
+                "discount_amount": pa.array([Decimal("0")] * 4, pa.decimal128(18, 2)),
+                "updated_at": pa.array([datetime(2024, 3, 1, 10, 0, 0)] * 4, pa.timestamp("us")),
+            }
+        ),
+        path,
+    )
+
+
+@pytest.mark.parametrize(
+    ("quantity", "expected_streamed"),
+    [
+        (pa.array([2, 1, 3, -1], pa.int64()), True),
+        (pa.array([2.0, 1.0, 3.0, -1.0], pa.float64()), True),  # whole floats are integers
+        (pa.array([2.0, 1.5, 3.0, -1.0], pa.float64()), False),  # 1.5 is not: row 2 quarantined
+        (pa.array(["2", "1", "x", None], pa.string()), False),
+    ],
+)
+def test_streamed_parquet_lands_what_validate_file_lands(tmp_path, monkeypatch, quantity, expected_streamed):
+    src = tmp_path / "src"
+    (src / "shop/order_items").mkdir(parents=True)
+    _items_parquet(src / "shop/order_items/items.parquet", quantity)
+    streamed = _load(src, tmp_path / "streamed.duckdb", "order_items", stream=True, monkeypatch=monkeypatch)
+    exact = _load(src, tmp_path / "exact.duckdb", "order_items", stream=False, monkeypatch=monkeypatch)
+    assert streamed[:3] == exact[:3]
+    assert streamed[3] == [expected_streamed]
+    assert [r[8] for r in streamed[0]] == ([1, 2, 3, 4] if expected_streamed else [r[8] for r in exact[0]])
