@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,10 @@ from loaders.validation import ident, sql_string
 log = logging.getLogger(__name__)
 
 
+#: DuckDB's ``memory_limit`` for the loader's connection unless ``DUCKDB_MEMORY_LIMIT`` says otherwise
+#: (the default of dbt's DuckDB profile).
+MEMORY_LIMIT = "3GB"
+
 #: DuckDB errors meaning the database file could not be written (disk full, file size limit, I/O).
 _WRITE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, duckdb.OutOfMemoryException)
 _FULL = ("No space left on device", "File too large", "Disk quota exceeded")
@@ -86,7 +91,8 @@ class DuckDBBackend(Backend):
         database: the DuckDB file (created with its parent directories if absent).
         max_line_bytes: longest physical line accepted; longer ones are quarantined.
 
-    One instance holds one read-write connection; DuckDB allows one writer per file.
+    One instance holds one read-write connection; DuckDB allows one writer per file. Its
+    ``memory_limit`` is ``DUCKDB_MEMORY_LIMIT`` (default ``MEMORY_LIMIT``), as for dbt.
 
     Raises:
         WarehouseUnavailableError: the file is locked by another process or cannot be created.
@@ -107,6 +113,8 @@ class DuckDBBackend(Backend):
                 file=self.database,
             ) from e
         self._con.execute("SET enable_progress_bar = false")
+        # the cap dbt's profile gives DuckDB (dbt/profiles.yml): what is landed beyond it is spilled, not held
+        self._con.execute("SET memory_limit = ?", [os.environ.get("DUCKDB_MEMORY_LIMIT", MEMORY_LIMIT)])
         self._failed_write = False
 
     @property
