@@ -29,6 +29,13 @@ numbers, reasons and quarantine text (``_check_plain_csv``). Plain JSON-lines fi
 line) have their lines split by DuckDB's reader and are kept when every record fits
 (``_check_plain_jsonl``). Every other file, or a plain file DuckDB's reader refuses, takes
 the exact path above.
+
+Landing straight from the reader: ``streamed_rows`` gives a plain CSV or JSON-lines file, or a
+Parquet file, as one query that reads the file once, judges each record by the same SQL as it
+streams and raises at the first record that does not fit. The DuckDB backend inserts from it
+into the raw table (no temp table, memory independent of file size) and, when it raises, rolls
+back and lands the file through ``validate_file``, so a file with a refused record gets the
+quarantine above.
 """
 
 from __future__ import annotations
@@ -309,7 +316,7 @@ def streamed_rows(
     if file.format == "parquet":
         try:
             structural, values, nonscalar = _parquet_query(con, file, PARQUET_STREAM)
-            rows = pq_rows(file)
+            rows = _parquet_rows(file)
         except (UnreadableFileError, SchemaMismatchError):
             release_stream(con)
             return None  # validate_file raises it, with the same message
@@ -355,7 +362,7 @@ def release_stream(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister(PARQUET_STREAM)
 
 
-def pq_rows(file: SourceFile) -> int:
+def _parquet_rows(file: SourceFile) -> int:
     """Rows of a Parquet file, from its footer.
 
     Raises:
