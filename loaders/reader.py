@@ -29,6 +29,13 @@ numbers, reasons and quarantine text (``_check_plain_csv``). Plain JSON-lines fi
 line) have their lines split by DuckDB's reader and are kept when every record fits
 (``_check_plain_jsonl``). Every other file, or a plain file DuckDB's reader refuses, takes
 the exact path above.
+
+Landing straight from the reader: ``streamed_rows`` gives a plain CSV or JSON-lines file, or a
+Parquet file, as one query that reads the file once, judges each record by the same SQL as it
+streams and raises at the first record that does not fit. The DuckDB backend inserts from it
+into the raw table (no temp table, memory independent of file size) and, when it raises, rolls
+back and lands the file through ``validate_file``, so a file with a refused record gets the
+quarantine above.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ import pyarrow as pa
 from loaders.contract import Table
 from loaders.discovery import SourceFile
 from loaders.errors import EmptyFileError, ReconciliationError, SchemaMismatchError, UnreadableFileError
-from loaders.lines import decode_exact, physical_lines, plain_csv, plain_jsonl
+from loaders.lines import PlainFile, decode_exact, physical_lines, plain_csv, plain_jsonl
 from loaders.validation import (
     REASON_CONTROL_CHAR,
     REASON_INVALID_JSON,
@@ -212,8 +219,7 @@ def validate_file(
         EmptyFileError: the file has only blank lines.
         SchemaMismatchError: the CSV header or the JSON keys do not match the contract.
     """
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET preserve_insertion_order = true")  # records stay in line order without a sort
+    prepare_connection(con)
     mapped_warnings: tuple[str, ...] = ()
     if file.format == "mapped":  # an export read through a mapping file (loaders.mapping)
         discard(con)
@@ -236,7 +242,7 @@ def validate_file(
             _check_jsonl(con, file)
             raw_line = _masked_json_sql("raw_line", [c.name for c in file.table.columns if c.pii])
         lines_read, blank_lines = _reconcile_lines(con, file)
-    warnings = mapped_warnings + _accepted_values_warnings(con, file)
+    warnings = mapped_warnings + accepted_values_warnings(con, file)
     cols = ", ".join(ident(c) for c in file.table.column_names)
     extra = "CAST(extra AS JSON)" if file.format == "mapped" else "CAST(NULL AS JSON)"
     con.execute(
@@ -262,6 +268,121 @@ def validate_file(
         lines_read=lines_read,
         blank_lines=blank_lines,
     )
+
+
+#: Message of the error a streamed plain file raises at its first record that does not fit.
+NOT_ALL_FIT = "loaders: a record of this file does not fit the contract"
+
+
+@dataclass(frozen=True)
+class StreamedRows:
+    """A plain file's records as one streaming query, for a backend to insert straight from the reader.
+
+    Attributes:
+        sql: ``SELECT line, <contract columns typed, contract order>`` in file order, every
+            record judged by the same rules as ``validate_file``; the query raises a DuckDB
+            error (``NOT_ALL_FIT`` or the reader's own) at the first record that does not fit,
+            so a backend that gets all its rows lands exactly what ``validate_file`` would.
+        rows_read: records the file holds (the query must give exactly this many rows).
+        lines_read: physical lines of the file.
+    """
+
+    sql: str
+    rows_read: int
+    lines_read: int
+
+
+def streamed_rows(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, *, max_line_bytes: int = MAX_LINE_BYTES
+) -> StreamedRows | None:
+    """The rows of a plain CSV or JSON-lines file, or a Parquet file, as one streaming query (``StreamedRows``).
+
+    The file is read once by DuckDB's reader, judged and numbered as it streams; nothing of it
+    is held in a temp table, so memory does not grow with the file. Only for files whose every
+    record fits: a backend runs the query inside its transaction and, when it raises, rolls
+    back and lands the file through ``validate_file``. The connection must run with
+    ``TimeZone = 'UTC'`` and ``preserve_insertion_order = true`` (``prepare_connection``).
+
+    Args:
+        con: the connection the query will run in (a Parquet file's batches are registered
+            there as ``PARQUET_STREAM``; ``release_stream`` unregisters them).
+        file: the described file.
+        max_line_bytes: longest physical line accepted.
+
+    Returns:
+        The query, or None for a file that is not plain (``loaders.lines.plain_csv``,
+        ``plain_jsonl``) or mapped, a CSV file whose header does not match, or a Parquet file
+        that is unreadable or whose columns do not match.
+    """
+    table = file.table
+    if file.format == "parquet":
+        try:
+            structural, values, nonscalar = _parquet_query(con, file, PARQUET_STREAM)
+            rows = _parquet_rows(file)
+        except (UnreadableFileError, SchemaMismatchError):
+            release_stream(con)
+            return None  # validate_file raises it, with the same message
+        checked, rows_read, lines_read = _checked_sql(table, structural, values, nonscalar), rows, rows
+    elif file.format == "csv":
+        found = _plain_csv_query(file, max_line_bytes, numbered=True)
+        if found is None:
+            return None
+        plain, _, structural, values = found
+        checked, rows_read, lines_read = _checked_sql(table, structural, values, None), plain.lines - 1, plain.lines
+    elif file.format == "jsonl":
+        if _GLOB_CHARS.intersection(str(file.path)):
+            return None
+        plain = plain_jsonl(file.path, max_line_bytes=max_line_bytes)
+        if plain is None:
+            return None
+        known = ", ".join(sql_string(c) for c in table.column_names)
+        # a record with a key the contract does not know is not streamed: the exact path refuses the
+        # file; json_keys raises on invalid JSON (so does read_ndjson_objects), which is not streamed either
+        records = f"""(SELECT row_number() OVER () AS line, json AS text,
+                              CASE WHEN len(list_filter(json_keys(json), lambda k: NOT list_contains([{known}], k))) > 0
+                                   THEN 'unknown key' END AS problem
+                       FROM read_ndjson_objects({sql_string(str(file.path))},
+                                                compression = '{"gzip" if plain.gzip else "none"}'))"""
+        structural, values, nonscalar = _jsonl_query(table, records, check_valid=False)
+        checked, rows_read, lines_read = _checked_sql(table, structural, values, nonscalar), plain.lines, plain.lines
+    else:
+        return None
+    cols = ", ".join(ident(c) for c in table.column_names)
+    sql = (
+        f"SELECT line, {cols} FROM ({checked}) "
+        f"WHERE CASE WHEN len(errors) = 0 THEN true ELSE error({sql_string(NOT_ALL_FIT)}) END"
+    )
+    return StreamedRows(sql=sql, rows_read=rows_read, lines_read=lines_read)
+
+
+#: Name under which ``streamed_rows`` registers a Parquet file's batches.
+PARQUET_STREAM = "_ld_parquet_stream"
+
+
+def release_stream(con: duckdb.DuckDBPyConnection) -> None:
+    """Unregister what ``streamed_rows`` registered in ``con`` (nothing for CSV and JSON lines)."""
+    con.unregister(PARQUET_STREAM)
+
+
+def _parquet_rows(file: SourceFile) -> int:
+    """Rows of a Parquet file, from its footer.
+
+    Raises:
+        UnreadableFileError: not a readable Parquet file.
+    """
+    import pyarrow.parquet as pq  # only when a Parquet file lands
+
+    try:
+        return pq.ParquetFile(file.path).metadata.num_rows
+    except (OSError, pa.ArrowException) as e:
+        raise UnreadableFileError(f"not a readable Parquet file ({e})", file=file.source_file) from e
+
+
+def prepare_connection(con: duckdb.DuckDBPyConnection) -> None:
+    """Set what reading a file needs: UTC time zone (offsets in source timestamps are converted
+    to UTC) and insertion order kept (records come out in line order without a sort)."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET preserve_insertion_order = true")
 
 
 def _reconcile_lines(con: duckdb.DuckDBPyConnection, file: SourceFile) -> tuple[int, int]:
@@ -532,22 +653,21 @@ def _check_csv(con: duckdb.DuckDBPyConnection, file: SourceFile) -> str:
 _GLOB_CHARS = frozenset("*?[]{}")
 
 
-def _check_plain_csv(
-    con: duckdb.DuckDBPyConnection, file: SourceFile, max_line_bytes: int
-) -> tuple[str, int, int] | None:
-    """Temp table ``_ld_checked`` of a *plain* CSV file (``loaders.lines.plain_csv``), read by
-    DuckDB's CSV reader instead of line by line; None (nothing created) for any other file.
+def _plain_csv_query(
+    file: SourceFile, max_line_bytes: int, *, numbered: bool
+) -> tuple[PlainFile, tuple[int, ...], str, dict[str, str]] | None:
+    """The structural query of a plain CSV file for ``_checked_sql``, read by DuckDB's CSV reader
+    (every column VARCHAR, strict RFC 4180 options); None when the file is not plain or its
+    header does not match the contract (the exact path reports that).
 
-    In a plain file every physical line after the header is one record of the header's field
-    count, so DuckDB's reader (every column VARCHAR, strict RFC 4180 options) gives the same
-    fields, and record ``k`` is line ``k + 1``, as the exact path (``_read_lines`` then
-    ``_check_csv``). The values then go through the same ``_validate``. A rejected record's
-    text is its fields joined by commas: exactly its line, as a plain line holds no quote.
-    Whatever DuckDB's reader refuses (invalid UTF-8, say), or a record count that is not the
-    line count less the header, falls back to the exact path, which reports it.
+    Args:
+        file: the described CSV file.
+        max_line_bytes: longest physical line accepted.
+        numbered: number the records by their physical line in the query (record ``k`` is line
+            ``k + 1``, counted in file order as the reader streams them); otherwise ``line`` is 0.
 
     Returns:
-        (SQL masking the PII fields of ``raw_line``, physical lines, blank lines = 0), or None.
+        (the ``PlainFile``, contract column -> file position, the query, contract column -> SQL of its raw value).
     """
     if _GLOB_CHARS.intersection(str(file.path)):
         return None
@@ -568,12 +688,38 @@ def _check_plain_csv(
     }
     # the text of a rejected record: its fields joined by commas (evaluated for rejected records only)
     text = "concat_ws(',', " + ", ".join(f"coalesce({f}, '')" for f in fields) + ")"
+    line = "row_number() OVER () + 1" if numbered else "CAST(0 AS BIGINT)"
     structural = f"""
-        SELECT CAST(0 AS BIGINT) AS line, CAST(0 AS BIGINT) AS last_line, {text} AS text,
+        SELECT {line} AS line, CAST(0 AS BIGINT) AS last_line, {text} AS text,
                CAST(NULL AS VARCHAR) AS struct, CAST(NULL AS VARCHAR) AS struct_column, *
         FROM read_csv({sql_string(str(file.path))}, columns = {columns}, header = true, auto_detect = false,
                       delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false,
                       compression = '{"gzip" if plain.gzip else "none"}')"""
+    return plain, positions, structural, values
+
+
+def _check_plain_csv(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, max_line_bytes: int
+) -> tuple[str, int, int] | None:
+    """Temp table ``_ld_checked`` of a *plain* CSV file (``loaders.lines.plain_csv``), read by
+    DuckDB's CSV reader instead of line by line; None (nothing created) for any other file.
+
+    In a plain file every physical line after the header is one record of the header's field
+    count, so DuckDB's reader (every column VARCHAR, strict RFC 4180 options) gives the same
+    fields, and record ``k`` is line ``k + 1``, as the exact path (``_read_lines`` then
+    ``_check_csv``). The values then go through the same ``_validate``. A rejected record's
+    text is its fields joined by commas: exactly its line, as a plain line holds no quote.
+    Whatever DuckDB's reader refuses (invalid UTF-8, say), or a record count that is not the
+    line count less the header, falls back to the exact path, which reports it.
+
+    Returns:
+        (SQL masking the PII fields of ``raw_line``, physical lines, blank lines = 0), or None.
+    """
+    found = _plain_csv_query(file, max_line_bytes, numbered=False)
+    if found is None:
+        return None
+    plain, positions, structural, values = found
+    table, n = file.table, len(plain.header)
     discard(con)
     try:
         _validate(con, table, structural, values, nonscalar=None, target="_ld_plain")
@@ -664,6 +810,23 @@ def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
            GROUP BY k"""
     ).fetchall()
     check_json_keys(table, dict(keys), file.source_file)
+    structural, values, nonscalar = _jsonl_query(table, "_ld_records")
+    _validate(con, table, structural, values, nonscalar=nonscalar)
+
+
+def _jsonl_query(table: Table, records: str, *, check_valid: bool = True) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The structural query of JSON-lines records for ``_checked_sql``.
+
+    Args:
+        table: the contract table.
+        records: SQL of a relation ``(line, text, problem)``: one record per line.
+        check_valid: judge each record's JSON validity; False when ``records`` already raises
+            a DuckDB error for invalid JSON (``json_keys`` does, with the parser ``json_valid`` uses).
+
+    Returns:
+        (the query, contract column -> SQL of its raw value, contract column -> SQL predicate true
+        when the value is a JSON object or array).
+    """
     schema = "{" + ", ".join(f'"{c}": "VARCHAR"' for c in table.column_names) + "}"
     values = {c.name: f"j[{sql_string(c.name)}]" for c in table.columns}
     nonscalar = {
@@ -672,16 +835,17 @@ def _check_jsonl(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
                      ELSE false END)"""
         for c in table.columns
     }
+    valid = f"WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}" if check_valid else ""
     structural = f"""
         SELECT line, line AS last_line, text, problem, struct, CAST(NULL AS VARCHAR) AS struct_column,
                CASE WHEN struct IS NULL THEN from_json(text, {sql_string(schema)}) END AS j
         FROM (SELECT *, CASE WHEN problem IS NOT NULL THEN problem
-                             WHEN NOT json_valid(text) THEN {sql_string(REASON_INVALID_JSON)}
+                             {valid}
                              WHEN NOT starts_with(ltrim(text, ' ' || chr(9) || chr(13)), '{{')
                                  THEN {sql_string(REASON_NOT_OBJECT)}
                         END AS struct
-              FROM _ld_records)"""
-    _validate(con, table, structural, values, nonscalar=nonscalar)
+              FROM {records})"""
+    return structural, values, nonscalar
 
 
 #: Rows per Arrow batch read from a Parquet file (the file is streamed, never read whole).
@@ -766,48 +930,65 @@ def _check_parquet(con: duckdb.DuckDBPyConnection, file: SourceFile) -> None:
         UnreadableFileError: not a readable Parquet file.
         SchemaMismatchError: missing, unknown or duplicated columns.
     """
-    table = file.table
-    reader = _parquet_batches(file)
-    names = reader.schema.names[1:]
-    positions = match_header(table, names, file.source_file)
-    con.register("_ld_parquet", reader)
+    structural, values, nonscalar = _parquet_query(con, file, "_ld_parquet")
     try:
-        texts, values, nonscalar, not_utf8 = [], {}, {}, []
-        for c, p in zip(table.columns, positions, strict=True):
-            if p is None:
-                values[c.name], nonscalar[c.name] = "CAST(NULL AS VARCHAR)", "false"
-                continue
-            field = reader.schema.field(p + 1)
-            text, nested, invalid = _parquet_text_sql(ident(field.name), field.type, c.type)
-            texts.append(f"__p{p} := {text}")
-            values[c.name] = f"p.__p{p}"
-            nonscalar[c.name] = f"coalesce({nested}, false)" if nested else "false"
-            if invalid:
-                not_utf8.append(invalid)
-        record = "json_object(" + ", ".join(f"{sql_string(c.name)}, {values[c.name]}" for c in table.columns) + ")"
-        problem = "NULL"
-        if not_utf8:
-            problem = f"CASE WHEN {' OR '.join(not_utf8)} THEN {sql_string(REASON_INVALID_UTF8)} END"
-        structural = f"""
-            SELECT line, line AS last_line, CAST({record} AS VARCHAR) AS text, struct,
-                   CAST(NULL AS VARCHAR) AS struct_column, p
-            FROM (SELECT "__row" AS line, {problem} AS struct, struct_pack({", ".join(texts)}) AS p FROM _ld_parquet)"""
-        _validate(con, table, structural, values, nonscalar=nonscalar)
+        _validate(con, file.table, structural, values, nonscalar=nonscalar)
     finally:
         con.unregister("_ld_parquet")
 
 
-def _validate(
-    con: duckdb.DuckDBPyConnection,
+def _parquet_query(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, view: str
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The structural query of a Parquet file for ``_checked_sql``, its rows streamed from the
+    Arrow batches registered in ``con`` as ``view`` (the caller unregisters it).
+
+    Returns:
+        (the query, contract column -> SQL of its value as text, contract column -> SQL predicate
+        true when the value is nested).
+
+    Raises:
+        UnreadableFileError: not a readable Parquet file.
+        SchemaMismatchError: missing, unknown or duplicated columns (nothing registered).
+    """
+    table = file.table
+    reader = _parquet_batches(file)
+    names = reader.schema.names[1:]
+    positions = match_header(table, names, file.source_file)
+    texts, values, nonscalar, not_utf8 = [], {}, {}, []
+    for c, p in zip(table.columns, positions, strict=True):
+        if p is None:
+            values[c.name], nonscalar[c.name] = "CAST(NULL AS VARCHAR)", "false"
+            continue
+        field = reader.schema.field(p + 1)
+        text, nested, invalid = _parquet_text_sql(ident(field.name), field.type, c.type)
+        texts.append(f"__p{p} := {text}")
+        values[c.name] = f"p.__p{p}"
+        nonscalar[c.name] = f"coalesce({nested}, false)" if nested else "false"
+        if invalid:
+            not_utf8.append(invalid)
+    record = "json_object(" + ", ".join(f"{sql_string(c.name)}, {values[c.name]}" for c in table.columns) + ")"
+    problem = "NULL"
+    if not_utf8:
+        problem = f"CASE WHEN {' OR '.join(not_utf8)} THEN {sql_string(REASON_INVALID_UTF8)} END"
+    structural = f"""
+        SELECT line, line AS last_line, CAST({record} AS VARCHAR) AS text, struct,
+               CAST(NULL AS VARCHAR) AS struct_column, p
+        FROM (SELECT "__row" AS line, {problem} AS struct, struct_pack({", ".join(texts)}) AS p FROM {view})"""
+    con.register(view, reader)
+    return structural, values, nonscalar
+
+
+def _checked_sql(
     table: Table,
     structural: str,
     values: dict[str, str],
     nonscalar: dict[str, str] | None,
-    target: str = "_ld_checked",
     carried: tuple[str, ...] = (),
-) -> None:
-    """Temp table ``target(line, raw_line, <typed contract columns>, errors)`` from a query
-    giving ``line, last_line, text, struct`` (structural problem or NULL), ``struct_column`` (the column a
+) -> str:
+    """The query judging every record: ``line, raw_line, last_line, struct, struct_column, <typed
+    contract columns>, errors`` (``raw_line`` only for records with errors) from a query giving
+    ``line, last_line, text, struct`` (structural problem or NULL), ``struct_column`` (the column a
     structural problem is in, or NULL) and per-column raw value expressions; the query's ``carried``
     columns are kept as they are."""
     norm = [f"{normalized_sql(c, values[c.name])} AS __v{i}" for i, c in enumerate(table.columns)]
@@ -825,19 +1006,43 @@ def _validate(
         f"ELSE list_filter([{', '.join(errors)}], lambda e: e.reason IS NOT NULL) END"
     )
     outputs = [f"__t{i} AS {ident(c.name)}" for i, c in enumerate(table.columns)]
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {target} AS
-        WITH s AS ({structural}),
+    return f"""WITH s AS ({structural}),
         v AS (SELECT *, {", ".join(norm)} FROM s),
         t AS (SELECT *, {", ".join(typed)} FROM v)
         SELECT line, CASE WHEN len(errors) > 0 THEN text END AS raw_line, * EXCLUDE (line, text)
         FROM (SELECT line, last_line, text, {"".join(f"{ident(c)}, " for c in carried)}{", ".join(outputs)},
                      {error_list} AS errors
               FROM t)"""
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    structural: str,
+    values: dict[str, str],
+    nonscalar: dict[str, str] | None,
+    target: str = "_ld_checked",
+    carried: tuple[str, ...] = (),
+) -> None:
+    """Temp table ``target(line, raw_line, <typed contract columns>, errors)`` of ``_checked_sql``."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {target} AS {_checked_sql(table, structural, values, nonscalar, carried)}"
     )
 
 
-def _accepted_values_warnings(con: duckdb.DuckDBPyConnection, file: SourceFile) -> tuple[str, ...]:
+def accepted_values_warnings(
+    con: duckdb.DuckDBPyConnection, file: SourceFile, rows: str = "(SELECT * FROM _ld_checked WHERE len(errors) = 0)"
+) -> tuple[str, ...]:
+    """Warnings for landed values outside a column's ``accepted_values``, one per column (logged too).
+
+    Args:
+        con: the connection holding ``rows``.
+        file: the described file (its table gives the columns).
+        rows: SQL of a relation of the file's landed rows: ``line`` and the contract columns, typed.
+
+    Returns:
+        One message per column with such values: how many, and the first (line and value).
+    """
     checks = [(c, outside_accepted_values_sql(c, ident(c.name))) for c in file.table.columns]
     checks = [(c, p) for c, p in checks if p is not None]
     if not checks:
@@ -848,7 +1053,7 @@ def _accepted_values_warnings(con: duckdb.DuckDBPyConnection, file: SourceFile) 
             f"count(*) FILTER (WHERE {p})",
             f"arg_min(struct_pack(line, v := {ident(c.name)}), line) FILTER (WHERE {p})",
         ]
-    row = con.execute(f"SELECT {', '.join(aggs)} FROM _ld_checked WHERE len(errors) = 0").fetchone()
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {rows}").fetchone()
     out = []
     for k, (c, _) in enumerate(checks):
         n, first = row[2 * k], row[2 * k + 1]

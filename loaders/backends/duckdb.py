@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from loaders.backends.base import (
     LANDING_TABLE,
     QUARANTINE_COLUMNS,
     QUARANTINE_TABLE,
+    RAW_METADATA_COLUMNS,
     RAW_SCHEMA,
     Backend,
     Landing,
@@ -39,12 +41,25 @@ from loaders.errors import (
     WarehouseUnavailableError,
     WarehouseWriteError,
 )
-from loaders.reader import MAX_LINE_BYTES, ValidatedFile, discard, validate_file
+from loaders.reader import (
+    MAX_LINE_BYTES,
+    ValidatedFile,
+    accepted_values_warnings,
+    discard,
+    prepare_connection,
+    release_stream,
+    streamed_rows,
+    validate_file,
+)
 from loaders.report import FileResult
-from loaders.validation import ident
+from loaders.validation import ident, sql_string
 
 log = logging.getLogger(__name__)
 
+
+#: DuckDB's ``memory_limit`` for the loader's connection unless ``DUCKDB_MEMORY_LIMIT`` says otherwise
+#: (the default of dbt's DuckDB profile).
+MEMORY_LIMIT = "3GB"
 
 #: DuckDB errors meaning the database file could not be written (disk full, file size limit, I/O).
 _WRITE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, duckdb.OutOfMemoryException)
@@ -62,6 +77,10 @@ def _write_failure(error: duckdb.Error, source_file: str | None) -> str:
     return f"cannot write to the warehouse{landing} ({first}); that file's load was rolled back"
 
 
+class _NotStreamed(Exception):
+    """A streamed file gave another row count than its records: it is landed by ``validate_file``."""
+
+
 def _ddl_columns(columns: Sequence[tuple[str, str]]) -> str:
     return ", ".join(f"{ident(n)} {DUCKDB_TYPES[t]}" for n, t in columns)
 
@@ -73,7 +92,8 @@ class DuckDBBackend(Backend):
         database: the DuckDB file (created with its parent directories if absent).
         max_line_bytes: longest physical line accepted; longer ones are quarantined.
 
-    One instance holds one read-write connection; DuckDB allows one writer per file.
+    One instance holds one read-write connection; DuckDB allows one writer per file. Its
+    ``memory_limit`` is ``DUCKDB_MEMORY_LIMIT`` (default ``MEMORY_LIMIT``), as for dbt.
 
     Raises:
         WarehouseUnavailableError: the file is locked by another process or cannot be created.
@@ -94,6 +114,8 @@ class DuckDBBackend(Backend):
                 file=self.database,
             ) from e
         self._con.execute("SET enable_progress_bar = false")
+        # the cap dbt's profile gives DuckDB (dbt/profiles.yml): what is landed beyond it is spilled, not held
+        self._con.execute("SET memory_limit = ?", [os.environ.get("DUCKDB_MEMORY_LIMIT", MEMORY_LIMIT)])
         self._failed_write = False
 
     @property
@@ -253,11 +275,66 @@ class DuckDBBackend(Backend):
     def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:
         try:
             with self._writing(file.source_file):
+                streamed = self._land_streamed(file, started_at=started_at, replacing=replacing)
+                if streamed is not None:
+                    return streamed
                 validated = validate_file(self._con, file, max_line_bytes=self.max_line_bytes)
                 return self._commit(file, validated, started_at=started_at, replacing=replacing)
         finally:
             if not self._failed_write:
                 discard(self._con)
+
+    def _land_streamed(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult | None:
+        """Land a plain file whose records all fit straight from DuckDB's reader
+        (``loaders.reader.streamed_rows``: one read, no temp table), in one transaction as
+        ``_commit`` does; None, with nothing changed, for any other file (not plain, or a record
+        that does not fit: ``validate_file`` then lands it with its quarantine)."""
+        con = self._con
+        prepare_connection(con)
+        stream = streamed_rows(con, file, max_line_bytes=self.max_line_bytes)
+        if stream is None:
+            return None
+        t = file.table
+        raw = f"{RAW_SCHEMA}.{ident(t.name)}"
+        cols = ", ".join(ident(c) for c in t.column_names)
+        meta = ", ".join(ident(n) for n, _ in RAW_METADATA_COLUMNS)
+        try:
+            with self._transaction():
+                con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [file.source_file])
+                con.execute(
+                    f"DELETE FROM {RAW_SCHEMA}.{QUARANTINE_TABLE} WHERE table_name = ? AND source_file = ?",
+                    [t.name, file.source_file],
+                )
+                con.execute(
+                    f"INSERT INTO {raw} ({cols}, {meta}) SELECT {cols}, ?, line, ? FROM ({stream.sql})",
+                    [file.source_file, started_at],
+                )
+                # Reconcile by reading back what the table now holds for this file.
+                loaded = con.execute(
+                    f"SELECT count(*) FROM {raw} WHERE _source_file = ?", [file.source_file]
+                ).fetchone()[0]
+                if loaded != stream.rows_read:
+                    raise _NotStreamed
+                this_file = f"_source_file = {sql_string(file.source_file)}"
+                landed = f"(SELECT _source_line AS line, {cols} FROM {raw} WHERE {this_file})"
+                result = FileResult.landed(
+                    file,
+                    replacing=replacing,
+                    rows_read=stream.rows_read,
+                    rows_loaded=loaded,
+                    rows_rejected=0,
+                    started_at=started_at,
+                    warnings=accepted_values_warnings(con, file, landed),
+                    lines_read=stream.lines_read,
+                )
+                self._insert_audit(result)
+            return result
+        except _WRITE_ERRORS:
+            raise
+        except (duckdb.Error, _NotStreamed):
+            return None
+        finally:
+            release_stream(con)
 
     def _commit(
         self, file: SourceFile, validated: ValidatedFile, *, started_at: datetime, replacing: bool

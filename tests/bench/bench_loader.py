@@ -13,7 +13,9 @@ loader imports numpy, pyarrow and its CLI), which dominates small feeds, so a th
 also times both **in the same process**, after start-up: the bare read and
 ``loaders.api.load_directory`` one after the other, ``IN_PROCESS_REPEATS`` times each, the
 fastest of each kept (``inproc_*``; CPU seconds of the whole process, DuckDB's threads
-included). Writes JSON (``--json-out``) and prints a table.
+included). The same is then measured on a Parquet copy of the landing set (``write_parquet_landing``:
+one typed ``.parquet`` file per feed file; rows ``<table> (parquet)``), unless ``--no-parquet``.
+Writes JSON (``--json-out``) and prints a table.
 
 Usage::
 
@@ -31,6 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import duckdb
 from measure import run_measured
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +52,8 @@ cols = "{" + ", ".join(f"'{n}': '{t}'" for n, t in columns) + "}"
 paths = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 if fmt == "csv":
     src = f"read_csv({paths}, header = true, columns = {cols})"
+elif fmt == "parquet":
+    src = f"read_parquet({paths})"  # written typed by the contract (write_parquet_landing)
 else:
     src = f"read_json({paths}, format = 'newline_delimited', columns = {cols})"
 con.execute(f"CREATE TABLE t AS SELECT * FROM {src}")
@@ -68,6 +73,8 @@ cols = "{" + ", ".join(f"'{n}': '{t}'" for n, t in columns) + "}"
 paths = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 if fmt == "csv":
     src = f"read_csv({paths}, header = true, columns = {cols})"
+elif fmt == "parquet":
+    src = f"read_parquet({paths})"  # written typed by the contract (write_parquet_landing)
 else:
     src = f"read_json({paths}, format = 'newline_delimited', columns = {cols})"
 best = {"bare": [1e9, 1e9], "loader": [1e9, 1e9]}
@@ -92,15 +99,40 @@ print(json.dumps(best))
 
 
 def _files_by_table(source_dir: Path) -> dict[str, tuple[str, list[str], list[tuple[str, str]]]]:
-    """Table name -> (format, file paths, [(column, DuckDB type)]) for the tables with files."""
+    """Table name -> (format, file paths, [(column, DuckDB type)]) for the tables with files
+    (format ``parquet`` when the table's files are Parquet)."""
     contract = load_contract()
     out = {}
     for table in contract.tables:
         files = sorted(str(f) for f in table_files(source_dir, table))
         if files:
             cols = [(c.name, DUCKDB_TYPES[c.type]) for c in table.columns]
-            out[table.name] = (table.format, files, cols)
+            fmt = "parquet" if all(f.endswith(".parquet") for f in files) else table.format
+            out[table.name] = (fmt, files, cols)
     return out
+
+
+def write_parquet_landing(source_dir: Path, out: Path) -> None:
+    """A copy of the landing tree ``source_dir`` in Parquet: each feed file becomes one
+    ``.parquet`` file beside where it was (``shop/orders/orders.parquet``), its columns typed
+    by the contract (as a warehouse export or the generator at scale would write them)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    for name, (fmt, files, cols) in _files_by_table(source_dir).items():
+        del name
+        typed = "{" + ", ".join(f"'{n}': '{t}'" for n, t in cols) + "}"
+        for f in files:
+            src = Path(f)
+            target = out / src.parent.relative_to(source_dir) / (src.name.split(".")[0] + ".parquet")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path = "'" + f.replace("'", "''") + "'"
+            if fmt == "csv":
+                reader = f"read_csv({path}, header = true, columns = {typed})"
+            else:
+                reader = f"read_json({path}, format = 'newline_delimited', columns = {typed})"
+            con.execute(f"COPY (SELECT * FROM {reader}) TO '{target}' (FORMAT parquet)")
+    con.close()
 
 
 def bench(source_dir: Path, work: Path) -> list[dict]:
@@ -136,7 +168,7 @@ def bench(source_dir: Path, work: Path) -> list[dict]:
         best = json.loads(inproc.stdout.strip().splitlines()[-1])
         results.append(
             {
-                "table": name,
+                "table": f"{name} (parquet)" if fmt == "parquet" else name,
                 "bytes": sum(Path(f).stat().st_size for f in files),
                 "rows": int(bare.stdout.strip()),
                 "bare_s": round(bare.wall_s, 3),
@@ -160,13 +192,13 @@ def bench(source_dir: Path, work: Path) -> list[dict]:
 
 def _table(results: list[dict]) -> str:
     head = (
-        f"{'table':<14}{'rows':>11}{'bare s':>9}{'loader s':>10}{'ratio':>7}{'cpu ratio':>10}"
+        f"{'table':<20}{'rows':>11}{'bare s':>9}{'loader s':>10}{'ratio':>7}{'cpu ratio':>10}"
         f"{'bare MiB':>10}{'loader MiB':>12}{'in-proc':>9}{'in-proc cpu':>12}"
     )
     lines = [head, "-" * len(head)]
     for r in results:
         lines.append(
-            f"{r['table']:<14}{r['rows']:>11,}{r['bare_s']:>9.2f}{r['loader_s']:>10.2f}{r['ratio']:>7.2f}"
+            f"{r['table']:<20}{r['rows']:>11,}{r['bare_s']:>9.2f}{r['loader_s']:>10.2f}{r['ratio']:>7.2f}"
             f"{r['cpu_ratio']:>10.2f}{r['bare_rss_mb']:>10.0f}{r['loader_rss_mb']:>12.0f}"
             f"{r['inproc_ratio']:>9.2f}{r['inproc_cpu_ratio']:>12.2f}"
         )
@@ -175,7 +207,7 @@ def _table(results: list[dict]) -> str:
     rows = sum(r["rows"] for r in results)
     inproc = sum(r["inproc_bare_s"] for r in results) / sum(r["inproc_loader_s"] for r in results)
     lines.append(
-        f"{'all':<14}{rows:>11,}{bare:>9.2f}{load:>10.2f}{bare / load:>7.2f}{cpu:>10.2f}{'':>22}{inproc:>9.2f}"
+        f"{'all':<20}{rows:>11,}{bare:>9.2f}{load:>10.2f}{bare / load:>7.2f}{cpu:>10.2f}{'':>22}{inproc:>9.2f}"
     )
     return "\n".join(lines)
 
@@ -186,6 +218,9 @@ def main() -> int:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--source-dir", type=Path, help="an existing landing directory")
     g.add_argument("--orders", type=int, help="generate a landing set of this many orders (seed 42) first")
+    p.add_argument(
+        "--no-parquet", dest="parquet", action="store_false", help="skip the Parquet copy of the landing set"
+    )
     p.add_argument("--json-out", type=Path, default=REPO / "build" / "bench_loader.json")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-loader-") as tmp:
@@ -200,6 +235,17 @@ def main() -> int:
             if gen.returncode:
                 raise RuntimeError(f"generator failed: {gen.stderr}")
         results = bench(source, work)
+        if args.parquet:
+            # written by a child: a parent grown by DuckDB would lend its RSS to every child forked after
+            parquet = work / "landing-parquet"
+            code = (
+                "from pathlib import Path; from bench_loader import write_parquet_landing; "
+                f"write_parquet_landing(Path({str(source)!r}), Path({str(parquet)!r}))"
+            )
+            copy = run_measured([sys.executable, "-c", code], cwd=Path(__file__).parent)
+            if copy.returncode:
+                raise RuntimeError(f"Parquet copy failed: {copy.stderr}")
+            results += bench(parquet, work)
         if args.source_dir is None:
             shutil.rmtree(source, ignore_errors=True)
     print(_table(results))
