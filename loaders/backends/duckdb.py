@@ -297,7 +297,8 @@ class DuckDBBackend(Backend):
         t = file.table
         raw = f"{RAW_SCHEMA}.{ident(t.name)}"
         cols = ", ".join(ident(c) for c in t.column_names)
-        meta = ", ".join(ident(n) for n, _ in RAW_METADATA_COLUMNS)
+        # a plain file has no extra columns: _extra stays NULL
+        meta = ", ".join(ident(n) for n, _ in RAW_METADATA_COLUMNS if n != EXTRA_COLUMN)
         try:
             with self._transaction():
                 con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [file.source_file])
