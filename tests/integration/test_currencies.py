@@ -53,7 +53,7 @@ def built(landing, tmp_path_factory) -> Path:
     run([*load, "--tables", "orders,order_items,customers,products,fx_rates"], env)
     select = ["+fct_orders", "+fct_order_items", "+fct_sales_daily", "fx_rate_missing_for_order_day"]
     select += ["+fct_sales_weekly", "+fct_sales_monthly", "+fct_sales_daily_by_channel", "+fct_sales_daily_by_country"]
-    select += ["+dim_customer_lifetime", "+fct_customer_cohorts"]
+    select += ["+dim_customer_lifetime", "+fct_customer_cohorts", "+dim_product_performance"]
     run(
         [str(DBT), "build", "--quiet", "--select", *select, "--exclude", "test_type:data", "--vars", json.dumps(VARS)],
         env,
@@ -359,4 +359,21 @@ def test_cohort_net_sales_in_the_reporting_currency_match_pandas(built, landing,
     got = _mart(
         built, "select cohort_month, activity_month, net_sales_reporting_amount from marts.fct_customer_cohorts"
     )
+    _dense_equal(got, want)
+
+
+def test_product_net_sales_in_the_reporting_currency_match_pandas(built, landing, expected):
+    """Per product: each line's net (quantity x unit price - discount; 0 on returned orders, none on cancelled ones)
+    converted at its order's rate and rounded per line, summed over every currency."""
+    items = _latest(landing, "shop/order_items/order_items.csv", "order_item_id")
+    items = items[items["order_id"].isin(expected.index)]
+    lines = items.join(expected[["status", "rate"]], on="order_id")
+    lines = lines[lines["status"] != "cancelled"]
+    net = lines["quantity"].map(int) * lines["unit_price"].map(Decimal) - lines["discount_amount"].map(Decimal)
+    net = net.where(lines["status"] != "returned", Decimal(0))
+    cents = Decimal("0.01")
+    usd = [(n * Decimal(r)).quantize(cents, rounding=ROUND_HALF_UP) for n, r in zip(net, lines["rate"], strict=True)]
+    lines = lines.assign(net_usd=usd)
+    want = _sums(lines, ["product_id"], "net_usd")
+    got = _mart(built, "select product_id, net_sales_reporting_amount from marts.dim_product_performance")
     _dense_equal(got, want)

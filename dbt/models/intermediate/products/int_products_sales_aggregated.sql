@@ -1,7 +1,9 @@
 {#- Lifetime sales per product up to the observation date, from the shared line-level revenue
     components (int_order_items_priced). Units and orders count valid orders (not cancelled);
     returned units, returns, net units and net sales follow the refund lines of the refunds feed
-    (the whole line on a `returned` order the feed does not cover). -#}
+    (the whole line on a `returned` order the feed does not cover). Gross sales, returns and net
+    sales in the reporting currency sum each line's conversion across currencies; null when a line
+    lacks its rate, never a smaller sum. -#}
 with
 
 order_items as (
@@ -40,6 +42,15 @@ aggregated as (
         sum(discount_amount) as discount_amount,
         sum(return_amount) as return_amount,
         sum(net_sales_amount) as net_sales_amount,
+        case
+            when count(gross_sales_reporting_amount) = count(*) then sum(gross_sales_reporting_amount)
+        end as gross_sales_reporting_amount,
+        case
+            when count(return_reporting_amount) = count(*) then sum(return_reporting_amount)
+        end as return_reporting_amount,
+        case
+            when count(net_sales_reporting_amount) = count(*) then sum(net_sales_reporting_amount)
+        end as net_sales_reporting_amount,
         max({{ shop_date('ordered_at') }}) as last_sold_date
 
     from valid_lines
@@ -59,6 +70,9 @@ final as (
         cast(aggregated.discount_amount as {{ type_money() }}) as discount_amount,
         cast(aggregated.return_amount as {{ type_money() }}) as return_amount,
         cast(aggregated.net_sales_amount as {{ type_money() }}) as net_sales_amount,
+        cast(aggregated.gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(aggregated.return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(aggregated.net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
         aggregated.last_sold_date,
         observation.observation_date
 

@@ -2,7 +2,9 @@
     "Product performance"): one row per catalogue product (scope `product`) and one per top-level
     category (scope `category`, the products' figures summed). Cost at the current unit cost, gross
     margin, margin rate, return rate, share of the scope's total net sales and a performance tier
-    by percent rank of net sales within the scope (vars product_performance_*_min_percentile). -#}
+    by percent rank of net sales within the scope (vars product_performance_*_min_percentile).
+    Gross sales, returns and net sales in the reporting currency beside the order-currency sums; the
+    ratios, shares and tiers stay on the order-currency amounts. -#}
 with
 
 products as (
@@ -43,6 +45,12 @@ product_figures as (
         coalesce(sales.returned_units, 0) as returned_units,
         coalesce(sales.gross_sales_amount, 0) as gross_sales_amount,
         coalesce(sales.net_sales_amount, 0) as net_sales_amount,
+        case when sales.product_id is null then 0 else sales.gross_sales_reporting_amount end
+            as gross_sales_reporting_amount,
+        case when sales.product_id is null then 0 else sales.return_reporting_amount end
+            as return_reporting_amount,
+        case when sales.product_id is null then 0 else sales.net_sales_reporting_amount end
+            as net_sales_reporting_amount,
         cast(
             coalesce(sales.net_units_sold, 0) * products.unit_cost_amount as {{ type_money() }}
         ) as cost_of_goods_amount,
@@ -94,6 +102,15 @@ category_totals as (
         sum(returned_units) as returned_units,
         sum(gross_sales_amount) as gross_sales_amount,
         sum(net_sales_amount) as net_sales_amount,
+        case
+            when count(gross_sales_reporting_amount) = count(*) then sum(gross_sales_reporting_amount)
+        end as gross_sales_reporting_amount,
+        case
+            when count(return_reporting_amount) = count(*) then sum(return_reporting_amount)
+        end as return_reporting_amount,
+        case
+            when count(net_sales_reporting_amount) = count(*) then sum(net_sales_reporting_amount)
+        end as net_sales_reporting_amount,
         sum(cost_of_goods_amount) as cost_of_goods_amount,
         sum(gross_margin_amount) as gross_margin_amount,
         max(last_sold_date) as last_sold_date,
@@ -124,6 +141,9 @@ category_scope as (
         category_totals.returned_units,
         category_totals.gross_sales_amount,
         category_totals.net_sales_amount,
+        category_totals.gross_sales_reporting_amount,
+        category_totals.return_reporting_amount,
+        category_totals.net_sales_reporting_amount,
         category_totals.cost_of_goods_amount,
         category_totals.last_sold_date,
         category_totals.observation_date,
@@ -179,6 +199,10 @@ final as (
         cast(returned_units as {{ dbt.type_bigint() }}) as returned_units,
         cast(gross_sales_amount as {{ type_money() }}) as gross_sales_amount,
         cast(net_sales_amount as {{ type_money() }}) as net_sales_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        cast(gross_sales_reporting_amount as {{ type_money() }}) as gross_sales_reporting_amount,
+        cast(return_reporting_amount as {{ type_money() }}) as return_reporting_amount,
+        cast(net_sales_reporting_amount as {{ type_money() }}) as net_sales_reporting_amount,
         cast(cost_of_goods_amount as {{ type_money() }}) as cost_of_goods_amount,
         cast(gross_margin_amount as {{ type_money() }}) as gross_margin_amount,
         cast(gross_margin_amount as {{ type_double() }})
