@@ -101,6 +101,52 @@ def raw_table_columns(table: Table) -> tuple[tuple[str, str], ...]:
     return tuple((c.name, c.type) for c in table.columns) + RAW_METADATA_COLUMNS
 
 
+def nullable_raw_columns(table: Table) -> frozenset[str]:
+    """Columns of ``raw.<table>`` that may hold NULL: contract columns that are not ``required``
+    (optional or ``may_be_absent``) and ``EXTRA_COLUMN``. Only these can be added to an existing table."""
+    return frozenset(c.name for c in table.columns if not c.required) | {EXTRA_COLUMN}
+
+
+def addable_columns(
+    have: Sequence[tuple[str, str]], expected: Sequence[tuple[str, str]], nullable: frozenset[str]
+) -> list[tuple[str, str]] | None:
+    """The columns an existing raw table lacks, when adding them in place makes it the contract's table.
+
+    A table the loader created holds the contract's columns of its time in contract order; an
+    in-place migration appends the nullable columns it lacked at the end (the only place
+    BigQuery can add them). So a table is accepted when its columns are a subsequence of
+    ``expected`` in order, followed only by nullable columns (added by earlier migrations),
+    every column has its expected type, and every column it lacks is nullable.
+
+    Args:
+        have: (name, backend type) of the existing table, in table order.
+        expected: (name, backend type) the contract expects, in contract order.
+        nullable: names in ``expected`` that may hold NULL (``nullable_raw_columns``).
+
+    Returns:
+        The (name, type) pairs to add, in contract order (empty: the table is up to date),
+        or None when the table cannot be migrated this way (an unknown column, a changed
+        type, a required column missing, or columns reordered other than by a migration).
+    """
+    position = {n: i for i, (n, _) in enumerate(expected)}
+    types = dict(expected)
+    if len({n for n, _ in have}) != len(have) or any(types.get(n) != t for n, t in have):
+        return None
+    in_order = 0
+    last = -1
+    for n, _ in have:
+        if position[n] < last:
+            break
+        last, in_order = position[n], in_order + 1
+    if any(n not in nullable for n, _ in have[in_order:]):
+        return None
+    present = {n for n, _ in have}
+    missing = [(n, t) for n, t in expected if n not in present]
+    if any(n not in nullable for n, _ in missing):
+        return None
+    return missing
+
+
 @dataclass(frozen=True)
 class Landing:
     """The last successful landing of a file, as the warehouse remembers it.

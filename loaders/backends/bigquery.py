@@ -65,7 +65,9 @@ from loaders.backends.base import (
     RAW_SCHEMA,
     Backend,
     Landing,
+    addable_columns,
     audit_values,
+    nullable_raw_columns,
 )
 from loaders.contract import BIGQUERY_TYPES, DECIMAL_SCALES, Table
 from loaders.discovery import SourceFile
@@ -581,6 +583,7 @@ class BigQueryBackend(Backend):
         ds.location = s.location
         self.bq.create_dataset(ds, exists_ok=True)
         wanted = [raw_table_definition(t, s) for t in tables]
+        nullable = {t.name: nullable_raw_columns(t) for t in tables}
         wanted += [bookkeeping_table_definition(n, s) for n in (AUDIT_TABLE, QUARANTINE_TABLE, LANDING_TABLE)]
         for definition in wanted:
             try:
@@ -591,13 +594,18 @@ class BigQueryBackend(Backend):
                 continue
             have = [(n, _canonical_type(t)) for n, t in ((f.name, f.field_type) for f in existing.schema)]
             expected = [(n, _canonical_type(t)) for n, t in ((f.name, f.field_type) for f in definition.schema)]
-            if expected[-1][0] == EXTRA_COLUMN and have == expected[:-1]:
-                # a raw table landed before _extra existed: a NULLABLE column added in place
-                existing.schema = [*existing.schema, definition.schema[-1]]
+            # a raw table landed before some nullable columns existed (_extra, orders.store_id):
+            # NULLABLE fields appended to its schema in place (BigQuery adds columns only at the
+            # end); rows are inserted by column name, so the order does not matter to loads
+            table_nullable = nullable.get(definition.table_id)
+            added = addable_columns(have, expected, table_nullable) if table_nullable is not None else None
+            if added:
+                fields = {f.name: f for f in definition.schema}
+                existing.schema = [*existing.schema, *(fields[n] for n, _ in added)]
                 self.bq.update_table(existing, ["schema"])
-                log.info("added column %s to %s", EXTRA_COLUMN, definition.table_id)
+                log.info("added column(s) %s to %s", ", ".join(n for n, _ in added), definition.table_id)
                 continue
-            if have != expected:
+            if added is None and have != expected:
                 raise RawTableMismatchError(
                     f"{definition.table_id} has columns {have} but the contract expects {expected}; "
                     "the contract changed since this dataset was built: migrate or recreate the table",

@@ -30,7 +30,9 @@ from loaders.backends.base import (
     RAW_SCHEMA,
     Backend,
     Landing,
+    addable_columns,
     audit_values,
+    nullable_raw_columns,
     raw_table_columns,
 )
 from loaders.contract import DUCKDB_TYPES, Table
@@ -163,6 +165,7 @@ class DuckDBBackend(Backend):
         con = self._con
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         wanted = {t.name: raw_table_columns(t) for t in tables}
+        nullable = {t.name: nullable_raw_columns(t) for t in tables}
         wanted[AUDIT_TABLE] = AUDIT_COLUMNS
         wanted[QUARANTINE_TABLE] = QUARANTINE_COLUMNS
         wanted[LANDING_TABLE] = LANDING_COLUMNS
@@ -179,18 +182,25 @@ class DuckDBBackend(Backend):
             expected = [(n, DUCKDB_TYPES[t]) for n, t in cols]
             if not existing:
                 missing.append(f"CREATE TABLE {RAW_SCHEMA}.{ident(name)} ({_ddl_columns(cols)})")
-            elif expected[-1][0] == EXTRA_COLUMN and existing == expected[:-1]:
-                # a raw table landed before _extra existed: gains it, NULL for the rows it holds
-                log.info("adding column %s to %s.%s", EXTRA_COLUMN, RAW_SCHEMA, name)
-                missing.append(f"ALTER TABLE {RAW_SCHEMA}.{ident(name)} ADD COLUMN {_ddl_columns(cols[-1:])}")
-            elif existing != expected:
+                continue
+            # a raw table landed before some nullable columns existed (_extra, orders.store_id)
+            # gains them at the end, NULL for the rows it holds; loads insert by column name
+            added = addable_columns(existing, expected, nullable[name]) if name in nullable else None
+            if added:
+                by_name = dict(cols)
+                for column, _ in added:
+                    log.info("adding column %s to %s.%s", column, RAW_SCHEMA, name)
+                    missing.append(
+                        f"ALTER TABLE {RAW_SCHEMA}.{ident(name)} ADD COLUMN {_ddl_columns([(column, by_name[column])])}"
+                    )
+            elif added is None and existing != expected:
                 raise RawTableMismatchError(
                     f"{RAW_SCHEMA}.{name} has columns {existing} but the contract expects {expected}; "
                     "the contract changed since this warehouse was built: rebuild it (delete the DuckDB file) "
                     "or migrate the table",
                     file=self.database,
                 )
-        if missing:  # one commit for all of them (tables created, _extra added)
+        if missing:  # one commit for all of them (tables created, columns added)
             with self._transaction():
                 for ddl in missing:
                     con.execute(ddl)
@@ -235,7 +245,8 @@ class DuckDBBackend(Backend):
                 f"UPDATE {RAW_SCHEMA}.{LANDING_TABLE} SET last_loaded_at = ? WHERE landing_dir = ?", [at, landing_dir]
             )
             con.execute(
-                f"INSERT INTO {RAW_SCHEMA}.{LANDING_TABLE} SELECT ?, ?, ? "
+                f"INSERT INTO {RAW_SCHEMA}.{LANDING_TABLE} ({', '.join(n for n, _ in LANDING_COLUMNS)}) "
+                "SELECT ?, ?, ? "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {RAW_SCHEMA}.{LANDING_TABLE} WHERE landing_dir = ?)",
                 [landing_dir, at, at, landing_dir],
             )
@@ -269,7 +280,10 @@ class DuckDBBackend(Backend):
 
     def _insert_audit(self, r: FileResult) -> None:
         placeholders = ", ".join("?" for _ in AUDIT_COLUMNS)
-        self._con.execute(f"INSERT INTO {RAW_SCHEMA}.{AUDIT_TABLE} VALUES ({placeholders})", list(audit_values(r)))
+        names = ", ".join(n for n, _ in AUDIT_COLUMNS)
+        self._con.execute(
+            f"INSERT INTO {RAW_SCHEMA}.{AUDIT_TABLE} ({names}) VALUES ({placeholders})", list(audit_values(r))
+        )
 
     # ------------------------------------------------------------------ landing
     def land(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult:
@@ -344,6 +358,7 @@ class DuckDBBackend(Backend):
         t = file.table
         raw = f"{RAW_SCHEMA}.{ident(t.name)}"
         cols = ", ".join(ident(c) for c in t.column_names)
+        raw_meta = ", ".join(n for n, _ in RAW_METADATA_COLUMNS)
         rows_read = validated.rows_read
         with self._transaction():
             con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [file.source_file])
@@ -352,11 +367,12 @@ class DuckDBBackend(Backend):
                 [t.name, file.source_file],
             )
             con.execute(
-                f"INSERT INTO {raw} SELECT {cols}, ?, line, ?, {EXTRA_COLUMN} FROM {validated.rows.alias}",
+                f"INSERT INTO {raw} ({cols}, {raw_meta}) SELECT {cols}, ?, line, ?, {EXTRA_COLUMN} "
+                f"FROM {validated.rows.alias}",
                 [file.source_file, started_at],
             )
             con.execute(
-                f"""INSERT INTO {RAW_SCHEMA}.{QUARANTINE_TABLE}
+                f"""INSERT INTO {RAW_SCHEMA}.{QUARANTINE_TABLE} ({", ".join(n for n, _ in QUARANTINE_COLUMNS)})
                 SELECT ?, ?, line, column_name, reason, raw_line, ?, ?
                 FROM {validated.rejects.alias}""",
                 [t.name, file.source_file, started_at, file.sha256],

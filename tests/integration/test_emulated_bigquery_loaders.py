@@ -292,3 +292,53 @@ def test_emulated_kept_extra_columns_land_as_json_text(emulators, gcp_env, tmp_p
     assert {r[0]: json.loads(r[1]) for r in rows} == expected
     (field,) = [f for f in _bq().get_table(f"{PROJECT}.{gcp_env['dataset']}.order_items").schema if f.name == "_extra"]
     assert (field.field_type, field.mode) == ("STRING", "NULLABLE")
+
+
+def test_emulated_old_raw_orders_gains_store_id_and_extra(gcp_env, tmp_path):
+    """A ``raw.orders`` created before ``store_id`` and ``_extra`` existed, holding an earlier
+    file's row, gains both as NULLABLE fields at the end; a file with ``store_id`` then lands
+    (moved into the table by column name) and the earlier row keeps a NULL ``store_id``."""
+    from google.cloud import bigquery
+
+    from loaders.backends.bigquery import BigQueryBackend, BigQuerySettings, raw_table_definition
+
+    contract = load_contract()
+    bq = _bq()
+    ds = f"{PROJECT}.{gcp_env['dataset']}"
+    bq.create_dataset(bigquery.Dataset(ds), exists_ok=True)
+    old = raw_table_definition(contract.table("orders"), BigQuerySettings(PROJECT, gcp_env["dataset"], "unused"))
+    old.schema = [f for f in old.schema if f.name not in ("store_id", "_extra")]
+    bq.create_table(old)
+    bq.query(
+        f"INSERT INTO `{ds}.orders` (order_id, customer_id, status, currency, country_code, channel, "
+        "subtotal_amount, discount_amount, shipping_amount, tax_amount, total_amount, created_at, updated_at, "
+        "_source_file, _source_line, _loaded_at) VALUES ('1001', '501', 'placed', 'EUR', 'FR', 'web', "
+        "100, 0, 0, 19, 119, TIMESTAMP '2024-03-01 09:00:00', TIMESTAMP '2024-03-01 09:00:00', "
+        "'shop/orders/orders-1.csv', 2, TIMESTAMP '2024-03-02 00:00:00')"
+    ).result()
+    src = tmp_path / "landing"
+    (src / "shop" / "orders").mkdir(parents=True)
+    (src / "shop" / "orders" / "orders-2.csv").write_text(
+        "order_id,customer_id,status,currency,country_code,channel,utm_source,utm_medium,utm_campaign,"
+        "discount_code,subtotal_amount,discount_amount,shipping_amount,tax_amount,total_amount,"
+        "created_at,cancelled_at,returned_at,updated_at,store_id\n"
+        "1003,503,placed,USD,US,web,,,,,30.00,0,5.00,2.40,37.40,2024-03-03T11:00:00Z,,,2024-03-03T11:00:00Z,us\n",
+        encoding="utf-8",
+    )
+    with BigQueryBackend() as backend:
+        backend.ensure_raw_tables([contract.table("orders")])
+    schema = bq.get_table(f"{ds}.orders").schema
+    assert [(f.name, f.mode) for f in schema[-2:]] == [("store_id", "NULLABLE"), ("_extra", "NULLABLE")]
+    assert [f.name for f in schema[:-2]] == [f.name for f in old.schema]
+    # bqemulator applies a schema patch to its catalog only; BigQuery adds the columns to the
+    # table's data too, which this DDL does on the emulator's storage
+    for column in ("store_id", "_extra"):
+        bq.query(f"ALTER TABLE `{ds}.orders` ADD COLUMN {column} STRING").result()
+    report = load_directory(src, target="bigquery", tables=["orders"])
+    assert [(f.status, f.rows_loaded) for f in report.files] == [("loaded", 1)]
+    assert bq.get_table(f"{ds}.orders").schema == schema  # the migrated table was accepted as it is
+    rows = bq.query(f"SELECT order_id, store_id, total_amount, _source_file FROM `{ds}.orders` ORDER BY 1").result()
+    assert [tuple(_plain(v) for v in r.values()) for r in rows] == [
+        ("1001", None, Decimal("119"), "shop/orders/orders-1.csv"),
+        ("1003", "us", Decimal("37.40").normalize(), "shop/orders/orders-2.csv"),
+    ]
