@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from google.api_core.exceptions import NotFound
 
 from loaders.api import load_directory
 from loaders.backends.base import raw_table_columns
@@ -377,37 +376,17 @@ def test_raw_tables_built_before_extra_gain_it(tmp_path):
         backend.ensure_raw_tables([items])
 
 
-class _FakeBigQuery:
-    """The calls ``BigQueryBackend.ensure_raw_tables`` makes, over tables held in a dict."""
-
-    def __init__(self, tables: dict):
-        self.tables, self.updated = tables, []
-
-    def create_dataset(self, *_, **__):
-        return None
-
-    def get_table(self, ref):
-        if ref.table_id not in self.tables:
-            raise NotFound(ref.table_id)
-        return self.tables[ref.table_id]
-
-    def create_table(self, table):
-        self.tables[table.table_id] = table
-
-    def update_table(self, table, fields):
-        self.updated.append((table.table_id, tuple(fields), [f.name for f in table.schema]))
-        return table
-
-
-def test_bigquery_raw_tables_built_before_extra_gain_it():
+def test_bigquery_raw_tables_built_before_extra_gain_it(fake_bigquery):
     settings = BigQuerySettings("p", "raw", "b")
     items = CONTRACT.table("order_items")
     old = raw_table_definition(items, settings)
     old.schema = [f for f in old.schema if f.name != "_extra"]
-    fake = _FakeBigQuery({"order_items": old})
+    fake = fake_bigquery({"order_items": old})
     storage = type("Storage", (), {"bucket": lambda self, name: name})()
     BigQueryBackend(settings=settings, bq_client=fake, storage_client=storage).ensure_raw_tables([items])
-    assert fake.updated == [("order_items", ("schema",), [f.name for f in raw_schema(items)])]
+    assert [(t, fields, [name for name, _ in schema]) for t, fields, schema in fake.updated] == [
+        ("order_items", ("schema",), [f.name for f in raw_schema(items)])
+    ]
     assert fake.tables["order_items"].schema[-1].mode == "NULLABLE"
 
 

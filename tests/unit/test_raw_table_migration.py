@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from google.api_core.exceptions import NotFound
 
 from loaders.api import load_directory
 from loaders.backends.base import addable_columns, nullable_raw_columns, raw_table_columns
@@ -152,29 +151,7 @@ def test_nullable_raw_columns_of_orders():
     assert not {"order_id", "updated_at", "_source_file", "_loaded_at"} & nullable_raw_columns(ORDERS)
 
 
-class _FakeBigQuery:
-    """The calls ``BigQueryBackend.ensure_raw_tables`` makes, over tables held in a dict."""
-
-    def __init__(self, tables: dict):
-        self.tables, self.updated = tables, []
-
-    def create_dataset(self, *_, **__):
-        return None
-
-    def get_table(self, ref):
-        if ref.table_id not in self.tables:
-            raise NotFound(ref.table_id)
-        return self.tables[ref.table_id]
-
-    def create_table(self, table):
-        self.tables[table.table_id] = table
-
-    def update_table(self, table, fields):
-        self.updated.append((table.table_id, tuple(fields), [(f.name, f.mode) for f in table.schema]))
-        return table
-
-
-def _bigquery(fake: _FakeBigQuery) -> BigQueryBackend:
+def _bigquery(fake) -> BigQueryBackend:
     storage = type("Storage", (), {"bucket": lambda self, name: name})()
     return BigQueryBackend(settings=BigQuerySettings("p", "raw", "b"), bq_client=fake, storage_client=storage)
 
@@ -185,10 +162,10 @@ def _old_bigquery_orders():
     return old
 
 
-def test_bigquery_old_raw_orders_gains_nullable_fields_at_the_end():
+def test_bigquery_old_raw_orders_gains_nullable_fields_at_the_end(fake_bigquery):
     old = _old_bigquery_orders()
     before = [(f.name, f.mode) for f in old.schema]
-    fake = _FakeBigQuery({"orders": old})
+    fake = fake_bigquery({"orders": old})
     _bigquery(fake).ensure_raw_tables([ORDERS])
     assert fake.updated == [("orders", ("schema",), [*before, ("store_id", "NULLABLE"), ("_extra", "NULLABLE")])]
     assert {f.name: f.field_type for f in fake.tables["orders"].schema}["store_id"] == "STRING"
@@ -206,10 +183,10 @@ def test_bigquery_old_raw_orders_gains_nullable_fields_at_the_end():
     ]
 
 
-def test_bigquery_type_change_is_still_refused():
+def test_bigquery_type_change_is_still_refused(fake_bigquery):
     old = _old_bigquery_orders()
     old.schema = [type(f)(f.name, "STRING", mode=f.mode) if f.name == "total_amount" else f for f in old.schema]
-    fake = _FakeBigQuery({"orders": old})
+    fake = fake_bigquery({"orders": old})
     with pytest.raises(RawTableMismatchError, match="orders has columns .* migrate or recreate the table"):
         _bigquery(fake).ensure_raw_tables([ORDERS])
     assert fake.updated == []
