@@ -36,7 +36,7 @@ export DBT_PROJECT_DIR := $(ROOT)/dbt
 # Extra loader options, e.g. LOAD_ARGS=--prune (see `python -m loaders load --help`).
 LOAD_ARGS ?=
 
-.PHONY: help setup setup-extra test-extra lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse lint-evaluator clean
+.PHONY: help setup setup-extra test-extra test-checks lock run load build docs docs-serve kpis readme test pytest lint sqlfluff ruff dbt-parse lint-evaluator clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -126,10 +126,20 @@ kpis: setup ## print the KPI summary of the built warehouse (saved queries of th
 	$(PY) -m serving kpis
 
 # ---------------------------------------------------------------- checks
-test: setup setup-extra ## the whole suite: lint, dbt parse for both targets, pytest
+# Two jobs at a time: the environments are created side by side, then the main pytest suite runs
+# beside the other checks (lint, dbt parse, the other environments' suites); most of each is one
+# busy process, so on two cores the whole takes little longer than pytest alone. Each part's
+# output is printed whole when it ends; TEST_JOBS=1 runs everything in turn.
+TEST_JOBS ?= 2
+
+test: ## the whole suite: lint, dbt parse for both targets, pytest, the other environments' suites (TEST_JOBS=1: in turn)
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) setup setup-extra
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=recurse pytest test-checks
+
+# Everything of `make test` but the main pytest suite, in turn.
+test-checks:
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory dbt-parse
-	$(MAKE) --no-print-directory pytest
 	$(MAKE) --no-print-directory test-extra
 
 # Suites that run in their own environment (e.g. Airflow) hook in with `test-extra:: <target>`.

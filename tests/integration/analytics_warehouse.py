@@ -30,6 +30,10 @@ MF = Path(sys.executable).parent / "mf"
 #: compare across engines; BigQuery refuses dbt's local default salt).
 PII_SALT = "integration-test-salt"
 
+#: The vars of the session's ``berlin_shop`` build (tests/conftest.py): returns booked on the order day, so a
+#: day's net sales are those of its orders in their current state, as the currency and time-zone tests recompute.
+BERLIN_VARS = {"shop_timezone": "Europe/Berlin", "reporting_currency": "USD", "returns_dated_on": "order"}
+
 
 def dbt_env(workdir: Path) -> dict[str, str]:
     """Environment for dbt/mf/loader subprocesses writing only under ``workdir``."""

@@ -1,7 +1,8 @@
 """Reporting currency end to end: a generated shop selling in USD, EUR and GBP, against pandas over the raw files.
 
 The generator writes orders in three currencies and weekday USD rates (finance/fx_rates); the shop feeds and the
-rates are loaded and the order models built with ``shop_timezone=Europe/Berlin``. pandas recomputes, from the CSVs
+rates are loaded and the order models built with ``shop_timezone=Europe/Berlin`` (the session's ``berlin_shop``,
+which the time-zone tests read too). pandas recomputes, from the CSVs
 only: each order's Berlin day (``tz_convert``), its rate (``merge_asof`` backwards within the carry-forward
 window), net sales = gross - line discounts (zero for cancelled and returned orders) converted and rounded to cents
 half away from zero per order (``Decimal.quantize``), summed per day over every currency. The marts must equal it to
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -24,42 +24,25 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from analytics_warehouse import DBT, ROOT, dbt_env, run
+from analytics_warehouse import BERLIN_VARS, DBT, ROOT, dbt_env, run
 
 pytestmark = pytest.mark.slow
 
-ZONE = "Europe/Berlin"
-CURRENCIES = "USD,EUR,GBP"
+ZONE = BERLIN_VARS["shop_timezone"]
 CARRY_DAYS = yaml.safe_load((ROOT / "dbt" / "dbt_project.yml").read_text())["vars"]["fx_rate_max_carry_forward_days"]
 # Returns booked on the order day: a day's net sales are its orders' in their current state, as computed below.
-VARS = {"shop_timezone": ZONE, "reporting_currency": "USD", "returns_dated_on": "order"}
+VARS = BERLIN_VARS
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("fx_landing")
-    cmd = [sys.executable, "-m", "generator", "--out", str(out), "--orders", "1500", "--start", "2026-01-01"]
-    cmd += ["--end", "2026-03-31", "--events-months", "0", "--currencies", CURRENCIES, "--threads", "1"]
-    subprocess.run(cmd, check=True, cwd=ROOT, env={**dbt_env(out), "PYTHONPATH": str(ROOT)}, capture_output=True)
-    return out
+def landing(berlin_shop) -> Path:
+    return berlin_shop["landing"]
 
 
 @pytest.fixture(scope="module")
-def built(landing, tmp_path_factory) -> Path:
+def built(berlin_shop) -> Path:
     """The landing loaded (shop feeds and rates) and the order models built in the Berlin zone, USD reporting."""
-    workdir = tmp_path_factory.mktemp("fx_build")
-    env = dbt_env(workdir)
-    load = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(landing), "--quiet"]
-    run([*load, "--tables", "orders,order_items,customers,products,fx_rates"], env)
-    select = ["+fct_orders", "+fct_order_items", "+fct_sales_daily", "fx_rate_missing_for_order_day"]
-    select += ["+fct_sales_weekly", "+fct_sales_monthly", "+fct_sales_daily_by_channel", "+fct_sales_daily_by_country"]
-    select += ["+dim_customer_lifetime", "+fct_customer_cohorts", "+dim_product_performance"]
-    run(
-        [str(DBT), "build", "--quiet", "--select", *select, "--exclude", "test_type:data", "--vars", json.dumps(VARS)],
-        env,
-    )
-    run([str(DBT), "test", "--quiet", "--select", "fx_rate_missing_for_order_day", "--vars", json.dumps(VARS)], env)
-    return workdir / "warehouse.duckdb"
+    return berlin_shop["database"]
 
 
 def _csv(landing: Path, rel: str) -> pd.DataFrame:

@@ -1,4 +1,8 @@
-"""End to end: load `seeds/` with the loader CLI, `dbt build` the foundation, reconcile the marts with the raw files.
+"""End to end: `seeds/` loaded with the loader CLI and built, the marts reconciled with the raw files.
+
+The sample's warehouse is the session's (``analytics_warehouse.built_warehouse``: loader CLI and one full
+``dbt build``); the partial-feed case loads two feeds of the session's generated shop and builds the
+foundation (in-process, the session's ``dbt_project``).
 
 The expected figures are computed here in plain Python from the CSV files (csv module + Decimal),
 applying the documented rules (DECISIONLOG.md): dedup on the primary key keeps the latest
@@ -12,10 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -23,14 +24,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from analytics_warehouse import PII_SALT, built_warehouse
+from shop_landing import load
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
-DBT = Path(sys.executable).parent / "dbt"
-SALT = "e2e-test-salt"
-# The foundation's models (helper "analytics" tests its own marts); tests run only when all their parents are built.
+#: The salt of the session warehouse: the expected e-mail hashes are computed with it.
+SALT = PII_SALT
+# The foundation's models (test_analytics_marts covers the others); tests run only when all their parents are built.
 SELECTION = [
     "--select",
     "path:models/staging path:models/intermediate/sales path:models/intermediate/core "
@@ -38,39 +41,6 @@ SELECTION = [
     "--indirect-selection",
     "cautious",
 ]
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DUCKDB_PATH=str(tmp / "warehouse.duckdb"),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-        DBT_PROFILES_DIR=str(ROOT / "dbt"),
-        DBT_PROJECT_DIR=str(ROOT / "dbt"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-        PYTHONPATH=str(ROOT),
-        PII_SALT=SALT,
-    )
-    env.pop("DBT_TARGET", None)
-    return env
-
-
-def _run(cmd: list[str], env: dict[str, str]) -> None:
-    proc = subprocess.run(cmd, cwd=ROOT / "dbt", env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, (
-        f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
-    )
-
-
-def _load_and_build(source_dir: Path, tmp: Path) -> Path:
-    env = _env(tmp)
-    _run(
-        [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(source_dir), "--quiet"], env
-    )
-    _run([str(DBT), "build", "--quiet", *SELECTION], env)
-    return tmp / "warehouse.duckdb"
 
 
 # ------------------------------------------------------------------ independent computation from the CSVs
@@ -168,8 +138,7 @@ def _expected(source_dir: Path) -> dict:
 def full(tmp_path_factory):
     if not (SEEDS / "shop" / "orders").is_dir():
         pytest.fail("seeds/shop/orders is missing: the committed sample is needed for the end-to-end test")
-    tmp = tmp_path_factory.mktemp("dbt_full")
-    database = _load_and_build(SEEDS, tmp)
+    database = built_warehouse(tmp_path_factory)
     with duckdb.connect(str(database), read_only=True) as con:
         yield con, _expected(SEEDS)
 
@@ -297,12 +266,16 @@ def test_pii_leaves_staging_only_as_salted_hashes(full):
             assert hit == 0, f"clear e-mail found in {schema}.{table}.{col}"
 
 
-def test_partial_feed_builds_with_empty_downstream_relations(tmp_path):
-    """Only orders + order_items present: the build succeeds, other feeds' models are empty."""
+def test_partial_feed_builds_with_empty_downstream_relations(dbt_project, generated_shop, tmp_path):
+    """Only orders + order_items present (the generated shop's): the foundation builds, the other feeds'
+    models are empty."""
     feed = tmp_path / "feed"
     for table in ("orders", "order_items"):
-        shutil.copytree(SEEDS / "shop" / table, feed / "shop" / table)
-    database = _load_and_build(feed, tmp_path)
+        shutil.copytree(generated_shop["landing"] / "shop" / table, feed / "shop" / table)
+    database = tmp_path / "warehouse.duckdb"
+    load(feed, database)
+    result = dbt_project.build(database, *SELECTION)
+    assert result.success and not result.problems(), result.problems() or result.exception
     exp = _expected(feed)
     with duckdb.connect(str(database), read_only=True) as con:
         for model in (
@@ -331,7 +304,7 @@ def test_partial_feed_builds_with_empty_downstream_relations(tmp_path):
 def test_every_built_model_and_column_is_described(full, tmp_path_factory):
     """Every foundation model, and every column its relation actually has, carries a description."""
     con, _ = full
-    manifest_path = next(tmp_path_factory.getbasetemp().glob("dbt_full*/target/manifest.json"))
+    manifest_path = built_warehouse(tmp_path_factory).parent / "target" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     checked = 0
     for node in manifest["nodes"].values():

@@ -1,11 +1,16 @@
 """Every optional-feed subset builds, fully: the whole ``dbt build`` (every model, data test and
 unit test) succeeds for the required feeds only, for the required feeds plus each optional feed,
-and for every feed but each optional one (1 + 5 + 5 = 11 builds).
+and for every feed but each optional one (1 + 7 + 7 = 15 builds).
 
-One small generated shop (every feed) is cut into the subsets; the project is parsed once and
-each build runs in-process on that manifest (``shop_landing.InProcessDbt``). For each subset:
+The session's generated shop (every feed, built whole as ``generated_shop``) is cut into the
+subsets; the project is parsed once and each build runs in-process on that manifest (the session's
+``dbt_project``). For each subset:
 
 - nothing errors, fails or is skipped, and every model of the project is built;
+- every unit test passes: a unit test reads its fixture rows and only the column names and types
+  of its inputs' relations, so it is run once, in the every-feed build, and each subset's
+  relations must have exactly the columns and types of that build (then its unit tests see the
+  same inputs and give the same results);
 - a mart is empty only if one of the source tables it reads (its lineage in the manifest) is
   absent: no mart is silently empty where its inputs are not;
 - the order facts hold every order and line of the files, and the same revenue in every subset.
@@ -21,11 +26,9 @@ import pytest
 from shop_landing import (
     OPTIONAL_FEEDS,
     REQUIRED_FEEDS,
-    InProcessDbt,
     connect,
     copy_feeds,
     feed_csv,
-    generate,
     load,
     read_csv,
 )
@@ -47,17 +50,35 @@ def test_there_are_fifteen_subsets():
     assert len(SUBSETS) == 15
 
 
-@pytest.fixture(scope="module")
-def dbt_project(tmp_path_factory) -> InProcessDbt:
-    project = InProcessDbt(tmp_path_factory.mktemp("dbt"))
-    TIMINGS["parse (once)"] = project.parse_seconds
-    yield project
+@pytest.fixture(scope="module", autouse=True)
+def _report_timings():
+    yield
     print("\nfeed subset builds (s): " + ", ".join(f"{k}: {v:.1f}" for k, v in TIMINGS.items()))
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory) -> Path:
-    return generate(tmp_path_factory.mktemp("shop") / "landing", orders=160)
+def shop(generated_shop) -> Path:
+    return generated_shop["landing"]
+
+
+def _columns(database: Path) -> set[tuple[str, str, str, str]]:
+    """(schema, relation, column, type) of every relation dbt and the loader write (stored test failures aside)."""
+    with connect(database) as con:
+        return set(
+            con.execute(
+                "select table_schema, table_name, column_name, data_type from information_schema.columns "
+                "where table_schema <> 'dbt_test__audit'"
+            ).fetchall()
+        )
+
+
+@pytest.fixture(scope="module")
+def every_feed(dbt_project, generated_shop) -> set[tuple[str, str, str, str]]:
+    """The every-feed build's relation columns, after checking that it ran and passed every unit test."""
+    unit_tests = {t.name for t in dbt_project.manifest.unit_tests.values()}
+    statuses = generated_shop["result"].statuses
+    assert unit_tests and unit_tests <= {name for name, status in statuses.items() if status == "pass"}
+    return _columns(generated_shop["database"])
 
 
 def _source_inputs(manifest) -> dict[str, set[str]]:
@@ -97,21 +118,21 @@ def _expected_totals(landing: Path) -> tuple[int, int, Decimal]:
 
 
 @pytest.mark.parametrize("subset", list(SUBSETS))
-def test_the_whole_project_builds_for_the_subset(subset, dbt_project, shop, tmp_path):
+def test_the_whole_project_builds_for_the_subset(subset, dbt_project, shop, every_feed, tmp_path):
     feeds = SUBSETS[subset]
     landing = copy_feeds(shop, tmp_path / "landing", sorted(feeds))
     database = tmp_path / "warehouse.duckdb"
     load(landing, database)
 
     started = time.monotonic()
-    result = dbt_project.build(database)
+    result = dbt_project.build(database, "--exclude", "resource_type:unit_test")
     TIMINGS[subset] = time.monotonic() - started
 
     assert result.success and result.problems() == {}, result.problems() or result.exception
     models = {n.name for n in dbt_project.manifest.nodes.values() if n.resource_type == "model"}
     assert models <= {name for name, status in result.statuses.items() if status == "success"}
-    unit_tests = {t.name for t in dbt_project.manifest.unit_tests.values()}
-    assert unit_tests and unit_tests <= {name for name, status in result.statuses.items() if status == "pass"}
+    # the unit tests passed on relations of exactly these columns and types (the every-feed build)
+    assert _columns(database) == every_feed
 
     inputs = _source_inputs(dbt_project.manifest)
     with connect(database) as con:

@@ -11,15 +11,13 @@ larger than its line) must warn, never stop the marts.
 
 from __future__ import annotations
 
-import json
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from analytics_warehouse import DBT, SEEDS, built_warehouse, dbt_env, run
-from shop_landing import edit_csv, feed_csv, generate
+from analytics_warehouse import SEEDS, built_warehouse
+from shop_landing import connect, edit_csv, feed_csv, generate, load
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +120,7 @@ def test_daily_net_and_total_sales_equal_the_raw_files_to_the_cent(analytics_db)
     assert len(mart) >= 365
 
 
-def test_hostile_refunds_warn_and_the_marts_still_build(tmp_path):
+def test_hostile_refunds_warn_and_the_marts_still_build(dbt_project, tmp_path):
     landing = generate(tmp_path / "landing", orders=120)
 
     def add_hostile(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -132,16 +130,15 @@ def test_hostile_refunds_warn_and_the_marts_still_build(tmp_path):
         return [*rows, unknown, too_big]
 
     edit_csv(feed_csv(landing, "refunds"), add_hostile)
-    env = dbt_env(tmp_path)
-    run([sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(landing), "--quiet"], env)
+    database = tmp_path / "warehouse.duckdb"
+    load(landing, database)
     select = ["--select", "+fct_sales_daily", "+fct_orders", "stg_shop__refunds", "--indirect-selection", "cautious"]
-    run([str(DBT), "build", "--quiet", *select], env)
-    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
-    warned = {r["unique_id"] for r in results if r["status"] == "warn"}
-    assert any("relationships_stg_shop__refunds_order_id" in u for u in warned), warned
-    assert any("int_order_items_priced" in u and "expression_is_true" in u for u in warned), warned
-    assert not [r["unique_id"] for r in results if r["status"] in ("error", "fail")]
-    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+    result = dbt_project.build(database, *select)
+    warned = {name for name, status in result.statuses.items() if status == "warn"}
+    assert any("relationships_stg_shop__refunds_order_id" in name for name in warned), warned
+    assert any("int_order_items_priced" in name and "expression_is_true" in name for name in warned), warned
+    assert result.success and not [name for name, status in result.statuses.items() if status in ("error", "fail")]
+    with connect(database) as con:
         assert con.execute("select count(*) from marts.fct_sales_daily").fetchone()[0] > 0
         unknown = con.execute("select count(*) from intermediate.int_refunds_dated where order_id = '999999999'")
         assert unknown.fetchone()[0] == 0

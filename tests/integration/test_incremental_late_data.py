@@ -1,6 +1,6 @@
 """Incremental order facts under dates that move and rows that arrive late (DuckDB).
 
-A generated shop (October to December 2025) is built once; then a second export lands:
+A copy of the session's generated shop (October to December 2025) is built once; then a second export lands:
 
 - order X, first placed early in October (far outside the 45-day order lookback), re-exported
   with ``created_at`` moved to late December (a corrected order date);
@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from shop_landing import InProcessDbt, connect, feed_csv, generate, load, read_csv
+from shop_landing import connect, feed_csv, load, read_csv
 
 pytestmark = pytest.mark.slow
 
@@ -64,9 +64,9 @@ def _rows(database: Path, table: str) -> list[tuple]:
         return sorted(con.execute(f"select * from marts.{table}").fetchall(), key=repr)
 
 
-def test_moved_and_late_orders_keep_keys_unique_and_equal_a_full_refresh(tmp_path):
-    dbt = InProcessDbt(tmp_path / "dbt")
-    landing = generate(tmp_path / "landing")
+def test_moved_and_late_orders_keep_keys_unique_and_equal_a_full_refresh(dbt_project, generated_shop, tmp_path):
+    dbt = dbt_project
+    landing = shutil.copytree(generated_shop["landing"], tmp_path / "landing")
     second = tmp_path / "second"
     expected = _second_export(landing, second)
     database = tmp_path / "warehouse" / "warehouse.duckdb"
@@ -96,4 +96,3 @@ def test_moved_and_late_orders_keep_keys_unique_and_equal_a_full_refresh(tmp_pat
     assert refreshed.success, refreshed.exception
     for table in FACTS:
         assert _rows(database, table) == incremental_rows[table], table
-    shutil.rmtree(tmp_path / "dbt", ignore_errors=True)

@@ -3,7 +3,7 @@
 For each preset fixture (``tests/fixtures/exports/<preset>/``: a hand-made export with
 cancellations, guest checkouts, multi-line orders, a 4-decimal price, an extra column and one
 bad row, beside a one-line ``mapping.yml``), the directory is loaded with the loader CLI and the
-whole project is built (``shop_landing.InProcessDbt``). Daily orders, guests, customers, gross
+whole project is built (the session's ``dbt_project``). Daily orders, guests, customers, gross
 and net sales are then recomputed from the export with pandas, by the preset's documented rules
 (DECISIONLOG "Online Retail cancellations and guests", "Shopify order status"), not with the
 project's SQL; the bad row is quarantined under the export's name and physical line.
@@ -28,11 +28,6 @@ pytestmark = pytest.mark.slow
 
 EXPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "exports"
 CENT = Decimal("0.01")
-
-
-@pytest.fixture(scope="module")
-def dbt_project(tmp_path_factory) -> InProcessDbt:
-    return InProcessDbt(tmp_path_factory.mktemp("dbt"))
 
 
 def _shop_vars(source: Path) -> str | None:

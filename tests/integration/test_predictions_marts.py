@@ -1,7 +1,8 @@
 """End to end on the committed sample: marts -> ``python -m predictions`` -> the prediction marts.
 
-Runs the main job's order (``make run``): the models the step reads, the prediction marts before
-the step has ever run (empty, through the on-run-start hook), the step in its own environment
+Runs the main job's order (``make run``) on a copy of the session's sample warehouse (one full ``dbt build``:
+the models the step reads, and the prediction marts before the step has ever run, empty through the
+on-run-start hook), then the step in its own environment
 (.venv-predictions), the prediction marts and their tests again. Expectations come from the model
 definitions (a one-time buyer is alive with probability 1 and gets the population's expected
 spend), from fct_sales_daily (the seasonal-naive rows repeat its last week) and from the issue
@@ -10,7 +11,7 @@ spend), from fct_sales_daily (the seasonal-naive rows repeat its last week) and 
 
 from __future__ import annotations
 
-import os
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from analytics_warehouse import built_warehouse, dbt_env
 
 pytestmark = pytest.mark.slow
 
@@ -37,25 +39,13 @@ def _run(cmd: list[str], env: dict[str, str]) -> str:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
+    """A copy of the session's sample warehouse (every model built, the prediction marts empty), then the
+    step and the prediction marts again."""
     if not PREDICTIONS_PY.exists():
         pytest.skip("no .venv-predictions (make predictions-setup)")
     tmp = tmp_path_factory.mktemp("predictions")
-    env = dict(os.environ)
-    env.update(
-        DUCKDB_PATH=str(tmp / "warehouse.duckdb"),
-        DBT_TARGET_PATH=str(tmp / "target"),
-        DBT_LOG_PATH=str(tmp / "logs"),
-        DBT_PROFILES_DIR=str(ROOT / "dbt"),
-        PYTHONPATH=str(ROOT),
-        NIXTLA_NUMBA_CACHE="1",
-    )
-    env.pop("DBT_TARGET", None)
-    _run(
-        [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(ROOT / "seeds"), "--quiet"],
-        env,
-    )
-    _run([str(DBT), "run", "--quiet", "--select", "+dim_customer_btyd_summary +fct_sales_daily"], env)
-    _run([str(DBT), "build", "--quiet", *PREDICTION_MARTS], env)
+    shutil.copy(built_warehouse(tmp_path_factory), tmp / "warehouse.duckdb")
+    env = {**dbt_env(tmp), "NIXTLA_NUMBA_CACHE": "1"}
     with duckdb.connect(env["DUCKDB_PATH"], read_only=True) as con:
         empty = [
             con.execute(f"select count(*) from marts.{m}").fetchone()[0]

@@ -2,7 +2,7 @@
 
 Each case is a small generated landing zone edited the way real exports differ from the
 committed sample, then a full ``dbt build`` (every model, data test and unit test) with the
-project's defaults, in-process on one parsed manifest (``shop_landing.InProcessDbt``):
+project's defaults, in-process on one parsed manifest (the session's ``dbt_project``):
 
 - rows that break a business rule (a negative quantity, an order dated in the future, values
   outside the contract's accepted values) are flagged at ``warn`` severity with their rows
@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from shop_landing import InProcessDbt, connect, copy_feeds, edit_csv, feed_csv, generate, load, read_csv
+from shop_landing import connect, copy_feeds, edit_csv, feed_csv, generate, load, read_csv
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +31,9 @@ MAY_BE_EMPTY = {"fct_product_alerts", "dim_customer_clv", "fct_revenue_forecast_
 
 
 @pytest.fixture(scope="module")
-def dbt_project(tmp_path_factory) -> InProcessDbt:
-    return InProcessDbt(tmp_path_factory.mktemp("dbt"))
-
-
-@pytest.fixture(scope="module")
-def recent_landing(tmp_path_factory) -> Path:
-    """Every feed, October to December 2025."""
-    return generate(tmp_path_factory.mktemp("landing") / "recent")
+def recent_landing(generated_shop) -> Path:
+    """Every feed, October to December 2025 (the session's generated shop; tests copy it before editing)."""
+    return generated_shop["landing"]
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -68,12 +63,9 @@ def _mart_counts(database: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def recent_build(dbt_project, recent_landing, tmp_path_factory):
-    database = tmp_path_factory.mktemp("recent") / "warehouse.duckdb"
-    load(recent_landing, database)
-    result = dbt_project.build(database)
-    assert result.success and not result.problems(), result.problems() or result.exception
-    return database, result
+def recent_build(generated_shop):
+    """The generated shop's whole-project build (asserted to succeed with no problem): (database, result)."""
+    return generated_shop["database"], generated_shop["result"]
 
 
 def test_the_generated_shop_builds_every_mart_non_empty(recent_build):

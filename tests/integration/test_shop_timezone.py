@@ -1,7 +1,8 @@
-"""Shop time zone: the sample built with ``shop_timezone=Europe/Berlin`` against pandas over the raw CSVs.
+"""Shop time zone: a generated shop built with ``shop_timezone=Europe/Berlin`` against pandas over the raw CSVs.
 
-The order models are built (loader CLI for the shop feeds, ``dbt run`` of the order facts and the daily sales mart)
-with the var set; the expected order dates come from pandas (``tz_localize('UTC').tz_convert(zone)``, the IANA
+The order models are built with the var set (the session's ``berlin_shop``: 1,500 orders in USD, EUR and GBP over
+four months, loaded with the loader CLI, the order facts and the daily sales mart built); the expected order dates
+come from pandas (``tz_localize('UTC').tz_convert(zone)``, the IANA
 database Python ships with), never from the project's SQL. Net sales follow DECISIONLOG.md "Revenue": gross minus
 line discounts, zero for cancelled and returned orders. The BigQuery side of the macro is checked by compiling it.
 """
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from analytics_warehouse import DBT, ROOT, SEEDS, dbt_env, run
+from analytics_warehouse import DBT, ROOT, dbt_env
 from test_incremental_equivalence import split  # noqa: F401 - the generated landing split into days (fixture)
 
 pytestmark = pytest.mark.slow
@@ -25,10 +25,10 @@ pytestmark = pytest.mark.slow
 ZONE = "Europe/Berlin"
 
 
-def _read_latest(table: str, key: str) -> pd.DataFrame:
+def _read_latest(landing: Path, table: str, key: str) -> pd.DataFrame:
     """Every CSV of a shop feed as text, one row per key: latest updated_at, then later file, then later line."""
     frames = []
-    for file_rank, path in enumerate(sorted((SEEDS / "shop" / table).glob("*.csv"))):
+    for file_rank, path in enumerate(sorted((landing / "shop" / table).glob("*.csv"))):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         frame["_file_rank"] = file_rank
         frame["_line"] = range(len(frame))
@@ -39,10 +39,10 @@ def _read_latest(table: str, key: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def expected() -> pd.DataFrame:
+def expected(berlin_shop) -> pd.DataFrame:
     """One row per order: order_id, currency, shop-local order_date (Berlin), gross and net sales as Decimal."""
-    orders = _read_latest("orders", "order_id")
-    items = _read_latest("order_items", "order_item_id")
+    orders = _read_latest(berlin_shop["landing"], "orders", "order_id")
+    items = _read_latest(berlin_shop["landing"], "order_items", "order_item_id")
     items = items[items["order_id"].isin(orders.index)]
     gross = items["quantity"].map(int) * items["unit_price"].map(Decimal)
     line_net = gross - items["discount_amount"].map(Decimal)
@@ -63,44 +63,14 @@ def expected() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def berlin_db(tmp_path_factory) -> Path:
-    """The shop feeds of seeds/ loaded and the order models built with shop_timezone = Europe/Berlin.
+def berlin_db(berlin_shop) -> Path:
+    """The shop feeds loaded and the order models built with shop_timezone = Europe/Berlin.
 
     Returns are booked on the order day (returns_dated_on = order), so a day's net sales are those of
     its orders in their current state, which the pandas computation below rebuilds.
     """
-    workdir = tmp_path_factory.mktemp("shop_timezone")
-    env = dbt_env(workdir)
-    run(
-        [
-            sys.executable,
-            "-m",
-            "loaders",
-            "load",
-            "--target",
-            "duckdb",
-            "--source-dir",
-            str(SEEDS),
-            "--quiet",
-            "--tables",
-            "orders,order_items,customers,products",
-        ],
-        env,
-    )
-    run(
-        [
-            str(DBT),
-            "run",
-            "--quiet",
-            "--select",
-            "+fct_orders",
-            "+fct_sales_daily",
-            "--vars",
-            json.dumps({"shop_timezone": ZONE, "returns_dated_on": "order"}),
-        ],
-        env,
-    )
-    return workdir / "warehouse.duckdb"
+    assert berlin_shop["vars"]["shop_timezone"] == ZONE and berlin_shop["vars"]["returns_dated_on"] == "order"
+    return berlin_shop["database"]
 
 
 def test_the_zone_moves_days_in_the_sample(expected):

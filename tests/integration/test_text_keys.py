@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from shop_landing import InProcessDbt, connect, feed_csv, generate, load, read_csv
+from shop_landing import connect, feed_csv, load, read_csv
 
 pytestmark = pytest.mark.slow
 
@@ -90,21 +90,17 @@ def _text_export(landing: Path, out: Path) -> dict[str, list[tuple[int, str]]]:
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory) -> dict:
-    """The integer and the text build of one generated shop: warehouse paths and hostile rows."""
+def builds(dbt_project, generated_shop, tmp_path_factory) -> dict:
+    """The integer build (the session's generated shop) and the text build of the same shop: warehouse
+    paths and hostile rows."""
     root = tmp_path_factory.mktemp("text_keys")
-    landing = generate(root / "landing")
-    hostile = _text_export(landing, root / "text_landing")
-    dbt = InProcessDbt(root / "dbt")
-    out = {"hostile": hostile}
-    for name, source in (("integer", landing), ("text", root / "text_landing")):
-        database = root / name / "warehouse.duckdb"
-        database.parent.mkdir()
-        load(source, database)
-        result = dbt.build(database)
-        assert result.success and result.problems() == {}, result.problems() or result.exception
-        out[name] = database
-    return out
+    hostile = _text_export(generated_shop["landing"], root / "text_landing")
+    database = root / "text" / "warehouse.duckdb"
+    database.parent.mkdir()
+    load(root / "text_landing", database)
+    result = dbt_project.build(database)
+    assert result.success and result.problems() == {}, result.problems() or result.exception
+    return {"hostile": hostile, "integer": generated_shop["database"], "text": database}
 
 
 def _mart_rows(database: Path, table: str, *, text_keys: bool) -> list[tuple]:
