@@ -19,15 +19,16 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
-    """The sample's order items split in 40 files, so a stop falls between or inside files."""
+    """The sample's order items split in 200 files, so a stop falls between or inside files (with
+    enough files left after the third that the signal lands before the last, even on a loaded machine)."""
     root = tmp_path_factory.mktemp("landing")
     shutil.copytree(REPO / "seeds/shop/orders", root / "shop/orders")
     lines = (REPO / "seeds/shop/order_items/order_items.csv").read_text().splitlines(keepends=True)
     header, rows = lines[0], lines[1:]
     (root / "shop/order_items").mkdir(parents=True)
-    step = len(rows) // 40 + 1
+    step = len(rows) // 200 + 1
     for i in range(0, len(rows), step):
-        (root / f"shop/order_items/part-{i // step:02d}.csv").write_text(header + "".join(rows[i : i + step]))
+        (root / f"shop/order_items/part-{i // step:03d}.csv").write_text(header + "".join(rows[i : i + step]))
     return root
 
 
