@@ -188,7 +188,7 @@ ORDERS ?= 100000
 SEED ?= 42
 GEN_ARGS ?=
 BENCH_ORDERS ?= 1000000
-PIPELINE_ORDERS ?= 200000
+PIPELINE_ORDERS ?= $(BENCH_ORDERS)
 
 .PHONY: generate seeds bench
 
@@ -198,7 +198,7 @@ generate: setup ## generate a landing tree: make generate ORDERS=1000000 GEN_OUT
 seeds: setup ## regenerate the committed sample in seeds/ (byte-identical when nothing changed)
 	$(PY) -m generator --out $(SEEDS_DIR) $(SEEDS_ARGS)
 
-bench: setup ## benchmarks: generator at BENCH_ORDERS (1M); pipeline at PIPELINE_ORDERS (load, full/no-op/next-day/refresh builds vs DuckDB baselines); loader vs bare read; metrics API latency
+bench: setup ## benchmarks: generator at BENCH_ORDERS (1M); pipeline at PIPELINE_ORDERS (load, full/no-op/next-day/refresh builds vs DuckDB baselines, make run with nothing new); loader vs bare read; metrics API latency
 	@mkdir -p $(BUILD)
 	$(PY) tests/bench/bench_generator.py --orders $(BENCH_ORDERS)
 	$(PY) tests/bench/bench_pipeline.py --orders $(PIPELINE_ORDERS) --json $(BUILD)/bench_pipeline.json

@@ -3,11 +3,14 @@
 The benchmark's "one more day": each contract feed is split by its ``loaded_at_field`` (orders
 by ``updated_at``, events by ``event_timestamp``...), with DuckDB so that millions of rows split in
 seconds. CSV values are read and written as text (unchanged); JSONL lines are copied byte for byte.
-Files without a row of ``day`` or later are linked into the base unchanged.
+Files without a row of ``day`` or later are hard-linked into the base unchanged (copied where the
+two trees are on different file systems): the loader refuses symbolic links that lead outside
+its landing directory.
 """
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -60,7 +63,10 @@ def split_last_day(src: Path, base_dir: Path, day_dir: Path, day: date) -> dict[
             if not later:
                 target = base_dir / rel
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.symlink_to(path.resolve())
+                try:
+                    target.hardlink_to(path)
+                except OSError:
+                    shutil.copyfile(path, target)
                 base_rows += con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0]
                 continue
             base_rows += _copy(
