@@ -6,7 +6,7 @@ serving-warehouse`` parses, build/serving-target/semantic_manifest.json), warms 
 query of the mix once (MetricFlow plans it, the SQL is cached), then measures:
   * sequential: ``--requests`` requests, one client;
   * concurrent: ``--clients`` threads, ``--requests`` requests each.
-Targets (issue "look and ask"): p50 <= 50 ms warm, no error with 8 clients. Prints the figures with the
+Targets: p50 <= 50 ms warm, no error with 8 clients. Prints the figures with the
 load average; exits 1 on any failed request, 0 otherwise (latency is reported, not enforced).
 
 Usage: ``python tests/bench/bench_api.py [--clients 8] [--requests 200]`` (``make bench``). Not collected by pytest.

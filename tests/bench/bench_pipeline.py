@@ -16,8 +16,8 @@ a warehouse, dbt target and log directory of its own under a temporary directory
 Ratios: load / bare read (wall, CPU, and rows/s per feed from the load audit); the
 data-proportional part of the incremental build, (incremental - no-op) / (full refresh - no-op);
 full refresh / replay; load + full build wall; the largest peak RSS; each beside its target
-(``TARGETS``, issue 12) and whether it is met. Writes the figures as JSON (``--json``, default
-``<workdir>/bench_pipeline.json``) and prints a table, with the load average.
+(``TARGETS``, README's Benchmark targets) and whether it is met. Writes the figures as JSON
+(``--json``, default ``<workdir>/bench_pipeline.json``) and prints a table, with the load average.
 
 Usage: ``python tests/bench/bench_pipeline.py [--orders N] [--events-months M] [--keep]``
 (``make bench PIPELINE_ORDERS=N``). Not collected by pytest.
@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))  # landing_days reads the contract through the loa
 from landing_days import split_last_day  # noqa: E402
 from measure import Measured, run_measured  # noqa: E402
 
-# Issue 12's targets at 1M orders: figure -> (limit, "max" for at most / "min" for at least).
+# The cost targets at 1M orders (README, Benchmark): figure -> (limit, "max" for at most / "min" for at least).
 TARGETS: dict[str, tuple[float, str]] = {
     "incremental_data_part_wall": (0.10, "max"),
     "make_run_nothing_new_wall_s": (15.0, "max"),
@@ -97,7 +97,7 @@ def _ratio(a: float, b: float) -> float | None:
 
 
 def _ratios(steps: dict[str, dict], bare: dict, audit: dict[str, float], replay: dict) -> dict:
-    """The issue's target figures from the measured steps."""
+    """The target figures (``TARGETS``) from the measured steps."""
     load, read = steps["load base"], steps["bare read (duckdb)"]
     noop, inc, full = steps["no-op build"], steps["incremental build"], steps["full refresh"]
     per_feed = {
@@ -263,7 +263,7 @@ def _print(figures: dict, out: Path) -> None:
     for name, value in figures.get("ratios", {}).items():
         print(f"  {name}: {value}")
     if figures.get("targets"):
-        print(f"{'target (issue 12)':<36} {'value':>10} {'limit':>10}  met")
+        print(f"{'target':<36} {'value':>10} {'limit':>10}  met")
     for name, t in figures.get("targets", {}).items():
         print(f"{name:<36} {t['value'] if t['value'] is not None else '-':>10} {t['limit']:>10}  {t['met']}")
     print(f"figures: {out}")
