@@ -132,6 +132,7 @@ def test_reconciliations_run_inside_dbt(analytics_db):
         "horizontal_integrity_net_sales_marts_orders": "pass",
         "horizontal_integrity_marketing_marts_orders": "pass",
         "horizontal_integrity_reporting_sales_daily_orders": "pass",
+        "horizontal_integrity_sales_daily_by_store": "pass",
     }
 
 
