@@ -146,8 +146,11 @@ test-checks:
 test-extra::
 	@true
 
+# The main suite on PYTEST_WORKERS workers (pytest-xdist), a test file per worker at a time: the
+# integration tests wait on dbt and emulators much of the time. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 pytest: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: ruff sqlfluff ## ruff + sqlfluff
 
