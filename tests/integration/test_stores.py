@@ -159,9 +159,18 @@ def test_some_orders_fall_on_another_day_than_their_utc_day(built):
     assert moved.get("eu", 0) > 0 and moved.get("us", 0) > 0
 
 
+def _dense(booked: pd.DataFrame, value: str, keys: list[str]) -> dict:
+    """Sums of ``value`` per ``keys`` + day on the mart's dense calendar: every day from the first to the last
+    booked day (over all stores) for every store and currency that ever booked, zero on quiet days."""
+    days = pd.date_range(min(booked["day"]), max(booked["day"])).date
+    sums = {k: sum(g, Decimal(0)) for k, g in booked.groupby([*keys, "day"])[value]}
+    series = booked[keys].drop_duplicates().itertuples(index=False)
+    return {(*key, day): sums.get((*key, day), Decimal(0)) for key in series for day in days}
+
+
 def test_daily_net_sales_per_store_in_the_reporting_currency_match_pandas_to_the_cent(built, booked):
-    want = {k: sum(g, Decimal(0)) for k, g in booked.groupby(["store_id", "day"])["net_usd"]}
-    want_native = {k: sum(g, Decimal(0)) for k, g in booked.groupby(["store_id", "day", "currency"])["net"]}
+    want = _dense(booked, "net_usd", ["store_id"])
+    want_native = _dense(booked, "net", ["store_id", "currency"])
     con = duckdb.connect(str(built), read_only=True)
     got = {
         (s, d): v
@@ -171,13 +180,39 @@ def test_daily_net_sales_per_store_in_the_reporting_currency_match_pandas_to_the
         ).fetchall()
     }
     got_native = {
-        (s, d, c): v
+        (s, c, d): v
         for s, d, c, v in con.execute(
             "select store_id, order_date, currency, net_sales_amount from marts.fct_sales_daily_by_store"
         ).fetchall()
     }
     assert len(want) > 100 and got == want
     assert got_native == want_native
+    assert sum(1 for v in want_native.values() if v == 0) > 0  # quiet store days are rows of zeros
+
+
+def test_store_days_compare_with_the_previous_day_like_the_other_sliced_marts(built, booked):
+    """Day-on-day growth per store and currency on the dense series: (net - previous day's net) / previous,
+    null on the first day and after a day of zero net sales (DECISIONLOG "Sales periods and growth")."""
+    dense = _dense(booked, "net", ["store_id", "currency"])
+    want = {}
+    for (store, currency, day), net in sorted(dense.items()):
+        previous = dense.get((store, currency, day - pd.Timedelta(days=1)))
+        growth = None if previous in (None, 0) else float((net - previous) / previous)
+        want[(store, currency, day)] = (previous, growth)
+    con = duckdb.connect(str(built), read_only=True)
+    got = {
+        (s, c, d): (p, g)
+        for s, c, d, p, g in con.execute(
+            "select store_id, currency, order_date, previous_day_net_sales_amount, net_sales_dod_growth_rate"
+            " from marts.fct_sales_daily_by_store"
+        ).fetchall()
+    }
+    assert got.keys() == want.keys()
+    for key, (previous, growth) in want.items():
+        assert got[key][0] == previous, key
+        assert (got[key][1] is None) == (growth is None), key
+        if growth is not None:
+            assert got[key][1] == pytest.approx(growth, rel=1e-9), key
 
 
 def test_stores_add_up_to_the_daily_mart(built, booked):

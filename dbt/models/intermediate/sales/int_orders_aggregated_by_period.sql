@@ -64,34 +64,13 @@ periodic as (
         sum(sales.shipping_amount) as shipping_amount,
         sum(sales.tax_amount) as tax_amount,
         sum(sales.total_sales_amount) as total_sales_amount,
-        case
-            when count(sales.gross_sales_reporting_amount) = count(*)
-                then sum(sales.gross_sales_reporting_amount)
-        end as gross_sales_reporting_amount,
-        case
-            when count(sales.discount_reporting_amount) = count(*)
-                then sum(sales.discount_reporting_amount)
-        end as discount_reporting_amount,
-        case
-            when count(sales.cancellation_reporting_amount) = count(*)
-                then sum(sales.cancellation_reporting_amount)
-        end as cancellation_reporting_amount,
-        case
-            when count(sales.return_reporting_amount) = count(*)
-                then sum(sales.return_reporting_amount)
-        end as return_reporting_amount,
-        case
-            when count(sales.net_sales_reporting_amount) = count(*)
-                then sum(sales.net_sales_reporting_amount)
-        end as net_sales_reporting_amount,
-        case
-            when count(sales.shipping_reporting_amount) = count(*)
-                then sum(sales.shipping_reporting_amount)
-        end as shipping_reporting_amount,
-        case
-            when count(sales.tax_reporting_amount) = count(*)
-                then sum(sales.tax_reporting_amount)
-        end as tax_reporting_amount
+        {{ sum_if_complete('sales.gross_sales_reporting_amount') }} as gross_sales_reporting_amount,
+        {{ sum_if_complete('sales.discount_reporting_amount') }} as discount_reporting_amount,
+        {{ sum_if_complete('sales.cancellation_reporting_amount') }} as cancellation_reporting_amount,
+        {{ sum_if_complete('sales.return_reporting_amount') }} as return_reporting_amount,
+        {{ sum_if_complete('sales.net_sales_reporting_amount') }} as net_sales_reporting_amount,
+        {{ sum_if_complete('sales.shipping_reporting_amount') }} as shipping_reporting_amount,
+        {{ sum_if_complete('sales.tax_reporting_amount') }} as tax_reporting_amount
 
     from sales
     inner join calendar_periods

@@ -1,4 +1,4 @@
-{#- The sales measures per slice (sales channel, shipping country) and currency on a dense
+{#- The sales measures per slice (sales channel, shipping country, store) and currency on a dense
     calendar: every day from the first to the last order (over all slices) for every slice value
     and currency that ever ordered, zeros included, with the previous day and the same weekday one
     year earlier (364 days: retail's comparable day; the series is dense, so those are the rows 1
@@ -30,6 +30,10 @@ slice_names as (
 
     select 'country_code' as slice_name
 
+    union all
+
+    select 'store_id' as slice_name
+
 ),
 
 sliced as (
@@ -38,12 +42,16 @@ sliced as (
         slice_names.slice_name,
         case slice_names.slice_name
             when 'sales_channel' then sales.sales_channel
-            else sales.country_code
+            when 'country_code' then sales.country_code
+            else sales.store_id
         end as slice_value,
         sales.currency,
         sales.order_count,
+        sales.cancelled_order_count,
+        sales.returned_order_count,
         sales.net_order_count,
         sales.new_customer_count,
+        sales.gross_units,
         sales.net_units,
         sales.gross_sales_amount,
         sales.discount_amount,
@@ -75,8 +83,11 @@ daily as (
         currency,
         order_date,
         sum(order_count) as order_count,
+        sum(cancelled_order_count) as cancelled_order_count,
+        sum(returned_order_count) as returned_order_count,
         sum(net_order_count) as net_order_count,
         sum(new_customer_count) as new_customer_count,
+        sum(gross_units) as gross_units,
         sum(net_units) as net_units,
         sum(gross_sales_amount) as gross_sales_amount,
         sum(discount_amount) as discount_amount,
@@ -86,34 +97,13 @@ daily as (
         sum(shipping_amount) as shipping_amount,
         sum(tax_amount) as tax_amount,
         sum(total_sales_amount) as total_sales_amount,
-        case
-            when count(gross_sales_reporting_amount) = count(*)
-                then sum(gross_sales_reporting_amount)
-        end as gross_sales_reporting_amount,
-        case
-            when count(discount_reporting_amount) = count(*)
-                then sum(discount_reporting_amount)
-        end as discount_reporting_amount,
-        case
-            when count(cancellation_reporting_amount) = count(*)
-                then sum(cancellation_reporting_amount)
-        end as cancellation_reporting_amount,
-        case
-            when count(return_reporting_amount) = count(*)
-                then sum(return_reporting_amount)
-        end as return_reporting_amount,
-        case
-            when count(net_sales_reporting_amount) = count(*)
-                then sum(net_sales_reporting_amount)
-        end as net_sales_reporting_amount,
-        case
-            when count(shipping_reporting_amount) = count(*)
-                then sum(shipping_reporting_amount)
-        end as shipping_reporting_amount,
-        case
-            when count(tax_reporting_amount) = count(*)
-                then sum(tax_reporting_amount)
-        end as tax_reporting_amount
+        {{ sum_if_complete('gross_sales_reporting_amount') }} as gross_sales_reporting_amount,
+        {{ sum_if_complete('discount_reporting_amount') }} as discount_reporting_amount,
+        {{ sum_if_complete('cancellation_reporting_amount') }} as cancellation_reporting_amount,
+        {{ sum_if_complete('return_reporting_amount') }} as return_reporting_amount,
+        {{ sum_if_complete('net_sales_reporting_amount') }} as net_sales_reporting_amount,
+        {{ sum_if_complete('shipping_reporting_amount') }} as shipping_reporting_amount,
+        {{ sum_if_complete('tax_reporting_amount') }} as tax_reporting_amount
 
     from sliced
     group by slice_name, slice_value, currency, order_date
@@ -157,8 +147,11 @@ dense as (
         series.slice_value,
         series.currency,
         coalesce(daily.order_count, 0) as order_count,
+        coalesce(daily.cancelled_order_count, 0) as cancelled_order_count,
+        coalesce(daily.returned_order_count, 0) as returned_order_count,
         coalesce(daily.net_order_count, 0) as net_order_count,
         coalesce(daily.new_customer_count, 0) as new_customer_count,
+        coalesce(daily.gross_units, 0) as gross_units,
         coalesce(daily.net_units, 0) as net_units,
         coalesce(daily.gross_sales_amount, 0) as gross_sales_amount,
         coalesce(daily.discount_amount, 0) as discount_amount,
@@ -223,8 +216,11 @@ final as (
         slice_value,
         currency,
         cast(order_count as {{ dbt.type_bigint() }}) as order_count,
+        cast(cancelled_order_count as {{ dbt.type_bigint() }}) as cancelled_order_count,
+        cast(returned_order_count as {{ dbt.type_bigint() }}) as returned_order_count,
         cast(net_order_count as {{ dbt.type_bigint() }}) as net_order_count,
         cast(new_customer_count as {{ dbt.type_bigint() }}) as new_customer_count,
+        cast(gross_units as {{ dbt.type_bigint() }}) as gross_units,
         cast(net_units as {{ dbt.type_bigint() }}) as net_units,
         cast(previous_day_order_count as {{ dbt.type_bigint() }}) as previous_day_order_count,
         cast(previous_year_order_count as {{ dbt.type_bigint() }}) as previous_year_order_count,
