@@ -151,7 +151,12 @@ def berlin_shop(tmp_path_factory: pytest.TempPathFactory) -> dict:
     run([*load, "--tables", "orders,order_items,customers,products,fx_rates"], env)
     select = ["+fct_orders", "+fct_order_items", "+fct_sales_daily", "fx_rate_missing_for_order_day"]
     select += ["+fct_sales_weekly", "+fct_sales_monthly", "+fct_sales_daily_by_channel", "+fct_sales_daily_by_country"]
-    select += ["+dim_customer_lifetime", "+fct_customer_cohorts", "+dim_product_performance"]
+    select += [
+        "+dim_customer_lifetime",
+        "+fct_customer_cohorts",
+        "+dim_product_performance",
+        "+fct_sales_daily_by_store",
+    ]
     run([str(DBT), "build", "--quiet", "--select", *select, "--exclude", "test_type:data", "--vars", dbt_vars], env)
     run([str(DBT), "test", "--quiet", "--select", "fx_rate_missing_for_order_day", "--vars", dbt_vars], env)
     return {"landing": landing, "database": workdir / "warehouse.duckdb", "vars": dict(BERLIN_VARS)}

@@ -283,7 +283,13 @@ def test_a_week_missing_rates_fails_the_named_test_and_its_week_is_null_not_zero
         )
     env = dbt_env(tmp_path)
     models = ["stg_finance__fx_rates", "int_fx_rates_daily", "int_orders_enriched", "int_orders_aggregated_daily"]
-    models += ["int_orders_aggregated_by_period", "fct_sales_weekly"]
+    models += [
+        "int_orders_aggregated_by_period",
+        "fct_sales_weekly",
+        "int_orders_sliced_daily",
+        "fct_sales_daily_by_channel",
+        "fct_sales_daily_by_store",
+    ]
     run([str(DBT), "run", "--quiet", "--full-refresh", "--select", *models, "--vars", json.dumps(VARS)], env)
     proc = subprocess.run(
         [str(DBT), "test", "--select", "fx_rate_missing_for_order_day", "--store-failures", "--vars", json.dumps(VARS)],
@@ -316,6 +322,21 @@ def test_a_week_missing_rates_fails_the_named_test_and_its_week_is_null_not_zero
     assert {k: v for k, v in after.items() if k != (week, "EUR")} == {
         k: v for k, v in before.items() if k != (week, "EUR")
     }
+    # The daily slices (by channel, by store): a slice's EUR day that sold on a rateless day is null, not the part
+    # with rates; Mon and Tue carry the Friday before's rate (other numbers, not null); all else is unchanged.
+    lost_days = set(lost["order_date"].map(lambda d: pd.Timestamp(d).date()))
+    kept_days = set(kept["order_date"].map(lambda d: pd.Timestamp(d).date()))
+    for mart, column in (("fct_sales_daily_by_channel", "sales_channel"), ("fct_sales_daily_by_store", "store_id")):
+        sliced = (
+            f"select order_date, {column}, currency, net_sales_amount, net_sales_reporting_amount from marts.{mart}"
+        )
+        before, after = _mart(built, sliced), _mart(db, sliced)
+        hit = {k for k in before if k[2] == "EUR" and k[0] in lost_days and k[3] != 0}
+        carried = {k for k in before if k[2] == "EUR" and k[0] in kept_days and k[3] != 0}
+        assert hit and all(before[k] is not None and after[k] is None for k in hit), mart
+        assert carried and all(after[k] is not None for k in carried), mart
+        same = before.keys() - hit - carried
+        assert after.keys() == before.keys() and {k: after[k] for k in same} == {k: before[k] for k in same}, mart
 
 
 def test_customer_lifetime_net_sales_in_the_reporting_currency_match_pandas(built, landing, expected):
