@@ -75,7 +75,8 @@ summarized as (
         ) as repeat_net_sales_amount,
         sum(
             case
-                when numbered.purchase_date > numbered.first_purchase_date then numbered.daily_net_sales_reporting_amount
+                when numbered.purchase_date > numbered.first_purchase_date
+                    then numbered.daily_net_sales_reporting_amount
             end
         ) as repeat_net_sales_reporting_amount,
         sum(

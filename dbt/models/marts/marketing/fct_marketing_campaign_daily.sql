@@ -32,7 +32,8 @@ campaign_activities as (
         sum(first_touch_order_count) as first_touch_order_count,
         sum(last_non_direct_net_sales_amount) as last_non_direct_net_sales_amount,
         sum(first_touch_net_sales_amount) as first_touch_net_sales_amount,
-        {{ sum_if_complete('last_non_direct_net_sales_reporting_amount') }} as last_non_direct_net_sales_reporting_amount,
+        {{ sum_if_complete('last_non_direct_net_sales_reporting_amount') }}
+            as last_non_direct_net_sales_reporting_amount,
         {{ sum_if_complete('first_touch_net_sales_reporting_amount') }} as first_touch_net_sales_reporting_amount
 
     from activities
