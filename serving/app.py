@@ -376,14 +376,16 @@ def _clv(layer: SemanticLayer, f: bi.Filters) -> None:
         )
         left, right = st.columns(2)
         left.plotly_chart(
-            px.histogram(df, x="predicted CLV", nbins=40, title=f"Predicted CLV per customer ({f.currency})"),
+            px.histogram(
+                df, x="predicted CLV", nbins=40, title=f"Predicted CLV per customer ({bi.clv_currency(layer)})"
+            ),
             width="stretch",
         )
         alive = px.histogram(df, x="probability alive", nbins=20, title="Probability alive")
         right.plotly_chart(alive, width="stretch")
         st.dataframe(df.head(20), hide_index=True)
     else:
-        empty("No CLV predictions in this currency yet (mart dim_customer_clv, built by `make run`).")
+        empty("No CLV predictions yet (mart dim_customer_clv, built by `make run`).")
 
 
 def _forecast(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:

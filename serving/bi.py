@@ -313,20 +313,29 @@ def alerts(marts: Marts, f: Filters) -> Rows | None:
 
 
 def customer_clv(layer: SemanticLayer, f: Filters) -> QueryResult:
-    """Predicted CLV and probability alive per scored customer in the chosen currency.
+    """Predicted CLV and probability alive per scored customer, every customer whatever the currency chosen: the
+    CLV is fitted and stated in the reporting currency (``clv_currency``), DECISIONLOG.md "Rankings, ROAS and CLV
+    in the reporting currency".
 
     ``expected_alive_customers`` of one customer is that customer's BG/NBD probability alive.
 
     Returns:
         Rows (customer, predicted_clv, expected_alive_customers), highest predicted CLV first.
     """
-    filters = {CLV_CURRENCY: (f.currency,)} if f.currency else {}
     return layer.query(
         ["predicted_clv", "expected_alive_customers"],
         group_by=["customer"],
-        filters=filters,
         order_by=["-predicted_clv", "customer"],
     )
+
+
+def clv_currency(layer: SemanticLayer) -> str | None:
+    """The currency of the CLV amounts (the reporting currency they were fitted in); None without predictions."""
+    with contextlib.suppress(MissingMartError):
+        rows = layer.query(["predicted_clv"], group_by=[CLV_CURRENCY]).rows
+        if len(rows) == 1:
+            return rows[0][0]
+    return None
 
 
 def revenue_forecast(layer: SemanticLayer, f: Filters) -> QueryResult:
