@@ -7,8 +7,8 @@
     share, the percent rank and the tier are computed on net sales in the reporting currency, so
     products sold in several currencies are compared on one scale (DECISIONLOG.md "Rankings, ROAS
     and CLV in the reporting currency"). A row whose reporting amount is null (a line without its
-    rate) gets no rank: its tier, rank and share are null, and every share
-    of its scope is null (the total is unknown). Cost and gross margin stay in the order currency. -#}
+    rate) gets no rank or tier (the others are ranked among themselves), and every share of its
+    scope is null (the total is unknown). Cost and gross margin stay in the order currency. -#}
 with
 
 products as (
