@@ -56,9 +56,13 @@ TABLES: dict[str, dict[str, str]] = {
 
 #: The marts the step reads, as the fits expect them (file name -> query). Customers come in key
 #: order, shorter keys first, so integer keys (text, e.g. '9' before '10') keep their numeric order.
+#: The CLV fit reads the monetary value in the reporting currency (``monetary_value_reporting_amount``,
+#: each order at its order day's rate), so customers who buy in different currencies are fitted on one
+#: scale; ``currency`` is then the reporting currency, the currency of every CLV amount written.
 INPUTS: dict[str, str] = {
-    "btyd_summary": """select customer_id, currency, frequency, recency, t as "T",
-                              cast(monetary_value as double) as monetary_value, first_purchase_date, observation_date
+    "btyd_summary": """select customer_id, reporting_currency as currency, frequency, recency, t as "T",
+                              cast(monetary_value_reporting_amount as double) as monetary_value,
+                              first_purchase_date, observation_date
                        from marts.dim_customer_btyd_summary order by length(customer_id), customer_id""",
     "daily_sales": """select currency, order_date, cast(net_sales_amount as double) as net_sales_amount
                       from marts.fct_sales_daily order by currency, order_date""",
@@ -67,8 +71,9 @@ INPUTS: dict[str, str] = {
 
 def export_inputs(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Path]:
     """Write the step's inputs as Parquet files: ``<directory>/btyd_summary.parquet`` (one row per
-    customer: customer_id, currency, frequency, recency, T in days, monetary_value, first_purchase_date,
-    observation_date) and ``daily_sales.parquet`` (currency, order_date, net_sales_amount).
+    customer: customer_id, currency (the reporting currency), frequency, recency, T in days,
+    monetary_value (in the reporting currency), first_purchase_date, observation_date) and
+    ``daily_sales.parquet`` (currency, order_date, net_sales_amount).
 
     The fits then run without the warehouse open (``pipeline.fit_files``), e.g. in another process
     while the orchestrator's process holds DuckDB's single write lock.

@@ -163,7 +163,7 @@ def _executive(layer: SemanticLayer, f: bi.Filters) -> None:
         ("Net orders", count(k.get("net_orders"))), (f"AOV ({cur})", money(k.get("aov"))),
         ("Customers", count(k.get("customers"))), ("New customers", count(k.get("new_customers"))),
         ("Conversion rate", percent(k.get("conversion_rate"))), ("ROAS", ratio(k.get("roas"))),
-        (f"CAC ({cur})", money(k.get("cac"))),
+        (f"CAC ({k.get('marketing_currency') or k.get('reporting_currency')})", money(k.get("cac"))),
         (f"Net revenue, all currencies ({k.get('reporting_currency')})", money(k.get("net_revenue_reporting"))),
         (f"AOV, all currencies ({k.get('reporting_currency')})", money(k.get("aov_reporting"))),
     ]  # fmt: skip
@@ -255,7 +255,11 @@ def _marketing(layer: SemanticLayer, f: bi.Filters) -> None:
     )
     right.plotly_chart(
         px.bar(
-            labels=LABELS, data_frame=df, x=bi.MARKETING_CHANNEL, y="cac", title=f"CAC by channel group ({f.currency})"
+            labels=LABELS,
+            data_frame=df,
+            x=bi.MARKETING_CHANNEL,
+            y="cac",
+            title=f"CAC by channel group ({bi.marketing_currency(layer, f)})",
         ),
         width="stretch",
     )
@@ -372,14 +376,16 @@ def _clv(layer: SemanticLayer, f: bi.Filters) -> None:
         )
         left, right = st.columns(2)
         left.plotly_chart(
-            px.histogram(df, x="predicted CLV", nbins=40, title=f"Predicted CLV per customer ({f.currency})"),
+            px.histogram(
+                df, x="predicted CLV", nbins=40, title=f"Predicted CLV per customer ({bi.clv_currency(layer)})"
+            ),
             width="stretch",
         )
         alive = px.histogram(df, x="probability alive", nbins=20, title="Probability alive")
         right.plotly_chart(alive, width="stretch")
         st.dataframe(df.head(20), hide_index=True)
     else:
-        empty("No CLV predictions in this currency yet (mart dim_customer_clv, built by `make run`).")
+        empty("No CLV predictions yet (mart dim_customer_clv, built by `make run`).")
 
 
 def _forecast(layer: SemanticLayer, marts: Marts, f: bi.Filters) -> None:

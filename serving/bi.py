@@ -34,6 +34,8 @@ ALERT_METRIC = "product_alert__alert_metric"
 CLV_CURRENCY = "customer_clv__clv_currency"
 FORECAST_CURRENCY = "revenue_forecast_day__forecast_currency"
 MARKETING_CHANNEL = "marketing_channel_day__channel_group"
+#: Ad spend, attributed revenue, ROAS and CAC are in the reporting currency (spend at its spend day's rate).
+MARKETING_CURRENCY = "marketing_channel_day__reporting_currency"
 
 #: Saved queries the app reads (dbt/models/marts/_marts__saved_queries.yml).
 SALES_KPIS = "sales_kpis_by_currency"
@@ -152,7 +154,8 @@ def kpis(layer: SemanticLayer, f: Filters) -> dict[str, Any]:
 
     Returns:
         {metric name: value or None}: revenue, net_revenue, orders, net_orders, aov, customers, new_customers
-        (saved query ``sales_kpis_by_currency``), conversion_rate, roas, cac (None when their marts are not built);
+        (saved query ``sales_kpis_by_currency``), conversion_rate, roas, cac (None when their marts are not built;
+        ROAS and CAC on spend and attributed net sales in the reporting currency, named by ``marketing_currency``);
         net_revenue_reporting and aov_reporting over every currency in the reporting currency (the filters but the
         currency; metrics of saved query ``sales_kpis_reporting``), with ``reporting_currency`` (None when the
         manifest has no such saved query).
@@ -181,10 +184,31 @@ def kpis(layer: SemanticLayer, f: Filters) -> dict[str, Any]:
     with contextlib.suppress(MissingMartError):
         web = layer.query(["conversion_rate"], start=f.start, end=f.end, filters=f.sessions()).records()
         out["conversion_rate"] = web[0]["conversion_rate"] if web else None
+    out["marketing_currency"] = None
     with contextlib.suppress(MissingMartError):
-        ads = layer.query(["roas", "cac"], start=f.start, end=f.end, filters=f.marketing()).records()
-        out.update(ads[0] if ads else {})
+        ads = layer.query(
+            ["roas", "cac"], group_by=[MARKETING_CURRENCY], start=f.start, end=f.end, filters=f.marketing()
+        ).records()
+        if len(ads) == 1:
+            out.update(ads[0])
+            out["marketing_currency"] = out.pop(MARKETING_CURRENCY)
     return out
+
+
+def marketing_currency(layer: SemanticLayer, f: Filters) -> str | None:
+    """The currency of ad spend, attributed revenue and CAC: the warehouse's reporting currency.
+
+    Returns:
+        The ISO code of the marketing marts' ``reporting_currency`` over the filters; None when they hold no row
+        in the range or are not built.
+    """
+    with contextlib.suppress(MissingMartError):
+        rows = layer.query(
+            ["ad_spend"], group_by=[MARKETING_CURRENCY], start=f.start, end=f.end, filters=f.marketing()
+        ).rows
+        if len(rows) == 1:
+            return rows[0][0]
+    return None
 
 
 def sales_trend(layer: SemanticLayer, f: Filters, grain: str) -> QueryResult:
@@ -289,20 +313,29 @@ def alerts(marts: Marts, f: Filters) -> Rows | None:
 
 
 def customer_clv(layer: SemanticLayer, f: Filters) -> QueryResult:
-    """Predicted CLV and probability alive per scored customer in the chosen currency.
+    """Predicted CLV and probability alive per scored customer, every customer whatever the currency chosen: the
+    CLV is fitted and stated in the reporting currency (``clv_currency``), DECISIONLOG.md "Rankings, ROAS and CLV
+    in the reporting currency".
 
     ``expected_alive_customers`` of one customer is that customer's BG/NBD probability alive.
 
     Returns:
         Rows (customer, predicted_clv, expected_alive_customers), highest predicted CLV first.
     """
-    filters = {CLV_CURRENCY: (f.currency,)} if f.currency else {}
     return layer.query(
         ["predicted_clv", "expected_alive_customers"],
         group_by=["customer"],
-        filters=filters,
         order_by=["-predicted_clv", "customer"],
     )
+
+
+def clv_currency(layer: SemanticLayer) -> str | None:
+    """The currency of the CLV amounts (the reporting currency they were fitted in); None without predictions."""
+    with contextlib.suppress(MissingMartError):
+        rows = layer.query(["predicted_clv"], group_by=[CLV_CURRENCY]).rows
+        if len(rows) == 1:
+            return rows[0][0]
+    return None
 
 
 def revenue_forecast(layer: SemanticLayer, f: Filters) -> QueryResult:

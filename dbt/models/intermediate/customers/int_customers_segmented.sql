@@ -8,7 +8,11 @@
       customer_health_at_risk_max_days, Dormant <= customer_health_dormant_max_days, Lost beyond.
     - RFM quintile scores 1-5 (Hughes' RFM analysis): score = 1 + floor(5 x percent rank),
       capped at 5, ranking recency descending (most recent = 5), frequency (valid orders) and
-      monetary (net sales) ascending; ties share a score.
+      monetary (lifetime net sales in the reporting currency, so customers buying in different
+      currencies are ranked on one scale) ascending; ties share a score. A customer whose
+      reporting amount is null (an order without its rate: test fx_rate_missing_for_order_day)
+      gets no net sales rank, monetary score, RFM cell or total, and cannot be VIP; the others
+      are ranked among themselves.
     - churn risk: not Lost, and silent for longer than churn_risk_interval_multiplier x the
       customer's mean days between orders (repeat buyers) or than the Active threshold
       (one-time buyers). -#}
@@ -24,7 +28,14 @@ ranked as (
 
     select
         *,
-        percent_rank() over (order by net_sales_amount) as net_sales_percent_rank,
+        case
+            when net_sales_reporting_amount is not null
+                then
+                    percent_rank() over (
+                        partition by case when net_sales_reporting_amount is null then 1 else 0 end
+                        order by net_sales_reporting_amount
+                    )
+        end as net_sales_percent_rank,
         percent_rank() over (order by days_since_last_order desc) as recency_percent_rank,
         percent_rank() over (order by order_count) as frequency_percent_rank
 
@@ -53,7 +64,10 @@ scored as (
         end as customer_health,
         cast(least(5, 1 + floor(5 * recency_percent_rank)) as {{ dbt.type_bigint() }}) as recency_score,
         cast(least(5, 1 + floor(5 * frequency_percent_rank)) as {{ dbt.type_bigint() }}) as frequency_score,
-        cast(least(5, 1 + floor(5 * net_sales_percent_rank)) as {{ dbt.type_bigint() }}) as monetary_score,
+        case
+            when net_sales_percent_rank is not null
+                then cast(least(5, 1 + floor(5 * net_sales_percent_rank)) as {{ dbt.type_bigint() }})
+        end as monetary_score,
         net_sales_percent_rank,
         case
             when days_since_last_order > {{ var('customer_health_dormant_max_days') }} then false

@@ -1,8 +1,9 @@
-{#- The exchange rate of every currency on every shop-local day from the first order to the last
-    order, cancellation or return into the reporting currency (var reporting_currency): the day's rate from
+{#- The exchange rate of every currency on every shop-local day from the first order (or ad spend
+    day) to the last order, cancellation, return or ad spend day into the reporting currency (var
+    reporting_currency): the day's rate from
     stg_finance__fx_rates, else the latest earlier one at most fx_rate_max_carry_forward_days
     old, else null (the test fx_rate_missing_for_order_day names the orders' currency-days
-    left without one). The reporting currency itself converts at 1 on every day. -#}
+    left without one, fx_rate_missing_for_spend_day the ad spend's). The reporting currency itself converts at 1 on every day. -#}
 {{ config(materialized='table') }}
 {%- set reporting_currency = var('reporting_currency') | upper -%}
 {%- set max_carry_days = var('fx_rate_max_carry_forward_days') | int -%}
@@ -33,13 +34,19 @@ rates as (
 
 ),
 
+ad_spend as (
+
+    select * from {{ ref('stg_marketing__ad_spend') }}
+
+),
+
 calendar as (
 
     select * from {{ ref('int_calendar_days') }}
 
 ),
 
-bounds as (
+order_bounds as (
 
     {#- the first and last shop-local or store-local day an order was placed, cancelled or returned on -#}
     select
@@ -55,6 +62,29 @@ bounds as (
     from orders
     left join stores
         on orders.store_id = stores.store_id
+
+),
+
+spend_bounds as (
+
+    {#- ad spend is converted at its spend day's rate (the platform's reporting day) -#}
+    select
+        min(spend_date) as first_day,
+        max(spend_date) as last_day
+    from ad_spend
+
+),
+
+bounds as (
+
+    {#- null bounds (no orders, or no ad spend) give way to the other's -#}
+    select
+        coalesce(least(order_bounds.first_day, spend_bounds.first_day), order_bounds.first_day, spend_bounds.first_day)
+            as first_day,
+        coalesce(greatest(order_bounds.last_day, spend_bounds.last_day), order_bounds.last_day, spend_bounds.last_day)
+            as last_day
+    from order_bounds
+    cross join spend_bounds
 
 ),
 

@@ -3,12 +3,20 @@
     'Unassigned'), one per session day, channel group and utm_campaign, and one per row of
     int_attributions_aggregated_daily (orders credited by last non-direct click and first touch).
     Each row carries its own figures and zeros for the others; the campaign and channel marts
-    roll them up by their own keys. -#}
+    roll them up by their own keys. Spend, and the attributed net sales, also in the reporting
+    currency: spend at its spend day's rate (int_fx_rates_daily on spend_date; null when missing,
+    the test fx_rate_missing_for_spend_day names it), net sales at each order day's rate. -#}
 with
 
 ad_spend as (
 
     select * from {{ ref('stg_marketing__ad_spend') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -50,11 +58,18 @@ spend_rows as (
         ad_spend.spend_amount,
         cast(0 as {{ type_money() }}) as last_non_direct_net_sales_amount,
         cast(0 as {{ type_money() }}) as first_touch_net_sales_amount,
+        {{ to_reporting_amount('ad_spend.spend_amount', 'fx_rates.fx_rate') }} as spend_reporting_amount,
+        cast(0 as {{ type_money() }}) as last_non_direct_net_sales_reporting_amount,
+        cast(0 as {{ type_money() }}) as first_touch_net_sales_reporting_amount,
         ad_spend.spend_date as activity_date
 
     from ad_spend
     left join ad_platform_channels
         on ad_spend.platform = ad_platform_channels.platform
+    left join fx_rates
+        on
+            ad_spend.currency = fx_rates.currency
+            and ad_spend.spend_date = fx_rates.date_day
 
 ),
 
@@ -78,6 +93,9 @@ session_rows as (
         cast(0 as {{ type_money() }}) as spend_amount,
         cast(0 as {{ type_money() }}) as last_non_direct_net_sales_amount,
         cast(0 as {{ type_money() }}) as first_touch_net_sales_amount,
+        cast(0 as {{ type_money() }}) as spend_reporting_amount,
+        cast(0 as {{ type_money() }}) as last_non_direct_net_sales_reporting_amount,
+        cast(0 as {{ type_money() }}) as first_touch_net_sales_reporting_amount,
         session_date as activity_date
 
     from sessions
@@ -105,6 +123,9 @@ order_rows as (
         cast(0 as {{ type_money() }}) as spend_amount,
         last_non_direct_net_sales_amount,
         first_touch_net_sales_amount,
+        cast(0 as {{ type_money() }}) as spend_reporting_amount,
+        last_non_direct_net_sales_reporting_amount,
+        first_touch_net_sales_reporting_amount,
         order_date as activity_date
 
     from attributions
@@ -141,6 +162,12 @@ final as (
         cast(spend_amount as {{ type_money() }}) as spend_amount,
         cast(last_non_direct_net_sales_amount as {{ type_money() }}) as last_non_direct_net_sales_amount,
         cast(first_touch_net_sales_amount as {{ type_money() }}) as first_touch_net_sales_amount,
+        cast('{{ var("reporting_currency") | upper }}' as {{ dbt.type_string() }}) as reporting_currency,
+        cast(spend_reporting_amount as {{ type_money() }}) as spend_reporting_amount,
+        cast(
+            last_non_direct_net_sales_reporting_amount as {{ type_money() }}
+        ) as last_non_direct_net_sales_reporting_amount,
+        cast(first_touch_net_sales_reporting_amount as {{ type_money() }}) as first_touch_net_sales_reporting_amount,
         activity_date
 
     from activities

@@ -4,7 +4,11 @@
     margin, margin rate, return rate, share of the scope's total net sales and a performance tier
     by percent rank of net sales within the scope (vars product_performance_*_min_percentile).
     Gross sales, returns and net sales in the reporting currency beside the order-currency sums; the
-    ratios, shares and tiers stay on the order-currency amounts. -#}
+    share, the percent rank and the tier are computed on net sales in the reporting currency, so
+    products sold in several currencies are compared on one scale (DECISIONLOG.md "Rankings, ROAS
+    and CLV in the reporting currency"). A row whose reporting amount is null (a line without its
+    rate) gets no rank or tier (the others are ranked among themselves), and every share of its
+    scope is null (the total is unknown). Cost and gross margin stay in the order currency. -#}
 with
 
 products as (
@@ -167,8 +171,20 @@ scored as (
 
     select
         *,
-        percent_rank() over (partition by performance_scope order by net_sales_amount) as net_sales_percent_rank,
-        sum(net_sales_amount) over (partition by performance_scope) as total_net_sales_amount
+        case
+            when net_sales_reporting_amount is not null
+                then
+                    percent_rank() over (
+                        partition by performance_scope, case when net_sales_reporting_amount is null then 1 else 0 end
+                        order by net_sales_reporting_amount
+                    )
+        end as net_sales_percent_rank,
+        case
+            when
+                count(net_sales_reporting_amount) over (partition by performance_scope)
+                = count(*) over (partition by performance_scope)
+                then sum(net_sales_reporting_amount) over (partition by performance_scope)
+        end as total_net_sales_reporting_amount
 
     from scopes
 
@@ -186,6 +202,7 @@ final as (
         brand,
         currency,
         case
+            when net_sales_percent_rank is null then cast(null as {{ dbt.type_string() }})
             when net_sales_percent_rank >= {{ var('product_performance_top_min_percentile') }} then 'Top'
             when net_sales_percent_rank >= {{ var('product_performance_good_min_percentile') }} then 'Good'
             when net_sales_percent_rank >= {{ var('product_performance_average_min_percentile') }} then 'Average'
@@ -208,8 +225,8 @@ final as (
         cast(gross_margin_amount as {{ type_double() }})
         / nullif(cast(net_sales_amount as {{ type_double() }}), 0) as gross_margin_rate,
         cast(returned_units as {{ type_double() }}) / nullif(units_sold, 0) as return_rate,
-        cast(net_sales_amount as {{ type_double() }})
-        / nullif(cast(total_net_sales_amount as {{ type_double() }}), 0) as net_sales_share,
+        cast(net_sales_reporting_amount as {{ type_double() }})
+        / nullif(cast(total_net_sales_reporting_amount as {{ type_double() }}), 0) as net_sales_share,
         cast(net_sales_percent_rank as {{ type_double() }}) as net_sales_percent_rank,
         cast(
             {{ dbt.datediff('last_sold_date', 'observation_date', 'day') }}

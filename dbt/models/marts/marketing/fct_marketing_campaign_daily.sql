@@ -1,7 +1,10 @@
 {#- Campaign-day performance: ad platform delivery and spend beside the sessions the campaign's
     tagged links brought (utm_campaign = campaign_name, same day) and the valid orders and net
     sales attributed to it (last non-direct click and first touch, dated on the order date): the
-    spend rows of int_marketing_activities_aggregated_daily beside their campaign-day sums. -#}
+    spend rows of int_marketing_activities_aggregated_daily beside their campaign-day sums. Spend
+    (at its spend day's rate) and attributed net sales (at each order day's rate) also in the
+    reporting currency; ROAS is computed on those, so orders in several currencies and spend in
+    another are one comparable ratio (DECISIONLOG.md "Rankings, ROAS and CLV in the reporting currency"). -#}
 with
 
 activities as (
@@ -28,7 +31,10 @@ campaign_activities as (
         sum(last_non_direct_new_customer_count) as last_non_direct_new_customer_count,
         sum(first_touch_order_count) as first_touch_order_count,
         sum(last_non_direct_net_sales_amount) as last_non_direct_net_sales_amount,
-        sum(first_touch_net_sales_amount) as first_touch_net_sales_amount
+        sum(first_touch_net_sales_amount) as first_touch_net_sales_amount,
+        {{ sum_if_complete('last_non_direct_net_sales_reporting_amount') }}
+            as last_non_direct_net_sales_reporting_amount,
+        {{ sum_if_complete('first_touch_net_sales_reporting_amount') }} as first_touch_net_sales_reporting_amount
 
     from activities
     where campaign_name is not null
@@ -54,6 +60,16 @@ joined as (
         coalesce(campaign_activities.last_non_direct_net_sales_amount, 0) as last_non_direct_net_sales_amount,
         coalesce(campaign_activities.first_touch_order_count, 0) as first_touch_order_count,
         coalesce(campaign_activities.first_touch_net_sales_amount, 0) as first_touch_net_sales_amount,
+        ad_spend.reporting_currency,
+        ad_spend.spend_reporting_amount,
+        case
+            when campaign_activities.campaign_name is null then 0
+            else campaign_activities.last_non_direct_net_sales_reporting_amount
+        end as last_non_direct_net_sales_reporting_amount,
+        case
+            when campaign_activities.campaign_name is null then 0
+            else campaign_activities.first_touch_net_sales_reporting_amount
+        end as first_touch_net_sales_reporting_amount,
         ad_spend.activity_date as spend_date
 
     from ad_spend
@@ -82,10 +98,19 @@ final as (
         cast(spend_amount as {{ type_money() }}) as spend_amount,
         cast(last_non_direct_net_sales_amount as {{ type_money() }}) as last_non_direct_net_sales_amount,
         cast(first_touch_net_sales_amount as {{ type_money() }}) as first_touch_net_sales_amount,
+        reporting_currency,
+        cast(spend_reporting_amount as {{ type_money() }}) as spend_reporting_amount,
+        cast(
+            last_non_direct_net_sales_reporting_amount as {{ type_money() }}
+        ) as last_non_direct_net_sales_reporting_amount,
+        cast(first_touch_net_sales_reporting_amount as {{ type_money() }}) as first_touch_net_sales_reporting_amount,
         {{ cost_per_click('spend_amount', 'clicks') }} as cost_per_click_amount,
         {{ cost_per_acquisition('spend_amount', 'last_non_direct_order_count') }} as cost_per_acquisition_amount,
+        {{ cost_per_acquisition('spend_reporting_amount', 'last_non_direct_order_count') }}
+            as cost_per_acquisition_reporting_amount,
         cast(clicks as {{ type_double() }}) / nullif(impressions, 0) as click_through_rate,
-        {{ return_on_ad_spend('last_non_direct_net_sales_amount', 'spend_amount') }} as return_on_ad_spend,
+        {{ return_on_ad_spend('last_non_direct_net_sales_reporting_amount', 'spend_reporting_amount') }}
+            as return_on_ad_spend,
         spend_date
 
     from joined
