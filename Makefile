@@ -185,7 +185,7 @@ distclean: clean ## remove build outputs and environments
 # ---------------------------------------------------------------- generator & benchmarks
 # The committed sample: these settings are also recorded in seeds/_generator.yml, and a test
 # regenerates the sample from them and compares every file with the committed one.
-SEEDS_ARGS := --orders 25000 --seed 42 --start 2025-01-01 --end 2025-12-31 --events-months 3 --gzip-level 6
+SEEDS_ARGS := --orders 25000 --seed 42 --start 2025-01-01 --end 2025-12-31 --events-months 3 --gzip-level 6 --stores 2 --currencies USD,EUR
 GEN_OUT ?= $(BUILD)/landing
 ORDERS ?= 100000
 SEED ?= 42

@@ -20,7 +20,7 @@ from .catalog import generate_catalog
 from .clickstream import generate_events
 from .config import GeneratorConfig
 from .customers import customers_table, generate_customers
-from .fx import assign_order_currencies, fx_rates_table
+from .fx import assign_order_currencies, assign_refund_currencies, fx_rates_table
 from .marketing import generate_marketing
 from .orders import generate_orders
 from .refunds import generate_refunds
@@ -127,12 +127,13 @@ def generate(cfg: GeneratorConfig, out: Path, contract: Contract | None = None, 
     clock.lap("customers export, tickets")
     clear_outputs(out, contract)
     summary = Summary()
+    orders_export = assign_order_currencies(orders.orders_table, cfg.currencies)
     csv_tables = {
         "customers": customers,
         "products": catalog.table,
-        "orders": assign_order_stores(assign_order_currencies(orders.orders_table, cfg.currencies), cfg.stores),
+        "orders": assign_order_stores(orders_export, cfg.stores),
         "order_items": orders.items_table,
-        "refunds": refunds,
+        "refunds": assign_refund_currencies(refunds, orders_export),
         "ad_spend": mkt.table,
         "tickets": tickets,
         "fx_rates": fx_rates_table(cfg.currencies, cfg.start_day, cfg.end_day, cfg.rng("fx")),

@@ -59,6 +59,26 @@ def assign_order_currencies(orders: pa.Table, currencies: tuple[str, ...]) -> pa
     return orders.set_column(orders.schema.get_field_index("currency"), "currency", currency)
 
 
+def assign_refund_currencies(refunds: pa.Table, orders: pa.Table) -> pa.Table:
+    """The refunds table with ``currency`` set to each refunded order's currency (a refund is paid back in the
+    currency the order was paid in, as Shopify's refund transactions are).
+
+    Args:
+        refunds: the generated ``shop.refunds`` table (columns ``order_id`` and ``currency``).
+        orders: the ``shop.orders`` export after ``assign_order_currencies`` (every version of an order carries
+            the same ``currency``).
+
+    Returns:
+        The same table, its ``currency`` column replaced (same position, type string).
+
+    Raises:
+        KeyError: a refund of an order missing from ``orders``.
+    """
+    currency_of = dict(zip(orders.column("order_id").to_pylist(), orders.column("currency").to_pylist(), strict=True))
+    currency = pa.array([currency_of[o] for o in refunds.column("order_id").to_pylist()], pa.string())
+    return refunds.set_column(refunds.schema.get_field_index("currency"), "currency", currency)
+
+
 def fx_rates_table(currencies: tuple[str, ...], start_day: np.datetime64, end_day: np.datetime64, rng) -> pa.Table:
     """Weekday rates of every configured currency but USD into USD, from ``start_day`` to ``end_day`` + 90 days.
 

@@ -98,7 +98,7 @@ def generate_refunds(orders: Orders, cal: Calendar, rng: np.random.Generator) ->
             "amount": col.money(amount),
             "shipping_amount": col.money(shipping_back, null=shipping_back == 0),
             "tax_amount": col.money(tax),
-            "currency": pa.array(["USD"] * n, pa.string()),
+            "currency": pa.array(["USD"] * n, pa.string()),  # the order's currency: fx.assign_refund_currencies
             "reason": col.pick((*LINE_REASONS, "goodwill", "shipping refund"), reason_codes),
             "is_restocked": col.booleans(is_line & (rng.random(n) < 0.6)),
             "refunded_at": col.timestamps(refunded_at),

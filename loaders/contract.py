@@ -16,7 +16,9 @@ import yaml
 
 CONTRACT_PATH = Path(__file__).with_name("contract.yml")
 
-LOGICAL_TYPES = ("string", "key", "integer", "decimal", "decimal4", "rate", "boolean", "date", "timestamp")
+LOGICAL_TYPES = (
+    "string", "key", "timezone", "integer", "decimal", "decimal4", "rate", "boolean", "date", "timestamp",
+)  # fmt: skip
 
 #: Longest key, in characters (``key`` type).
 KEY_MAX_CHARS = 255
@@ -31,6 +33,7 @@ DECIMAL_SCALES = {"decimal": 2, "decimal4": 4, "rate": 9}
 DUCKDB_TYPES = {
     "string": "VARCHAR",
     "key": "VARCHAR",
+    "timezone": "VARCHAR",
     "integer": "BIGINT",
     "decimal": "DECIMAL(18,2)",
     "rate": "DECIMAL(18,9)",
@@ -45,6 +48,7 @@ DUCKDB_TYPES = {
 BIGQUERY_TYPES = {
     "string": "STRING",
     "key": "STRING",
+    "timezone": "STRING",
     "integer": "INT64",
     "decimal": "NUMERIC",
     "rate": "NUMERIC",

@@ -18,6 +18,12 @@ Rules, per value (the first failing rule of a column is the one reported):
      included), at most 255 characters once surrounding spaces are trimmed (rule 1): ``42``,
      ``INV-2016-152156``, ``gid://shopify/Order/450789469`` and ``85123A`` are keys; a
      whitespace-only key is empty. Keys are compared as text (``042`` is not ``42``).
+   - timezone: a name of the IANA tz database as Python's ``zoneinfo`` knows it
+     (``Europe/Berlin``, ``America/New_York``, ``UTC``), letter case included; the
+     host-specific ``localtime`` and the placeholder ``Factory`` are not zones. An offset
+     (``+02:00``), an abbreviation (``CET``) or a misspelling (``Europe/Berlinn``) is refused
+     here, where the mapping's ``shop.timezone`` is checked the same way
+     (``loaders.mapping.spec``), rather than failing the time zone conversions in dbt.
    - integer: optional sign and digits. ``12.5`` or ``1e3`` are refused rather than
      rounded (a cast alone would round ``12.5`` to ``13``).
    - decimal: optional sign, digits, optional point and 1-2 decimals (money is
@@ -59,6 +65,8 @@ carry a key the contract does not define (contract keys may be absent: NULL).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
+from zoneinfo import available_timezones
 
 from loaders.contract import DECIMAL_SCALES, DUCKDB_TYPES, KEY_MAX_CHARS, Column, Table
 from loaders.errors import SchemaMismatchError
@@ -75,6 +83,7 @@ CONTROL_CHAR_MARK = "\ufffd"
 #: RE2 patterns (full match) that a non-empty, trimmed value must satisfy, per logical type.
 PATTERNS: Mapping[str, str] = {
     "key": "[^" + KEY_CONTROL_CHARS[1:-1] + "]+",
+    "timezone": r"[A-Za-z0-9_+/-]+",  # the characters of tz database names; the name list decides
     "integer": r"[+-]?[0-9]+",
     "decimal": rf"[+-]?[0-9]+(\.[0-9]{{1,{DECIMAL_SCALES['decimal']}}})?",
     "decimal4": rf"[+-]?[0-9]+(\.[0-9]{{1,{DECIMAL_SCALES['decimal4']}}})?",
@@ -93,6 +102,7 @@ _NAIVE_TIMESTAMP = PATTERNS["timestamp"].rsplit("(Z|", 1)[0]
 #: What a value of each logical type should look like, for quarantine reasons.
 EXPECTED: Mapping[str, str] = {
     "key": "text without control characters",
+    "timezone": "an IANA time zone name such as Europe/Berlin",
     "integer": "a whole number",
     "decimal": "a number with at most 2 decimal places",
     "rate": "a number with at most 9 decimal places",
@@ -139,6 +149,17 @@ def reason_column_count(expected: int, found: int) -> str:
 def reason_line_too_long(max_bytes: int) -> str:
     """Quarantine reason for a line longer than the reader accepts."""
     return f"line longer than {max_bytes} bytes"
+
+
+#: Names ``available_timezones`` lists that are no time zone: the host's own zone file and tzdata's placeholder.
+NOT_ZONES = frozenset({"localtime", "Factory"})
+
+
+@cache
+def iana_zones() -> tuple[str, ...]:
+    """The time zone names a ``timezone`` value may take, sorted: Python's tz database
+    (``zoneinfo.available_timezones``: the system's, else the ``tzdata`` package) without ``NOT_ZONES``."""
+    return tuple(sorted(available_timezones() - NOT_ZONES))
 
 
 def sql_string(text: str) -> str:
@@ -216,6 +237,9 @@ def typed_sql(column: Column, value: str) -> str:
     form = _FULL_MATCH.format(expr=value, pattern=PATTERNS[t])
     if t == "key":
         return f"(CASE WHEN {form} AND length({value}) <= {KEY_MAX_CHARS} THEN {value} END)"
+    if t == "timezone":
+        zones = ", ".join(sql_string(z) for z in iana_zones())
+        return f"(CASE WHEN {form} AND {value} IN ({zones}) THEN {value} END)"
     if t == "timestamp":
         # a naive value (no Z, no offset) needs no offset check, and is the same TIMESTAMP read directly
         naive = _FULL_MATCH.format(expr=value, pattern=_NAIVE_TIMESTAMP)
@@ -246,7 +270,7 @@ def reason_sql(column: Column, value: str, typed: str, nonscalar: str | None = N
     if column.type != "string":
         # a PII value is not repeated in clear in the reason (the raw line masks it too)
         excerpt = "'***'" if column.pii else f"SUBSTR({value}, 1, {VALUE_EXCERPT_CHARS})"
-        if column.type == "key":
+        if column.type in ("key", "timezone"):
             # a control character is shown as U+FFFD, so the reason stays one printable line
             excerpt = f"regexp_replace({excerpt}, '{KEY_CONTROL_CHARS}', {sql_string(CONTROL_CHAR_MARK)}, 'g')"
         if column.type in OUT_OF_RANGE:

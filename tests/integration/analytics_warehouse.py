@@ -15,8 +15,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -114,3 +115,24 @@ def parse_ts(value: str) -> datetime:
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
+
+
+def store_zones(source_dir: Path, default_zone: str = "UTC") -> dict[str, ZoneInfo]:
+    """Store id -> its IANA zone from the raw ``shop/stores`` files (latest row per store; an empty zone, or a store
+    the feed does not list, takes ``default_zone``, the dbt var shop_timezone), read with Python's ``zoneinfo``,
+    not the project's SQL. The key ``""`` is the zone of orders without a store id."""
+    zones: dict[str, ZoneInfo] = {"": ZoneInfo(default_zone)}
+    if (source_dir / "shop" / "stores").is_dir():
+        for store_id, row in read_latest_csv(source_dir / "shop" / "stores", "store_id").items():
+            zones[store_id] = ZoneInfo(row["timezone"].strip() or default_zone)
+    return zones
+
+
+def local_day(utc_text: str, zone: ZoneInfo) -> date:
+    """The calendar day in ``zone`` of a timestamp of the sample (ISO-8601; naive values are UTC)."""
+    return parse_ts(utc_text).replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def order_zone(order: dict, zones: dict[str, ZoneInfo]) -> ZoneInfo:
+    """The zone an order's days close in: its store's (``store_id`` of the raw row), else the default zone."""
+    return zones.get((order.get("store_id") or "").strip(), zones[""])

@@ -25,10 +25,13 @@ from analytics_warehouse import (
     SEEDS,
     built_warehouse,
     dbt_env,
+    local_day,
+    order_zone,
     parse_ts,
     read_events,
     read_latest_csv,
     run,
+    store_zones,
 )
 
 pytestmark = pytest.mark.slow
@@ -76,7 +79,10 @@ def raw() -> dict:
             net[item["order_id"]] += line_gross - Decimal(item["discount_amount"])
     for refund in refunds.values():
         net[refund["order_id"]] -= Decimal(refund["amount"])
-    return {"orders": orders, "items": items, "gross": gross, "net": net, "units": units}
+    zones = store_zones(SEEDS)
+    # each order's store-local order day (the sample's stores close their books in New York and Berlin time)
+    local = {o: local_day(row["created_at"], order_zone(row, zones)) for o, row in orders.items()}
+    return {"orders": orders, "items": items, "gross": gross, "net": net, "units": units, "local_day": local}
 
 
 _SESSION_DB: list[Path] = []
@@ -103,19 +109,24 @@ def test_order_fact_reconciles_with_raw_net_sales(con, raw):
     """fct_orders against the CSVs. The marts are reconciled with fct_orders inside dbt (singular tests
     dbt/tests/<domain>/horizontal_integrity_*.sql, run by the session's `dbt build` on every target), so this
     anchors the whole chain to the raw files."""
-    orders = raw["orders"]
-    total_net = sum(raw["net"].values(), Decimal(0))
-    customer_net = sum((raw["net"][o] for o, row in orders.items() if row["customer_id"]), Decimal(0))
-    valid = [o for o, row in orders.items() if row["status"] != "cancelled"]
-    valid_net = sum((raw["net"][o] for o in valid), Decimal(0))
-    assert total_net > 0 and len(orders) > 1000 and 0 < len(valid) < len(orders)
-    assert con.execute(
-        """select count(*), sum(net_sales_amount),
+    expected = {}
+    for currency in sorted({row["currency"] for row in raw["orders"].values()}):  # never add two currencies up
+        orders = {o: row for o, row in raw["orders"].items() if row["currency"] == currency}
+        total_net = sum((raw["net"][o] for o in orders), Decimal(0))
+        customer_net = sum((raw["net"][o] for o, row in orders.items() if row["customer_id"]), Decimal(0))
+        valid = [o for o, row in orders.items() if row["status"] != "cancelled"]
+        valid_net = sum((raw["net"][o] for o in valid), Decimal(0))
+        assert total_net > 0 and len(orders) > 1000 and 0 < len(valid) < len(orders)
+        expected[currency] = (len(orders), total_net, customer_net, len(valid), valid_net)
+    assert list(expected) == ["EUR", "USD"]
+    got = con.execute(
+        """select currency, count(*), sum(net_sales_amount),
                   sum(case when customer_id is not null then net_sales_amount else 0 end),
                   sum(case when not is_cancelled then 1 else 0 end),
                   sum(case when not is_cancelled then net_sales_amount else 0 end)
-           from marts.fct_orders"""
-    ).fetchone() == (len(orders), total_net, customer_net, len(valid), valid_net)
+           from marts.fct_orders group by currency"""
+    ).fetchall()
+    assert {row[0]: tuple(row[1:]) for row in got} == expected
 
 
 def test_reconciliations_run_inside_dbt(analytics_db):
@@ -245,20 +256,27 @@ def test_web_sessions_follow_the_ga_session_rule(con):
 
 
 def test_sales_calendars_are_dense(con, raw):
-    days = sorted({parse_ts(r["created_at"]).date() for r in raw["orders"].values()})
+    """Every currency has a row per day (store-local order days: from the first to the last day of any store) and
+    slice value, zeros on the quiet ones."""
+    days = sorted(set(raw["local_day"].values()))
     n_days = (days[-1] - days[0]).days + 1
-    channels = {r["channel"] or "unknown" for r in raw["orders"].values()}
-    countries = {r["country_code"] or "ZZ" for r in raw["orders"].values()}
+    # New York days start before 2025-01-01 UTC ends, Berlin days end after 2025-12-31 UTC
+    assert (days[0], days[-1]) == (date(2024, 12, 31), date(2026, 1, 1))
+    currencies = {r["currency"] for r in raw["orders"].values()}
+    # a currency's slice values are those its orders have (the euro store ships to euro countries only)
+    channels = {(r["currency"], r["channel"] or "unknown") for r in raw["orders"].values()}
+    countries = {(r["currency"], r["country_code"] or "ZZ") for r in raw["orders"].values()}
+    assert len(countries) < len(currencies) * len({c for _, c in countries})
     assert _scalar(con, "select count(*) from marts.fct_sales_daily_by_channel") == n_days * len(channels)
     assert _scalar(con, "select count(*) from marts.fct_sales_daily_by_country") == n_days * len(countries)
     weeks = (_iso_week_start(days[-1]) - _iso_week_start(days[0])).days // 7 + 1
-    assert _scalar(con, "select count(*) from marts.fct_sales_weekly") == weeks
+    assert _scalar(con, "select count(*) from marts.fct_sales_weekly") == weeks * len(currencies)
     months = (days[-1].year - days[0].year) * 12 + days[-1].month - days[0].month + 1
-    assert _scalar(con, "select count(*) from marts.fct_sales_monthly") == months
+    assert _scalar(con, "select count(*) from marts.fct_sales_monthly") == months * len(currencies)
     # days without orders exist in a dense calendar and carry zeros
     quiet = _scalar(con, "select count(*) from marts.fct_sales_daily_by_channel where order_count = 0")
     assert quiet == n_days * len(channels) - len(
-        {(parse_ts(r["created_at"]).date(), r["channel"] or "unknown") for r in raw["orders"].values()}
+        {(raw["local_day"][o], r["currency"], r["channel"] or "unknown") for o, r in raw["orders"].items()}
     )
 
 
@@ -305,9 +323,9 @@ def test_spike_alerts_match_an_independent_recomputation(con, raw):
 
 
 def test_semantic_layer_weekly_revenue_and_orders(tmp_path, raw, analytics_db):
-    """`mf query --metrics revenue,orders --group-by metric_time__week` on the DuckDB warehouse equals gross sales
-    and order counts per ISO week computed from the CSVs. MetricFlow reads <project>/target, so the query runs in
-    a throwaway project folder that links to dbt/'s files."""
+    """`mf query --metrics revenue,orders --group-by metric_time__week,order__currency` on the DuckDB warehouse
+    equals gross sales and order counts per currency and ISO week of the store-local order day from the CSVs.
+    MetricFlow reads <project>/target, so the query runs in a throwaway project folder that links to dbt/'s files."""
     workdir = tmp_path
     project = workdir / "project"
     project.mkdir()
@@ -321,16 +339,22 @@ def test_semantic_layer_weekly_revenue_and_orders(tmp_path, raw, analytics_db):
     run([str(DBT), "parse", "--quiet"], env, cwd=project)
     out = workdir / "weekly.csv"
     run(
-        [str(MF), "query", "--metrics", "revenue,orders", "--group-by", "metric_time__week", "--csv", str(out)],
+        [
+            *(str(MF), "query", "--metrics", "revenue,orders"),
+            *("--group-by", "metric_time__week,order__currency", "--csv", str(out)),
+        ],
         env,
         cwd=project,
     )
     with out.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    actual = {row["metric_time__week"][:10]: (Decimal(row["revenue"]), int(float(row["orders"]))) for row in rows}
-    expected: dict[str, list] = defaultdict(lambda: [Decimal(0), 0])
+    actual = {
+        (row["metric_time__week"][:10], row["order__currency"]): (Decimal(row["revenue"]), int(float(row["orders"])))
+        for row in rows
+    }
+    expected: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0])
     for order_id, order in raw["orders"].items():
-        week = _iso_week_start(parse_ts(order["created_at"]).date()).isoformat()
+        week = (_iso_week_start(raw["local_day"][order_id]).isoformat(), order["currency"])
         expected[week][0] += raw["gross"][order_id]
         expected[week][1] += 1
     assert actual.keys() == expected.keys()

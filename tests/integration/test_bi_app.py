@@ -206,9 +206,12 @@ def open_view(page, query: str) -> dict[str, str]:
     return cards(page)
 
 
-def expected_orders(sql, start: str, end: str, channel: str | None = None, country: str | None = None) -> dict:
-    where = ["order_date between ? and ?"]
-    params: list = [start, end]
+def expected_orders(
+    sql, start: str, end: str, channel: str | None = None, country: str | None = None, currency: str = "USD"
+) -> dict:
+    """The KPI cards of one currency (the app shows one at a time: the URL's, else the one with the most revenue)."""
+    where = ["order_date between ? and ?", "currency = ?"]
+    params: list = [start, end, currency]
     if channel:
         where.append("coalesce(channel, 'unknown') = ?")
         params.append(channel)
@@ -233,7 +236,7 @@ def expected_orders(sql, start: str, end: str, channel: str | None = None, count
 
 
 def test_url_filters_set_the_cards(page, sql):
-    shown = open_view(page, "start=2025-11-01&end=2025-11-30&country=US")
+    shown = open_view(page, "start=2025-11-01&end=2025-11-30&country=US&currency=USD")
     expected = expected_orders(sql, "2025-11-01", "2025-11-30", country="US")
     assert {k: shown[k] for k in expected} == expected
     sessions, purchases = sql.execute(
@@ -244,7 +247,7 @@ def test_url_filters_set_the_cards(page, sql):
 
 
 def test_changing_a_filter_widget_changes_the_cards(page, sql):
-    before = open_view(page, "start=2025-06-01&end=2025-06-30")
+    before = open_view(page, "start=2025-06-01&end=2025-06-30")  # no currency: the one with the most revenue, USD
     assert {k: before[k] for k in expected_orders(sql, "2025-06-01", "2025-06-30")} == expected_orders(
         sql, "2025-06-01", "2025-06-30"
     )
@@ -278,13 +281,14 @@ def test_empty_period_shows_empty_states_not_errors(page):
 
 
 def test_operations_tab_shows_the_filtered_top_products(page, sql):
-    page.goto(f"{page.base_url}/?start=2025-11-01&end=2025-11-30&category=Home&tab=Operations")
+    page.goto(f"{page.base_url}/?start=2025-11-01&end=2025-11-30&category=Home&currency=USD&tab=Operations")
     page.get_by_text("Top products by net sales (USD)").wait_for(timeout=60_000)
     wait_for_run(page)
     (title,) = sql.execute(
         """select p.product_title from marts.fct_order_items as i
+           join marts.fct_orders as o on o.order_id = i.order_id
            join marts.dim_products as p on p.product_id = i.product_id
-           where i.order_date between '2025-11-01' and '2025-11-30' and p.category = 'Home'
+           where i.order_date between '2025-11-01' and '2025-11-30' and p.category = 'Home' and o.currency = 'USD'
            group by i.product_id, p.product_title order by sum(i.net_sales_amount) desc, i.product_id limit 1"""
     ).fetchone()
     assert page.locator('[data-testid="stException"]').count() == 0

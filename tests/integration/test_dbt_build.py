@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from analytics_warehouse import PII_SALT, built_warehouse
+from analytics_warehouse import PII_SALT, built_warehouse, local_day, order_zone, store_zones
 from shop_landing import load
 
 pytestmark = pytest.mark.slow
@@ -68,9 +68,15 @@ def _expected(source_dir: Path) -> dict:
         k: r for k, r in refunds.items() if r["order_id"] in orders and orders[r["order_id"]]["status"] != "cancelled"
     }
     in_feed = {r["order_id"] for r in refunds.values()}
+    zones = store_zones(source_dir)
+
+    def day_of(order: dict, ts: str) -> str:
+        """The order's store-local day of ``ts`` (DECISIONLOG "Stores": a store's days are its zone's days)."""
+        return local_day(ts, order_zone(order, zones)).isoformat()
+
     per_order = defaultdict(lambda: {"gross": Decimal(0), "discount": Decimal(0), "net": Decimal(0)})
-    totals = defaultdict(Decimal)
-    # (UTC day, currency) -> net sales booked that day: sales on the order day, returns on the refund day
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))  # currency -> term -> amount
+    # (store-local day, currency) -> net sales booked that day: sales on the order day, returns on the refund day
     booked: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for item in items.values():
         order = orders.get(item["order_id"])
@@ -82,33 +88,35 @@ def _expected(source_dir: Path) -> dict:
         whole_return = status == "returned" and item["order_id"] not in in_feed
         per_order[item["order_id"]]["gross"] += gross
         per_order[item["order_id"]]["discount"] += discount
-        totals["gross"] += gross
-        totals["discount"] += discount
-        totals["cancellation"] += gross - discount if status == "cancelled" else 0
-        totals["return"] += gross - discount if whole_return else 0
+        cur = totals[order["currency"]]
+        cur["gross"] += gross
+        cur["discount"] += discount
+        cur["cancellation"] += gross - discount if status == "cancelled" else 0
+        cur["return"] += gross - discount if whole_return else 0
         if status != "cancelled":
-            booked[(order["created_at"][:10], order["currency"])] += gross - discount
+            booked[(day_of(order, order["created_at"]), order["currency"])] += gross - discount
         if whole_return:
-            day = (order["returned_at"] or order["created_at"])[:10]
+            day = day_of(order, order["returned_at"] or order["created_at"])
             booked[(day, order["currency"])] -= gross - discount
         if status != "cancelled" and not whole_return:
             per_order[item["order_id"]]["net"] += gross - discount
-            totals["net"] += gross - discount
-            totals["line_net"] += gross - discount
+            cur["net"] += gross - discount
+            cur["line_net"] += gross - discount
     for refund in refunds.values():
         amount = Decimal(refund["amount"])
         order = orders[refund["order_id"]]
         per_order[refund["order_id"]]["net"] -= amount
-        totals["return"] += amount
-        totals["net"] -= amount
-        totals["line_net"] -= amount if refund["order_item_id"] else 0
-        booked[(refund["refunded_at"][:10], order["currency"])] -= amount
+        cur = totals[order["currency"]]
+        cur["return"] += amount
+        cur["net"] -= amount
+        cur["line_net"] -= amount if refund["order_item_id"] else 0
+        booked[(day_of(order, refund["refunded_at"]), order["currency"])] -= amount
     daily = defaultdict(lambda: {"orders": 0, "net_orders": 0, "net": Decimal(0), "customers": set(), "new": set()})
     first_valid: dict[str, tuple[str, int]] = {}
     for key, net in booked.items():
         daily[key]["net"] += net
     for order_id, order in orders.items():
-        day = daily[(order["created_at"][:10], order["currency"])]
+        day = daily[(day_of(order, order["created_at"]), order["currency"])]
         day["orders"] += 1
         if order["status"] not in ("cancelled", "returned"):
             day["net_orders"] += 1
@@ -118,17 +126,25 @@ def _expected(source_dir: Path) -> dict:
             if order["customer_id"] not in first_valid or rank < first_valid[order["customer_id"]]:
                 first_valid[order["customer_id"]] = rank
     for customer_id, (created_at, order_id) in first_valid.items():
-        daily[(created_at[:10], orders[str(order_id)]["currency"])]["new"].add(customer_id)
+        first = orders[str(order_id)]
+        daily[(day_of(first, created_at), first["currency"])]["new"].add(customer_id)
     return {
         "orders": orders,
         "items": items,
-        "totals": dict(totals),
-        "total_amount": sum(Decimal(o["total_amount"]) for o in orders.values()),
-        "net_orders": sum(o["status"] not in ("cancelled", "returned") for o in orders.values()),
+        "totals": {c: dict(t) for c, t in totals.items()},
+        "currencies": {
+            c: (
+                sum(o["currency"] == c for o in orders.values()),
+                sum(o["currency"] == c and o["status"] not in ("cancelled", "returned") for o in orders.values()),
+                sum((Decimal(o["total_amount"]) for o in orders.values() if o["currency"] == c), Decimal(0)),
+            )
+            for c in totals
+        },
         "daily": {
             k: (v["orders"], v["net_orders"], v["net"], len(v["customers"]), len(v["new"])) for k, v in daily.items()
         },
         "customers_with_valid_order": len(first_valid),
+        "order_days": {day_of(o, o["created_at"]) for o in orders.values()},
         "product_ids": {i["product_id"] for i in items.values() if i["order_id"] in orders},
         "customer_ids": {o["customer_id"] for o in orders.values() if o["customer_id"]},
     }
@@ -165,34 +181,43 @@ def test_staging_deduplicates_to_one_row_per_key(full):
 
 
 def test_revenue_reconciles_exactly_with_the_raw_files(full):
+    """Per currency: amounts of two currencies are never added up."""
     con, exp = full
-    t = exp["totals"]
-    expected = (
-        len(exp["orders"]),
-        exp["net_orders"],
-        t["gross"],
-        t["discount"],
-        t["cancellation"],
-        t["return"],
-        t["net"],
-        exp["total_amount"],
+    expected, items_expected, daily_expected = {}, {}, {}
+    for c, t in exp["totals"].items():
+        n_orders, net_orders, total_amount = exp["currencies"][c]
+        terms = (t["gross"], t["discount"], t["cancellation"], t["return"], t["net"])
+        expected[c] = (n_orders, net_orders, *terms, total_amount)
+        items_expected[c] = (t["gross"], t["line_net"])
+        daily_expected[c] = (n_orders, net_orders, t["gross"], t["net"])
+    assert set(expected) == {"EUR", "USD"}  # the sample's two stores sell in two currencies
+
+    def by_currency(sql: str) -> dict:
+        return {row[0]: tuple(row[1:]) for row in con.execute(sql).fetchall()}
+
+    assert (
+        by_currency(
+            """select currency, count(*), count(*) filter (where not is_cancelled and not is_returned),
+                      sum(gross_sales_amount), sum(discount_amount), sum(cancellation_amount),
+                      sum(return_amount), sum(net_sales_amount), sum(total_amount)
+               from marts.fct_orders group by currency"""
+        )
+        == expected
     )
-    got = _one(
-        con,
-        """select count(*), count(*) filter (where not is_cancelled and not is_returned),
-                  sum(gross_sales_amount), sum(discount_amount), sum(cancellation_amount),
-                  sum(return_amount), sum(net_sales_amount), sum(total_amount)
-           from marts.fct_orders""",
+    assert (
+        by_currency(
+            """select o.currency, sum(i.gross_sales_amount), sum(i.net_sales_amount)
+               from marts.fct_order_items as i join marts.fct_orders as o using (order_id) group by o.currency"""
+        )
+        == items_expected
     )
-    assert got == expected
-    items = _one(con, "select sum(gross_sales_amount), sum(net_sales_amount) from marts.fct_order_items")
-    assert items == (t["gross"], t["line_net"])
-    daily = _one(
-        con,
-        "select sum(order_count), sum(net_order_count), sum(gross_sales_amount), sum(net_sales_amount) "
-        "from marts.fct_sales_daily",
+    assert (
+        by_currency(
+            "select currency, sum(order_count), sum(net_order_count), sum(gross_sales_amount), sum(net_sales_amount) "
+            "from marts.fct_sales_daily group by currency"
+        )
+        == daily_expected
     )
-    assert daily == (len(exp["orders"]), exp["net_orders"], t["gross"], t["net"])
 
 
 def test_daily_mart_matches_per_day_and_currency(full):
@@ -227,7 +252,9 @@ def test_customers_and_products_dimensions(full):
     assert exp["product_ids"] <= pids
     # the calendar follows the data: whole years, from the first order's year to the year after the last
     first, last = _one(con, "select min(date_day), max(date_day) from marts.dim_date")
-    years = {o["created_at"][:4] for o in exp["orders"].values()}
+    # (store-local order days: the New York store's first orders fall on 2024-12-31, the Berlin store's last on
+    # 2026-01-01)
+    years = {day[:4] for day in exp["order_days"]}
     assert (first, last) == (date(int(min(years)), 1, 1), date(int(max(years)) + 1, 12, 31))
 
 
@@ -286,10 +313,12 @@ def test_partial_feed_builds_with_empty_downstream_relations(dbt_project, genera
             "stg_support__tickets",
         ):
             assert _one(con, f"select count(*) from staging.{model}")[0] == 0, model
-        assert _one(con, "select count(*), sum(net_sales_amount) from marts.fct_orders") == (
-            len(exp["orders"]),
-            exp["totals"]["net"],
-        )
+        per_currency = con.execute(
+            "select currency, count(*), sum(net_sales_amount) from marts.fct_orders group by currency"
+        ).fetchall()
+        assert {c: (n, net) for c, n, net in per_currency} == {
+            c: (exp["currencies"][c][0], t["net"]) for c, t in exp["totals"].items()
+        }
         # dimensions hold only inferred members: every referenced id, no feed attributes
         assert _one(con, "select count(*), count(*) filter (where is_in_product_feed) from marts.dim_products") == (
             len(exp["product_ids"]),

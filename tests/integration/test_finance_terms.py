@@ -2,11 +2,12 @@
 
 The reference figures come from plain DuckDB over the CSV files of ``seeds/`` (the documented
 dedup rule: the latest ``updated_at`` per key), never from the project's SQL: an order's sales
-(gross - discounts of its lines, shipping and tax) on its UTC order day unless cancelled; returns
-on the refund's UTC day from the refunds feed for the orders it covers, and for the other
+(gross - discounts of its lines, shipping and tax) on its order day unless cancelled; returns
+on the refund's day from the refunds feed for the orders it covers, and for the other
 ``returned`` orders the whole order (lines, shipping, tax) on its ``returned_at`` day
-(DECISIONLOG.md "Finance terms"). A hostile landing zone (a refund of an unknown order, a refund
-larger than its line) must warn, never stop the marts.
+(DECISIONLOG.md "Finance terms"); every day is the order's store-local day (the sample's two
+stores close their books in New York and Berlin time: DECISIONLOG.md "Stores"). A hostile landing
+zone (a refund of an unknown order, a refund larger than its line) must warn, never stop the marts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from shop_landing import connect, edit_csv, feed_csv, generate, load
 
 pytestmark = pytest.mark.slow
 
-#: Daily net sales, shipping and tax net of refunds, per currency and UTC day, from the raw CSV files only.
+#: Daily net sales, shipping and tax net of refunds, per currency and store-local day, from the raw CSV files only
+#: (DuckDB's own time zone conversion: UTC timestamp -> TIMESTAMPTZ -> the store's wall clock).
 RAW_DAILY_SQL = """
 with
 orders as (
@@ -36,6 +38,10 @@ refunds as (
     select * from read_csv('{seeds}/shop/refunds/*.csv*', header = true, all_varchar = true)
     qualify row_number() over (partition by refund_line_id order by cast(updated_at as timestamp) desc) = 1
 ),
+stores as (
+    select store_id, timezone from read_csv('{seeds}/shop/stores/*.csv*', header = true, all_varchar = true)
+    qualify row_number() over (partition by store_id order by cast(updated_at as timestamp) desc) = 1
+),
 lines as (
     select order_id, sum(cast(quantity as integer) * cast(unit_price as decimal(18, 2))
         - cast(discount_amount as decimal(18, 2))) as line_net
@@ -43,22 +49,23 @@ lines as (
 ),
 live as (
     select orders.*, coalesce(lines.line_net, 0) as line_net,
-        order_id in (select order_id from refunds) as in_feed
+        order_id in (select order_id from refunds) as in_feed, stores.timezone as zone
     from orders left join lines using (order_id)
+    left join stores on stores.store_id = orders.store_id
     where lower(trim(status)) <> 'cancelled'
 ),
 booked as (
-    select upper(trim(currency)) as currency, cast(cast(created_at as timestamp) as date) as day,
+    select upper(trim(currency)) as currency, {local}(created_at, zone) as day,
         line_net as net, cast(shipping_amount as decimal(18, 2)) + cast(tax_amount as decimal(18, 2)) as extra
     from live
     union all
-    select upper(trim(live.currency)), cast(cast(refunds.refunded_at as timestamp) as date),
+    select upper(trim(live.currency)), {local}(refunds.refunded_at, live.zone),
         -cast(refunds.amount as decimal(18, 2)),
         -coalesce(cast(nullif(refunds.shipping_amount, '') as decimal(18, 2)), 0)
         - coalesce(cast(nullif(refunds.tax_amount, '') as decimal(18, 2)), 0)
     from refunds inner join live using (order_id)
     union all
-    select upper(trim(currency)), cast(cast(coalesce(returned_at, created_at) as timestamp) as date),
+    select upper(trim(currency)), {local}(coalesce(returned_at, created_at), zone),
         -line_net, -(cast(shipping_amount as decimal(18, 2)) + cast(tax_amount as decimal(18, 2)))
     from live
     where lower(trim(status)) = 'returned' and not in_feed
@@ -74,7 +81,13 @@ def analytics_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _raw_daily() -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
-    rows = duckdb.sql(RAW_DAILY_SQL.format(seeds=SEEDS.as_posix())).fetchall()
+    con = duckdb.connect()
+    # the local day of a UTC timestamp text in an IANA zone (UTC when the order has no store)
+    con.execute(
+        "create macro local_day(ts, zone) as "
+        "cast((cast(ts as timestamp) at time zone 'UTC') at time zone coalesce(zone, 'UTC') as date)"
+    )
+    rows = con.sql(RAW_DAILY_SQL.format(seeds=SEEDS.as_posix(), local="local_day")).fetchall()
     return {(c, str(d)): (Decimal(n), Decimal(t)) for c, d, n, t in rows}
 
 

@@ -94,38 +94,54 @@ def test_clv_uses_the_vars_and_the_training_window(con):
 
 
 def test_forecast_covers_the_next_90_days_for_each_model(con):
-    last_day = con.execute("select max(order_date) from marts.fct_sales_daily").fetchone()[0]
+    """Each currency's series ends on its own last store-local day (the sample's New York store on 2025-12-31, its
+    Berlin store on 2026-01-01), and its forecast starts the day after."""
+    last_days = dict(con.execute("select currency, max(order_date) from marts.fct_sales_daily group by 1").fetchall())
+    assert len(set(last_days.values())) == 2  # the two stores' days end at different instants
     rows = con.execute(
-        """select model_name, min(forecast_date), max(forecast_date), count(*), count(distinct fitted_at)
-           from marts.fct_revenue_forecast_daily group by 1 order by 1"""
+        """select currency, model_name, min(forecast_date), max(forecast_date), count(*), count(distinct fitted_at)
+           from marts.fct_revenue_forecast_daily group by 1, 2 order by 1, 2"""
     ).fetchall()
-    expected = (last_day + timedelta(days=1), last_day + timedelta(days=HORIZON), HORIZON, 1)
-    assert rows == [("MSTL", *expected), ("SeasonalNaive", *expected)]
+    expected = []
+    for currency, last_day in sorted(last_days.items()):
+        window = (last_day + timedelta(days=1), last_day + timedelta(days=HORIZON), HORIZON, 1)
+        expected += [(currency, "MSTL", *window), (currency, "SeasonalNaive", *window)]
+    assert rows == expected
 
 
 def test_seasonal_naive_rows_repeat_the_last_observed_week(con):
-    last_week = [
-        r[0]
-        for r in con.execute(
-            "select net_sales_amount from marts.fct_sales_daily order by order_date desc limit 7"
-        ).fetchall()
-    ][::-1]
-    naive = [
-        r[0]
-        for r in con.execute(
-            """select forecast_net_sales_amount from marts.fct_revenue_forecast_daily
-               where model_name = 'SeasonalNaive' order by forecast_date limit 14"""
-        ).fetchall()
+    currencies = [
+        r[0] for r in con.execute("select distinct currency from marts.fct_sales_daily order by 1").fetchall()
     ]
-    assert naive == [Decimal(v) for v in last_week * 2]  # both decimal(18,2): exact
+    assert currencies == ["EUR", "USD"]
+    for currency in currencies:
+        last_week = [
+            r[0]
+            for r in con.execute(
+                """select net_sales_amount from marts.fct_sales_daily where currency = ?
+                   order by order_date desc limit 7""",
+                [currency],
+            ).fetchall()
+        ][::-1]
+        naive = [
+            r[0]
+            for r in con.execute(
+                """select forecast_net_sales_amount from marts.fct_revenue_forecast_daily
+                   where model_name = 'SeasonalNaive' and currency = ? order by forecast_date limit 14""",
+                [currency],
+            ).fetchall()
+        ]
+        assert naive == [Decimal(v) for v in last_week * 2], currency  # both decimal(18,2): exact
 
 
 def test_the_model_beats_the_seasonal_naive_baseline_in_the_backtest(con):
-    mase = dict(
-        con.execute("select distinct model_name, backtest_mase from marts.fct_revenue_forecast_daily").fetchall()
-    )
-    assert set(mase) == {"MSTL", "SeasonalNaive"}
-    assert mase["MSTL"] < mase["SeasonalNaive"]
+    rows = con.execute(
+        "select distinct currency, model_name, backtest_mase from marts.fct_revenue_forecast_daily"
+    ).fetchall()
+    mase = {(currency, model): value for currency, model, value in rows}
+    assert set(mase) == {(c, m) for c in ("EUR", "USD") for m in ("MSTL", "SeasonalNaive")}
+    for currency in ("EUR", "USD"):
+        assert mase[(currency, "MSTL")] < mase[(currency, "SeasonalNaive")], currency
     print(f"\nbacktest MASE on the sample: {mase}")
 
 

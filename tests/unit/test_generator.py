@@ -525,6 +525,21 @@ def test_two_stores_split_orders_by_country(small: Path, db: duckdb.DuckDBPyConn
     assert manifest["settings"]["stores"] == 2 and manifest["tables"]["shop.stores"]["rows"] == 2
 
 
+def test_refunds_are_in_their_orders_currency(db: duckdb.DuckDBPyConnection) -> None:
+    # a refund pays back in the currency the order was paid in; every version of an order has one currency
+    assert (
+        _one(db, "select count(*) from (select order_id from orders group by 1 having count(distinct currency) > 1)")
+        == 0
+    )
+    per_currency = db.execute(
+        """select o.currency, count(*) filter (where r.currency = o.currency), count(*)
+           from refunds r join orders_current o using (order_id) group by 1 order by 1"""
+    ).fetchall()
+    assert _one(db, "select count(*) from refunds") == sum(n for _, _, n in per_currency)  # no orphan refund
+    assert [c for c, _, _ in per_currency] == ["EUR", "GBP", "USD"]  # the small shop refunds in all three
+    assert all(same == n for _, same, n in per_currency)
+
+
 def test_one_store_writes_no_store_column_and_no_stores_file(tmp_path: Path) -> None:
     generate(GeneratorConfig(orders=200, seed=3, events_months=0, products=20), tmp_path)
     header = (tmp_path / "shop/orders/orders.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")

@@ -25,15 +25,15 @@ ORDERS_CSV = REPO / "seeds" / "shop" / "orders" / "orders.csv"
 
 
 def _typed_orders(rows: list[dict[str, str]]) -> pa.Table:
-    """The CSV rows as a Parquet export would type them: integers (ids too), decimal(18,2) money,
-    timestamps, strings (empty text as null)."""
+    """The CSV rows as a Parquet export would type them: integers (numeric ids too; text ids such as
+    store_id ``us`` stay strings), decimal(18,2) money, timestamps, strings (empty text as null)."""
     table = load_contract().table("orders")
     arrays = {}
     for c in table.columns:
         if c.may_be_absent and c.name not in rows[0]:
             continue  # left out of the export (orders.store_id): lands empty, as from the CSV
         values = [r[c.name] or None for r in rows]
-        if c.type in ("integer", "key"):
+        if c.type == "integer" or (c.type == "key" and all(v is None or v.isdigit() for v in values)):
             arrays[c.name] = pa.array([None if v is None else int(v) for v in values], pa.int64())
         elif c.type == "decimal":
             arrays[c.name] = pa.array([None if v is None else Decimal(v) for v in values], pa.decimal128(18, 2))
