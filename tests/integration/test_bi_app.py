@@ -10,6 +10,7 @@ session's sample warehouse.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from decimal import Decimal
@@ -163,7 +164,7 @@ def test_prediction_panels_equal_rows_written_by_hand(warehouse, tmp_path):
             """insert into marts.dim_customer_clv
                    (customer_id, currency, probability_alive, predicted_clv_amount, training_end_date)
                values ('7', 'USD', 0.82, 310.25, date '2025-12-31'), ('9', 'USD', 0.10, 12.00, date '2025-12-31'),
-                      ('11', 'EUR', 0.50, 999.99, date '2025-12-31')"""
+                      ('11', 'USD', 0.50, 999.99, date '2025-12-31')"""
         )
         con.execute("delete from marts.fct_revenue_forecast_daily")
         con.execute(
@@ -179,7 +180,11 @@ def test_prediction_panels_equal_rows_written_by_hand(warehouse, tmp_path):
     layer = SemanticLayer(manifest, copy)
     try:
         f = bi.Filters(dt.date(2025, 1, 1), dt.date(2025, 12, 31), currency="USD")
-        assert bi.customer_clv(layer, f).rows == [("7", Decimal("310.25"), 0.82), ("9", Decimal("12.00"), 0.10)]
+        # The CLV is stated in the reporting currency (USD): every scored customer whatever the currency chosen.
+        by_clv = [("11", Decimal("999.99"), 0.50), ("7", Decimal("310.25"), 0.82), ("9", Decimal("12.00"), 0.10)]
+        assert bi.customer_clv(layer, f).rows == by_clv
+        assert bi.customer_clv(layer, dataclasses.replace(f, currency="EUR")).rows == by_clv
+        assert bi.clv_currency(layer) == "USD"
         assert bi.revenue_forecast(layer, f).rows == [
             (dt.date(2026, 1, 1), Decimal("100.00")),
             (dt.date(2026, 1, 2), Decimal("110.50")),

@@ -165,6 +165,11 @@ def test_kpi_summary_predictions_equal_sql_over_the_marts(warehouse, con):
     assert [
         (p.currency, p.forecast_first_date, p.forecast_last_date, p.forecast_net_sales_amount) for p in summaries
     ] == [tuple(row) for row in expected_forecast]
+    # One summary per currency with a forecast or scored customers; the CLV is fitted in the reporting currency,
+    # so a currency with a forecast and no CLV rows has 0 customers and no amount.
+    clv_by_currency = {currency: (count, amount) for currency, count, amount in expected_clv}
+    currencies = sorted({row[0] for row in expected_forecast} | set(clv_by_currency))
     assert [(p.currency, p.clv_customer_count, p.predicted_clv_amount) for p in summaries] == [
-        tuple(row) for row in sorted(expected_clv)
+        (currency, *clv_by_currency.get(currency, (0, None))) for currency in currencies
     ]
+    assert set(clv_by_currency) == {"USD"}
