@@ -1,16 +1,24 @@
-"""One answer on both engines: every model of the committed sample, row for row, on DuckDB and on BigQuery.
+"""One answer on both engines: every model of one small generated shop, row for row, on DuckDB and on BigQuery.
 
-The DuckDB side is the session's analytics warehouse (``analytics_warehouse.built_warehouse``: the
-loader CLI and one full ``dbt build`` of ``seeds/``). The BigQuery side is the same ``seeds/`` through
-the loaders' BigQuery backend and ``dbt seed`` + ``dbt run --target bigquery`` on bqemulator
-(``gcp_emulators.emulated_bigquery_project``), or on a real project with ``make bq-smoke``.
+Both sides build the same landing zone, generated once per module into a temporary directory
+(``small_shop``: ``python -m generator`` with 400 orders, two stores selling in USD and EUR with
+EUR->USD rates, refunds, one month of clickstream; seed and dates pinned). Its rates are rounded to
+``FX_RATE_DECIMALS`` decimals first: the emulator keeps NUMERIC at 3 decimals, so a rate with more
+would make every converted (reporting) amount differ for that reason alone. The DuckDB side is its
+own build of that shop (the loader CLI and ``dbt build`` into a temporary ``DUCKDB_PATH``). The
+BigQuery side is the same files through the loaders' BigQuery backend and ``dbt seed`` +
+``dbt run --target bigquery`` on bqemulator (``gcp_emulators.emulated_bigquery_project``), or on
+a real project with ``make bq-smoke``.
 
 Every model's rows are compared as unordered multisets after normalising each column to an
 engine-independent form (integers, decimals by value, floats bit for bit, timestamps as UTC,
 dates, strings, booleans); a column whose kind differs (a decimal on one engine, a float on the
 other) is a difference too. ``EXCEPTIONS`` is the one list of models that are not compared, or
 are known to differ, each with its reason and its plan; a model listed as differing that becomes
-identical fails the check too, so the list cannot go stale.
+identical fails the check too, so the list cannot go stale. A control shows the comparison fails
+on one cent, one row or one column type changed. The macros whose SQL differs by engine
+(``divide_money``, ``format_timestamp_iso``, ``shop_date`` around DST) are compiled for each
+engine and run on both against values computed by hand.
 
 What a match on the emulator proves: the project's SQL, translated to DuckDB by the emulator,
 gives the same rows as the DuckDB target. It does not prove BigQuery's own semantics (the emulator
@@ -20,20 +28,22 @@ comparison against a real project (dbt/README_BIGQUERY.md).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
 import re
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 import sqlglot
-from analytics_warehouse import built_warehouse
+from analytics_warehouse import dbt_env, run
 from gcp_emulators import (
     DBT,
     DBT_DIR,
@@ -47,7 +57,18 @@ from gcp_emulators import (
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO / "seeds"
+
+#: The small shop both engines build: ``python -m generator`` arguments (seed and dates pinned).
+SHOP_ARGS = (
+    "--orders", "400", "--stores", "2", "--currencies", "USD,EUR", "--seed", "42",
+    "--start", "2025-10-01", "--end", "2025-12-31", "--events-months", "1", "--products", "40",
+    "--threads", "1",
+)  # fmt: skip
+#: Decimals the shop's fx rates are rounded to (half-even, with Decimal) before either engine loads
+#: them: bqemulator keeps NUMERIC at 3 decimals (its DuckDB DECIMAL(38, 3)), so a rate with more
+#: decimals is cut on the emulator only, and every EUR amount converted to the reporting currency
+#: would differ between the engines for that reason alone.
+FX_RATE_DECIMALS = 3
 
 
 @dataclass(frozen=True)
@@ -234,15 +255,52 @@ def _project_models(manifest_path: Path) -> dict[str, tuple[str, str]]:
     return {n["name"]: (n["schema"], n["alias"]) for n in nodes if n["resource_type"] == "model"}
 
 
-@pytest.fixture(scope="module")
-def duckdb_sample(tmp_path_factory) -> Path:
-    """The session's DuckDB warehouse of ``seeds/`` (built once for every analytics test)."""
-    return built_warehouse(tmp_path_factory)
+def round_fx_rates(landing: Path, decimals: int = FX_RATE_DECIMALS) -> int:
+    """Round the ``rate`` of every ``finance/fx_rates`` CSV under ``landing`` in place (Decimal,
+    half-even). Returns how many rates changed."""
+    step = Decimal(1).scaleb(-decimals)
+    changed = 0
+    for path in sorted((landing / "finance" / "fx_rates").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            header = list(reader.fieldnames or [])
+            rows = list(reader)
+        for row in rows:
+            rounded = str(Decimal(row["rate"]).quantize(step, rounding=ROUND_HALF_EVEN))
+            changed += Decimal(rounded) != Decimal(row["rate"])
+            row["rate"] = rounded
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    return changed
 
 
 @pytest.fixture(scope="module")
-def emulated_sample(tmp_path_factory):
-    """``seeds/`` built on bqemulator (loaders, dbt seed, dbt run), each model exported to Parquet.
+def small_shop(tmp_path_factory) -> Path:
+    """The landing zone both engines build: the generator's small two-store, two-currency shop
+    (``SHOP_ARGS``), its fx rates rounded to ``FX_RATE_DECIMALS`` decimals."""
+    landing = tmp_path_factory.mktemp("cross_engine_shop")
+    run([sys.executable, "-m", "generator", "--out", str(landing), *SHOP_ARGS], dbt_env(landing), cwd=REPO)
+    assert round_fx_rates(landing) > 0  # the generated rates have more decimals: the rounding is needed
+    return landing
+
+
+@pytest.fixture(scope="module")
+def duckdb_sample(small_shop, tmp_path_factory) -> Path:
+    """The small shop on DuckDB: the loader CLI, then ``dbt build`` (models, seeds, data tests; the
+    unit tests do not read the data) into this module's own ``warehouse.duckdb``."""
+    workdir = tmp_path_factory.mktemp("cross_engine_duckdb")
+    env = dbt_env(workdir)
+    load = [sys.executable, "-m", "loaders", "load", "--target", "duckdb", "--source-dir", str(small_shop)]
+    run([*load, "--quiet"], env)
+    run([str(DBT), "build", "--quiet", "--exclude", "resource_type:unit_test"], env)
+    return workdir / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="module")
+def emulated_sample(small_shop, tmp_path_factory):
+    """The small shop built on bqemulator (loaders, dbt seed, dbt run), each model exported to Parquet.
 
     Yields a dict: ``emu`` (the running EmulatedProject), ``models`` (name -> (schema, alias) of
     every project model), ``exports`` (name -> Parquet glob of each model built on the emulator).
@@ -251,9 +309,9 @@ def emulated_sample(tmp_path_factory):
 
     workdir = tmp_path_factory.mktemp("cross_engine_bigquery")
     with emulated_bigquery_project(workdir) as emu:
-        report = load_directory(SEEDS, target="bigquery")
+        report = load_directory(small_shop, target="bigquery")
         assert report.ok, report
-        create_events_stream_table(emu.client(), emu.project)  # empty: the sample lands as files
+        create_events_stream_table(emu.client(), emu.project)  # empty: the shop lands as files
         emu.dbt("seed", "--target", "bigquery")
         emu.dbt("run", "--target", "bigquery", "--exclude", *EMULATOR_EXCLUDES, "--vars", json.dumps(EMULATION_VARS))
         models = _project_models(workdir / "target" / "manifest.json")
@@ -397,32 +455,6 @@ def _cases_sql() -> str:
     return "\nunion all\n".join(rows)
 
 
-@pytest.fixture(scope="module")
-def compiled_division(emulated_sample, tmp_path_factory) -> dict[str, str]:
-    """The half-cent cases compiled for each target: {"duckdb": sql, "bigquery": sql}."""
-    sql = _cases_sql()
-    return {
-        "duckdb": _dbt_compile_inline(sql, _duckdb_env(tmp_path_factory.mktemp("compile_duckdb")), "duckdb"),
-        "bigquery": _dbt_compile_inline(sql, emulated_sample["emu"].dbt_env, "bigquery"),
-    }
-
-
-def test_divide_money_hand_computed_cases_on_duckdb(compiled_division):
-    got = dict(duckdb.connect().execute(compiled_division["duckdb"]).fetchall())
-    expected = {i: (Decimal(e) if e is not None else None) for i, (*_, e) in enumerate(DIVISION_CASES)}
-    assert got == expected
-
-
-def test_divide_money_hand_computed_cases_on_emulated_bigquery(emulated_sample, compiled_division):
-    sql = compiled_division["bigquery"]
-    sqlglot.parse_one(sql, read="bigquery")  # valid BigQuery syntax, not only what the emulator accepts
-    assert "div(" in sql.lower() and "//" not in sql
-    rows = emulated_sample["emu"].client().query(sql).result()
-    got = {r["case_id"]: r["quotient"] for r in rows}
-    expected = {i: (Decimal(e) if e is not None else None) for i, (*_, e) in enumerate(DIVISION_CASES)}
-    assert got == expected
-
-
 #: format_timestamp_iso(timestamp) -> expected text, by hand from ISO 8601 (fixed width, UTC 'Z').
 TIMESTAMP_CASES = [
     ("2025-10-18 18:00:00", "2025-10-18T18:00:00.000000Z"),
@@ -431,19 +463,72 @@ TIMESTAMP_CASES = [
 ]
 
 
-def test_format_timestamp_iso_gives_the_same_text_and_id_on_both_engines(emulated_sample, tmp_path):
-    parts = [
+def _timestamp_sql() -> str:
+    return "\nunion all\n".join(
         f"select {i} as case_id, {{{{ format_timestamp_iso(\"timestamp '{ts}'\") }}}} as iso, "
-        f"{{{{ dbt.hash(format_timestamp_iso(\"timestamp '{ts}'\")) }}}} as id"
+        f"{{{{ dbt.hash(format_timestamp_iso(\"timestamp '{ts}'\")) }}}} as id, "
+        f"{{{{ shop_date(\"timestamp '{ts}'\") }}}} as utc_day"
         for i, (ts, _) in enumerate(TIMESTAMP_CASES)
-    ]
-    sql = "\nunion all\n".join(parts)
-    duck_sql = _dbt_compile_inline(sql, _duckdb_env(tmp_path), "duckdb")
-    bq_sql = _dbt_compile_inline(sql, emulated_sample["emu"].dbt_env, "bigquery")
+    )
+
+
+#: Between two queries compiled in one ``dbt compile --inline`` (a comment: Jinja leaves it as it is).
+_QUERY_BREAK = "\n-- next query --\n"
+
+
+@pytest.fixture(scope="module")
+def compiled_macros(emulated_sample, tmp_path_factory) -> dict[str, dict[str, str]]:
+    """The half-cent cases and the timestamp cases compiled for each target with the default vars, in one
+    ``dbt compile`` per target (each is a full parse).
+
+    Returns:
+        ``{"duckdb": {"division": sql, "timestamp": sql}, "bigquery": {...}}``.
+    """
+    sql = _QUERY_BREAK.join([_cases_sql(), _timestamp_sql()])
+    compiled = {
+        "duckdb": _dbt_compile_inline(sql, _duckdb_env(tmp_path_factory.mktemp("compile_duckdb")), "duckdb"),
+        "bigquery": _dbt_compile_inline(sql, emulated_sample["emu"].dbt_env, "bigquery"),
+    }
+    out = {}
+    for target, text in compiled.items():
+        division, timestamp = text.split(_QUERY_BREAK.strip())
+        out[target] = {"division": division.strip(), "timestamp": timestamp.strip()}
+    return out
+
+
+def test_divide_money_hand_computed_cases_on_duckdb(compiled_macros):
+    got = dict(duckdb.connect().execute(compiled_macros["duckdb"]["division"]).fetchall())
+    expected = {i: (Decimal(e) if e is not None else None) for i, (*_, e) in enumerate(DIVISION_CASES)}
+    assert got == expected
+
+
+def test_divide_money_hand_computed_cases_on_emulated_bigquery(emulated_sample, compiled_macros):
+    sql = compiled_macros["bigquery"]["division"]
+    sqlglot.parse_one(sql, read="bigquery")  # valid BigQuery syntax, not only what the emulator accepts
+    assert "div(" in sql.lower() and "//" not in sql
+    rows = emulated_sample["emu"].client().query(sql).result()
+    got = {r["case_id"]: r["quotient"] for r in rows}
+    expected = {i: (Decimal(e) if e is not None else None) for i, (*_, e) in enumerate(DIVISION_CASES)}
+    assert got == expected
+
+
+def test_format_timestamp_iso_gives_the_same_text_and_id_on_both_engines(emulated_sample, compiled_macros):
+    """format_timestamp_iso and its hash; beside them shop_date with the default zone (var shop_timezone UTC),
+    which is the plain cast to date on both engines."""
+    duck_sql = compiled_macros["duckdb"]["timestamp"]
+    bq_sql = compiled_macros["bigquery"]["timestamp"]
     sqlglot.parse_one(bq_sql, read="bigquery")
-    duck = {r[0]: (r[1], r[2]) for r in duckdb.connect().execute(duck_sql).fetchall()}
-    bq = {r["case_id"]: (r["iso"], r["id"]) for r in emulated_sample["emu"].client().query(bq_sql).result()}
-    expected = {i: (text, hashlib.md5(text.encode()).hexdigest()) for i, (_, text) in enumerate(TIMESTAMP_CASES)}
+    for ts, _ in TIMESTAMP_CASES:
+        assert f"cast(timestamp '{ts}' as date) as utc_day" in duck_sql
+        assert f"cast(timestamp '{ts}' as date) as utc_day" in bq_sql
+    duck = {r[0]: (r[1], r[2], r[3]) for r in duckdb.connect().execute(duck_sql).fetchall()}
+    bq = {
+        r["case_id"]: (r["iso"], r["id"], r["utc_day"]) for r in emulated_sample["emu"].client().query(bq_sql).result()
+    }
+    expected = {
+        i: (text, hashlib.md5(text.encode()).hexdigest(), date.fromisoformat(ts[:10]))
+        for i, (ts, text) in enumerate(TIMESTAMP_CASES)
+    }
     assert duck == expected
     assert bq == expected
 
@@ -461,23 +546,31 @@ SHOP_DATE_CASES = [
     ("America/Los_Angeles", "2026-11-01 06:59:00", "2026-10-31"),
     ("America/Los_Angeles", "2026-11-02 07:59:00", "2026-11-01"),
 ]
+#: The shop's zone of the shop_date compile (var shop_timezone); the other zone goes through the macro's
+#: zone-expression argument (a store's time zone), so each engine compiles the cases once.
+SHOP_DATE_VAR_ZONE = "Europe/Berlin"
 
 
 def test_shop_date_gives_the_same_local_day_on_both_engines(emulated_sample, tmp_path):
-    """shop_date (var shop_timezone) on DuckDB (ICU) and on the emulator (BigQuery DATE(ts, zone)) around DST."""
-    for zone in sorted({z for z, _, _ in SHOP_DATE_CASES}):
-        cases = [(i, ts, day) for i, (z, ts, day) in enumerate(SHOP_DATE_CASES) if z == zone]
-        sql = "\nunion all\n".join(
-            f'select {i} as case_id, {{{{ shop_date("cast(\'{ts}\' as " ~ dbt.type_timestamp() ~ ")") }}}} as day'
-            for i, ts, _ in cases
-        )
-        zone_vars = ("--vars", json.dumps({"shop_timezone": zone}))
-        duck_sql = _dbt_compile_inline(sql, _duckdb_env(tmp_path), "duckdb", *zone_vars)
-        bq_sql = _dbt_compile_inline(sql, emulated_sample["emu"].dbt_env, "bigquery", *zone_vars)
-        sqlglot.parse_one(bq_sql, read="bigquery")
-        expected = {i: date.fromisoformat(day) for i, _, day in cases}
-        assert dict(duckdb.connect().execute(duck_sql).fetchall()) == expected
-        assert {r["case_id"]: r["day"] for r in emulated_sample["emu"].client().query(bq_sql).result()} == expected
+    """shop_date on DuckDB (ICU) and on the emulator (BigQuery DATE(ts, zone)) around DST: Berlin through the var
+    shop_timezone, Los Angeles through the zone-expression argument; one compile per engine."""
+
+    def case(i: int, zone: str, ts: str) -> str:
+        zone_arg = "" if zone == SHOP_DATE_VAR_ZONE else f", \"'{zone}'\""
+        timestamp = f'"cast(\'{ts}\' as " ~ dbt.type_timestamp() ~ ")"'
+        return f"select {i} as case_id, {{{{ shop_date({timestamp}{zone_arg}) }}}} as day"
+
+    assert {z for z, _, _ in SHOP_DATE_CASES} - {SHOP_DATE_VAR_ZONE} == {"America/Los_Angeles"}
+    sql = "\nunion all\n".join(case(i, zone, ts) for i, (zone, ts, _) in enumerate(SHOP_DATE_CASES))
+    zone_vars = ("--vars", json.dumps({"shop_timezone": SHOP_DATE_VAR_ZONE}))
+    duck_sql = _dbt_compile_inline(sql, _duckdb_env(tmp_path), "duckdb", *zone_vars)
+    bq_sql = _dbt_compile_inline(sql, emulated_sample["emu"].dbt_env, "bigquery", *zone_vars)
+    sqlglot.parse_one(bq_sql, read="bigquery")
+    # Both paths of the macro are in the compiled SQL: the var's zone as a literal, the argument coalesced.
+    assert "'Europe/Berlin')" in bq_sql and "coalesce('America/Los_Angeles', 'Europe/Berlin')" in bq_sql
+    expected = {i: date.fromisoformat(day) for i, (_, _, day) in enumerate(SHOP_DATE_CASES)}
+    assert dict(duckdb.connect().execute(duck_sql).fetchall()) == expected
+    assert {r["case_id"]: r["day"] for r in emulated_sample["emu"].client().query(bq_sql).result()} == expected
 
 
 # ------------------------------------------------------------------ the same comparison on a real project
@@ -507,8 +600,8 @@ def real_bigquery() -> dict[str, str]:
     }
 
 
-def test_real_bigquery_matches_duckdb(real_bigquery, duckdb_sample, tmp_path, monkeypatch):
-    """``make bq-smoke``: ``seeds/`` loaded and built on a real project (datasets prefixed
+def test_real_bigquery_matches_duckdb(real_bigquery, small_shop, duckdb_sample, tmp_path, monkeypatch):
+    """``make bq-smoke``: the small shop loaded and built on a real project (datasets prefixed
     ``DBT_SCHEMA_PREFIX``, default ``bq_smoke_``), every model compared with the DuckDB build."""
     settings = real_bigquery
     from google.cloud import bigquery
@@ -516,7 +609,7 @@ def test_real_bigquery_matches_duckdb(real_bigquery, duckdb_sample, tmp_path, mo
     from loaders.api import load_directory
 
     monkeypatch.setenv("RAW_DATASET", settings["raw"])
-    report = load_directory(SEEDS, target="bigquery")
+    report = load_directory(small_shop, target="bigquery")
     assert report.ok, report
     env = dict(os.environ)
     env.update(

@@ -129,24 +129,28 @@ def _compile_inline(sql: str, target: str, env: dict[str, str], zone: str) -> st
 
 def test_shop_date_compiles_for_both_engines(tmp_path):
     """BigQuery: DATE(timestamp, zone), BigQuery SQL by sqlglot and the function list of test_bigquery_compile;
-    DuckDB: ICU timezone() over the timestamp read as UTC; UTC: the plain cast on both."""
+    DuckDB: ICU timezone() over the timestamp read as UTC. One compile per engine (each a full dbt parse): Berlin
+    through the var shop_timezone, Los Angeles through the zone-expression argument (a store's zone, the var's zone
+    where it is null). The UTC zone's plain cast is checked on both engines by test_cross_engine.py."""
     from test_bigquery_compile import PROJECT, check_bigquery_sql, write_fake_service_account_key
 
-    sql = "select {{ shop_date('ordered_at') }} as order_date from orders"
+    sql = "select {{ shop_date('ordered_at') }} as order_date, "
+    sql += "{{ shop_date('ordered_at', \"'America/Los_Angeles'\") }} as la_date from orders"
     env = dbt_env(tmp_path)
     duck = _compile_inline(sql, "duckdb", env, ZONE)
     berlin = "cast(timezone('Europe/Berlin', ordered_at at time zone 'UTC') as date)"
-    assert duck.endswith(f"{berlin} as order_date from orders")
-    assert _compile_inline(sql, "duckdb", env, "UTC").endswith("cast(ordered_at as date) as order_date from orders")
+    la = "cast(timezone(coalesce('America/Los_Angeles', 'Europe/Berlin'), ordered_at at time zone 'UTC') as date)"
+    assert duck.endswith(f"{berlin} as order_date, {la} as la_date from orders")
     env.update(
         BIGQUERY_AUTH_METHOD="service-account",
         BIGQUERY_KEYFILE=str(write_fake_service_account_key(tmp_path / "service-account.json")),
         GCP_PROJECT_ID=PROJECT,
     )
     bigquery = _compile_inline(sql, "bigquery", env, ZONE)
-    assert bigquery.endswith("date(cast(ordered_at as timestamp), 'Europe/Berlin') as order_date from orders")
+    berlin = "date(cast(ordered_at as timestamp), 'Europe/Berlin')"
+    la = "date(cast(ordered_at as timestamp), coalesce('America/Los_Angeles', 'Europe/Berlin'))"
+    assert bigquery.endswith(f"{berlin} as order_date, {la} as la_date from orders")
     assert check_bigquery_sql(bigquery) == []
-    assert _compile_inline(sql, "bigquery", env, "UTC").endswith("cast(ordered_at as date) as order_date from orders")
 
 
 def test_shop_date_refuses_a_value_that_is_not_a_zone_name(tmp_path):
