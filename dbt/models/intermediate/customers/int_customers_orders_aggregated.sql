@@ -66,18 +66,10 @@ aggregated as (
         sum(discount_amount) as discount_amount,
         sum(return_amount) as return_amount,
         sum(net_sales_amount) as net_sales_amount,
-        case
-            when count(gross_sales_reporting_amount) = count(*) then sum(gross_sales_reporting_amount)
-        end as gross_sales_reporting_amount,
-        case
-            when count(discount_reporting_amount) = count(*) then sum(discount_reporting_amount)
-        end as discount_reporting_amount,
-        case
-            when count(return_reporting_amount) = count(*) then sum(return_reporting_amount)
-        end as return_reporting_amount,
-        case
-            when count(net_sales_reporting_amount) = count(*) then sum(net_sales_reporting_amount)
-        end as net_sales_reporting_amount,
+        {{ sum_if_complete('gross_sales_reporting_amount') }} as gross_sales_reporting_amount,
+        {{ sum_if_complete('discount_reporting_amount') }} as discount_reporting_amount,
+        {{ sum_if_complete('return_reporting_amount') }} as return_reporting_amount,
+        {{ sum_if_complete('net_sales_reporting_amount') }} as net_sales_reporting_amount,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         max(observation_date) as observation_date,

@@ -42,15 +42,9 @@ aggregated as (
         sum(discount_amount) as discount_amount,
         sum(return_amount) as return_amount,
         sum(net_sales_amount) as net_sales_amount,
-        case
-            when count(gross_sales_reporting_amount) = count(*) then sum(gross_sales_reporting_amount)
-        end as gross_sales_reporting_amount,
-        case
-            when count(return_reporting_amount) = count(*) then sum(return_reporting_amount)
-        end as return_reporting_amount,
-        case
-            when count(net_sales_reporting_amount) = count(*) then sum(net_sales_reporting_amount)
-        end as net_sales_reporting_amount,
+        {{ sum_if_complete('gross_sales_reporting_amount') }} as gross_sales_reporting_amount,
+        {{ sum_if_complete('return_reporting_amount') }} as return_reporting_amount,
+        {{ sum_if_complete('net_sales_reporting_amount') }} as net_sales_reporting_amount,
         max({{ shop_date('ordered_at') }}) as last_sold_date
 
     from valid_lines

@@ -106,15 +106,9 @@ category_totals as (
         sum(returned_units) as returned_units,
         sum(gross_sales_amount) as gross_sales_amount,
         sum(net_sales_amount) as net_sales_amount,
-        case
-            when count(gross_sales_reporting_amount) = count(*) then sum(gross_sales_reporting_amount)
-        end as gross_sales_reporting_amount,
-        case
-            when count(return_reporting_amount) = count(*) then sum(return_reporting_amount)
-        end as return_reporting_amount,
-        case
-            when count(net_sales_reporting_amount) = count(*) then sum(net_sales_reporting_amount)
-        end as net_sales_reporting_amount,
+        {{ sum_if_complete('gross_sales_reporting_amount') }} as gross_sales_reporting_amount,
+        {{ sum_if_complete('return_reporting_amount') }} as return_reporting_amount,
+        {{ sum_if_complete('net_sales_reporting_amount') }} as net_sales_reporting_amount,
         sum(cost_of_goods_amount) as cost_of_goods_amount,
         sum(gross_margin_amount) as gross_margin_amount,
         max(last_sold_date) as last_sold_date,
