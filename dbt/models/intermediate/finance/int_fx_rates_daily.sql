@@ -4,7 +4,6 @@
     stg_finance__fx_rates, else the latest earlier one at most fx_rate_max_carry_forward_days
     old, else null (the test fx_rate_missing_for_order_day names the orders' currency-days
     left without one, fx_rate_missing_for_spend_day the ad spend's). The reporting currency itself converts at 1 on every day. -#}
-{{ config(materialized='table') }}
 {%- set reporting_currency = var('reporting_currency') | upper -%}
 {%- set max_carry_days = var('fx_rate_max_carry_forward_days') | int -%}
 {%- if not modules.re.fullmatch('[A-Z]{3}', reporting_currency) -%}
