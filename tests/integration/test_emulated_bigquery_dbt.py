@@ -22,13 +22,6 @@ What bqemulator 1.4.0 cannot do, and so is not exercised here (each covered else
   Terraform creates it) directly and checks that staging unions and de-duplicates the events.
 - Partitioning, clustering, labels, policy tags are not recorded by the emulator: unit tests
   assert the generated configs (test_bigquery_dbt_config.py).
-
-Left out for time, not for a gap in the emulator: the first build skips the generic tests
-declared on intermediate models (``INTERMEDIATE_GENERIC_TESTS``). Most intermediates are views
-over views, and bqemulator translates the whole chain of views in every query that reads one:
-those 77 tests took 40 % of the first build (17-50 s each). Their SQL is the same generic test
-macros the build runs on the staging and mart tables; the incremental intermediates' tests run in
-each backfill; every singular test still runs; and all of them run on DuckDB in the other tests.
 """
 
 from __future__ import annotations
@@ -99,10 +92,6 @@ def _distinct_orders_by_created_day(root: Path) -> Counter:
                 first_day[row["order_id"]] = date.fromisoformat(row["created_at"][:10])
     return Counter(first_day.values())
 
-
-#: The generic tests declared on intermediate models (their YAML under models/intermediate): left
-#: out of the first build for time (see the module docstring).
-INTERMEDIATE_GENERIC_TESTS = "test_type:generic,path:models/intermediate"
 
 #: The key of every incremental model (its unique test in the YAML): a backfill must not duplicate it.
 INCREMENTAL_KEYS = {
@@ -216,10 +205,9 @@ def test_emulated_bigquery_dbt_build_and_incremental_run(landing, tmp_path):
         file_event = _first_file_event(landing["base"])
         stream_event = _stream_messages(emu.client(), duplicate_of=file_event)
 
-        # 2. seed + run + test of the whole project on the BigQuery target (intermediate generic tests aside).
+        # 2. seed + run + test of the whole project on the BigQuery target.
         vars_ = json.dumps(EMULATION_VARS)
-        excludes = (*EMULATOR_EXCLUDES, INTERMEDIATE_GENERIC_TESTS)
-        out = emu.dbt("build", "--target", "bigquery", "--exclude", *excludes, "--vars", vars_)
+        out = emu.dbt("build", "--target", "bigquery", "--exclude", *EMULATOR_EXCLUDES, "--vars", vars_)
         assert "ERROR=0" in out and "SKIP=0" in out
 
         bq = emu.client()
