@@ -193,8 +193,17 @@ def _warning(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+#: The stop signal received during the current load, if any (see ``_interrupt``).
+_stopped_by: list[int] = []
+
+
 def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM ends a load like Ctrl-C: the current file's transaction is rolled back."""
+    """Ctrl-C (SIGINT) and SIGTERM end a load alike: the current file's transaction is rolled back.
+
+    The signal is recorded because DuckDB reports a query it cut short as a plain
+    ``RuntimeError("Query interrupted")``, not as the ``KeyboardInterrupt`` raised here.
+    """
+    _stopped_by.append(signum)
     raise KeyboardInterrupt
 
 
@@ -262,7 +271,10 @@ def _load(args: argparse.Namespace) -> int:
         logging.getLogger("loaders").setLevel(logging.CRITICAL)
     tables = [t for t in args.tables.split(",") if t.strip()] if args.tables else None
     in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be handled
-    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
+    # SIGINT keeps SIG_IGN when the caller ignores it (a shell's background job).
+    stops = [signal.SIGTERM] + ([signal.SIGINT] if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN else [])
+    previous = {s: signal.signal(s, _interrupt) for s in stops} if in_main_thread else {}
+    _stopped_by.clear()
     try:
         report = load_directory(
             args.source_dir,
@@ -274,7 +286,9 @@ def _load(args: argparse.Namespace) -> int:
             prune=args.prune,
             add_landing_dir=args.add_landing_dir,
         )
-    except (KeyboardInterrupt, duckdb.InterruptException):
+    except (KeyboardInterrupt, duckdb.InterruptException, RuntimeError) as e:
+        if isinstance(e, RuntimeError) and not _stopped_by:
+            raise
         _error(
             "interrupted: the file being landed was rolled back, the files landed before it stay; "
             "run the same command again to finish"
@@ -287,8 +301,8 @@ def _load(args: argparse.Namespace) -> int:
             print(json.dumps({"version": __version__, "exit_code": code, "outcome": EXIT_CODES[code], "error": str(e)}))
         return code
     finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     code = exit_code(report, args.fail_on_reject)
     if args.json:
         print(json.dumps(summary_json(report, code), indent=2))

@@ -1,6 +1,7 @@
 """A load stopped half-way (Ctrl-C, SIGTERM, SIGKILL): no traceback, every file landed
 before the stop is whole, the interrupted one left no row, and the same command finishes
-the job. The test waits for the loader's own log line saying a file landed, never a timer."""
+the job. The stop waits for the loader's own log line saying a file landed, never a timer; a stop inside a
+long DuckDB query (which DuckDB reports in its own way) ends the same way."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -32,10 +34,23 @@ def landing(tmp_path_factory) -> Path:
     return root
 
 
+def _terminal_sigint() -> None:
+    """Ctrl-C as from a terminal: a suite started as a shell's background job would pass SIGINT on ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(landing: Path, db: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "loaders", "load", "--source-dir", str(landing), "--database", str(db), "-v"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_terminal_sigint,
+    )
 
 
 def _wait_for_landed_files(proc: subprocess.Popen, n: int) -> list[str]:
@@ -84,3 +99,39 @@ def test_a_stopped_load_keeps_whole_files_and_resumes(landing, tmp_path, sig, co
             41301,
             41301,
         )
+
+
+# The CLI with load_directory replaced by one DuckDB query of about 3 s (longer on a loaded machine): the stop
+# arrives inside it. DuckDB notices the pending signal only when the query returns, and then raises
+# RuntimeError("Query interrupted") instead of the handler's KeyboardInterrupt.
+_IN_QUERY = """
+import sys, duckdb, loaders.cli as cli
+def _long_query(*args, **kwargs):
+    con = duckdb.connect()
+    print("querying", file=sys.stderr, flush=True)
+    con.execute("CREATE TEMP TABLE t AS SELECT count(*) FROM range(1000000000) r(x) WHERE x % 7 = 3")
+    raise AssertionError("the query ended before the signal")
+cli.load_directory = _long_query
+sys.exit(cli.main(["load", "--source-dir", sys.argv[1], "--quiet"]))
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_inside_a_duckdb_query_is_an_interruption_not_a_crash(tmp_path, sig):
+    """DuckDB reports a query cut short by the signal as RuntimeError('Query interrupted'): the CLI still
+    exits 130 with its message, and no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _IN_QUERY, str(tmp_path)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_terminal_sigint,
+    )
+    assert proc.stderr.readline() == "querying\n"
+    time.sleep(0.5)  # well inside the query: a signal sent before it starts is a plain KeyboardInterrupt
+    proc.send_signal(sig)
+    rest = proc.stderr.read()
+    assert proc.wait() == 130, rest
+    assert "Traceback" not in rest and "interrupted: the file being landed was rolled back" in rest
