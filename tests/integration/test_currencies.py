@@ -142,7 +142,8 @@ def test_a_missing_rate_fails_the_named_test_with_currency_and_day(built, expect
     shutil.copy(built, db)
     env = dbt_env(tmp_path)
     no_carry = json.dumps({**VARS, "fx_rate_max_carry_forward_days": 0})
-    run([str(DBT), "run", "--quiet", "--select", "int_fx_rates_daily", "--vars", no_carry], env)
+    # the rates and the orders' enrichment with them, which the named test reads
+    run([str(DBT), "run", "--quiet", "--select", "int_fx_rates_daily", "int_orders_enriched", "--vars", no_carry], env)
     proc = subprocess.run(
         [str(DBT), "test", "--select", "fx_rate_missing_for_order_day", "--store-failures", "--vars", no_carry],
         cwd=ROOT / "dbt",
