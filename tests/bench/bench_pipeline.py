@@ -7,7 +7,8 @@ a warehouse, dbt target and log directory of its own under a temporary directory
 2. DuckDB's bare read of the base files (``bare_read.py``): the loader's baseline;
 3. load the base files; 4. full ``dbt build``; 5. no-op build (nothing new: dbt's fixed cost);
 6. load the last day; 7. incremental build; 8. ``dbt build --full-refresh``;
-9. the SQL of that full refresh replayed straight in DuckDB (``replay_compiled.py``): dbt's baseline;
+9. the SQL of that full refresh replayed straight in DuckDB under the same memory_limit
+   (``replay_compiled.py``): dbt's baseline;
 10. ``make run`` with nothing new to load, on the same warehouse and landing directory: the
     build fingerprint ``make run`` keeps after a successful build is written first (the builds
     above are that build), so the step is what a user's second ``make run`` costs: the loader
@@ -118,7 +119,7 @@ def _ratios(steps: dict[str, dict], bare: dict, audit: dict[str, float], replay:
         "load_plus_full_build_wall_s": round(load["wall_s"] + steps["full build"]["wall_s"], 1),
         "noop_build_wall_s": noop["wall_s"],
         "make_run_nothing_new_wall_s": steps.get("make run, nothing new", {}).get("wall_s"),
-        # the pipeline's own steps (the generator and the DuckDB baselines run without memory_limit)
+        # the pipeline's own steps (the generator and the bare read run without memory_limit)
         "peak_rss_mb_max": max(
             s["peak_rss_mb"] for n, s in steps.items() if n.startswith(("load", "full", "no-op", "incremental"))
         ),

@@ -4,7 +4,9 @@ Reads a ``manifest.json`` written by a ``dbt build`` (nodes carry their ``compil
 on a warehouse that already holds the raw layer and seeds, runs every model in dependency order
 as ``CREATE OR REPLACE VIEW/TABLE <relation> AS <compiled select>``, then every data test as
 ``SELECT count(*) FROM (<compiled test>)``. No dbt process, no per-node bookkeeping, no
-contracts, comments or temporary relations: what is left is DuckDB's own work.
+contracts, comments or temporary relations: what is left is DuckDB's own work. It runs under the
+dbt profile's ``memory_limit`` (``DUCKDB_MEMORY_LIMIT``, default 3GB as in ``dbt/profiles.yml``),
+so that the build and its baseline spill alike and the ratio is dbt's overhead alone.
 Prints one JSON object: nodes run and seconds for models and for tests.
 
 Usage: ``python tests/bench/replay_compiled.py <manifest.json> <warehouse.duckdb>`` (run by
@@ -14,12 +16,16 @@ bench_pipeline.py; the warehouse file must have the name dbt built, the catalog 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
+
+#: The duckdb output's memory_limit in dbt/profiles.yml when DUCKDB_MEMORY_LIMIT is unset.
+PROFILE_MEMORY_LIMIT = "3GB"
 
 
 def replay(manifest_path: Path, db: Path) -> dict[str, float]:
@@ -35,7 +41,7 @@ def replay(manifest_path: Path, db: Path) -> dict[str, float]:
     nodes = manifest["nodes"]
     models = {k: n for k, n in nodes.items() if n["resource_type"] == "model" and n.get("compiled_code")}
     order = TopologicalSorter({k: [p for p in n["depends_on"]["nodes"] if p in models] for k, n in models.items()})
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(db), config={"memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", PROFILE_MEMORY_LIMIT)})
     t0 = time.perf_counter()
     for key in order.static_order():
         node = models[key]
