@@ -63,6 +63,16 @@ log = logging.getLogger(__name__)
 #: (the default of dbt's DuckDB profile).
 MEMORY_LIMIT = "3GB"
 
+
+def memory_limit() -> str:
+    """DuckDB's ``memory_limit`` for the warehouse, as dbt's DuckDB profile sets it (``dbt/profiles.yml``).
+
+    Returns:
+        ``DUCKDB_MEMORY_LIMIT`` when set, else ``MEMORY_LIMIT``; DuckDB's size syntax, e.g. ``"3GB"``.
+    """
+    return os.environ.get("DUCKDB_MEMORY_LIMIT", MEMORY_LIMIT)
+
+
 #: DuckDB errors meaning the database file could not be written (disk full, file size limit, I/O).
 _WRITE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException, duckdb.OutOfMemoryException)
 _FULL = ("No space left on device", "File too large", "Disk quota exceeded")
@@ -117,7 +127,7 @@ class DuckDBBackend(Backend):
             ) from e
         self._con.execute("SET enable_progress_bar = false")
         # the cap dbt's profile gives DuckDB (dbt/profiles.yml): what is landed beyond it is spilled, not held
-        self._con.execute("SET memory_limit = ?", [os.environ.get("DUCKDB_MEMORY_LIMIT", MEMORY_LIMIT)])
+        self._con.execute("SET memory_limit = ?", [memory_limit()])
         self._failed_write = False
 
     @property

@@ -5,7 +5,7 @@ on a warehouse that already holds the raw layer and seeds, runs every model in d
 as ``CREATE OR REPLACE VIEW/TABLE <relation> AS <compiled select>``, then every data test as
 ``SELECT count(*) FROM (<compiled test>)``. No dbt process, no per-node bookkeeping, no
 contracts, comments or temporary relations: what is left is DuckDB's own work. It runs under the
-dbt profile's ``memory_limit`` (``DUCKDB_MEMORY_LIMIT``, default 3GB as in ``dbt/profiles.yml``),
+dbt profile's ``memory_limit`` (``loaders.backends.duckdb.memory_limit``, as the loader does),
 so that the build and its baseline spill alike and the ratio is dbt's overhead alone.
 Prints one JSON object: nodes run and seconds for models and for tests.
 
@@ -16,7 +16,6 @@ bench_pipeline.py; the warehouse file must have the name dbt built, the catalog 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from graphlib import TopologicalSorter
@@ -24,8 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-#: The duckdb output's memory_limit in dbt/profiles.yml when DUCKDB_MEMORY_LIMIT is unset.
-PROFILE_MEMORY_LIMIT = "3GB"
+from loaders.backends.duckdb import memory_limit
 
 
 def replay(manifest_path: Path, db: Path) -> dict[str, float]:
@@ -41,7 +39,7 @@ def replay(manifest_path: Path, db: Path) -> dict[str, float]:
     nodes = manifest["nodes"]
     models = {k: n for k, n in nodes.items() if n["resource_type"] == "model" and n.get("compiled_code")}
     order = TopologicalSorter({k: [p for p in n["depends_on"]["nodes"] if p in models] for k, n in models.items()})
-    con = duckdb.connect(str(db), config={"memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", PROFILE_MEMORY_LIMIT)})
+    con = duckdb.connect(str(db), config={"memory_limit": memory_limit()})
     t0 = time.perf_counter()
     for key in order.static_order():
         node = models[key]
