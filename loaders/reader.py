@@ -32,9 +32,11 @@ the exact path above.
 
 Landing straight from the reader: ``streamed_rows`` gives a plain CSV or JSON-lines file, or a
 Parquet file, as one query that reads the file once, judges each record by the same SQL as it
-streams and raises at the first record that does not fit. The DuckDB backend inserts from it
-into the raw table (no temp table, memory independent of file size) and, when it raises, rolls
-back and lands the file through ``validate_file``, so a file with a refused record gets the
+streams and raises at the first record that does not fit. The query carries no line number:
+in a plain file record ``k`` is line ``first_line + k``, so the DuckDB backend numbers the rows
+by their position once the parallel read has kept them in file order (numbering them in the
+query, ``row_number() OVER ()``, would run the whole read on one thread). When it raises, the
+backend lands the file through ``validate_file``, so a file with a refused record gets the
 quarantine above.
 """
 
@@ -279,17 +281,22 @@ class StreamedRows:
     """A plain file's records as one streaming query, for a backend to insert straight from the reader.
 
     Attributes:
-        sql: ``SELECT line, <contract columns typed, contract order>`` in file order, every
-            record judged by the same rules as ``validate_file``; the query raises a DuckDB
-            error (``NOT_ALL_FIT`` or the reader's own) at the first record that does not fit,
-            so a backend that gets all its rows lands exactly what ``validate_file`` would.
+        sql: ``SELECT <contract columns typed, contract order>`` in file order (when the
+            connection keeps insertion order), every record judged by the same rules as
+            ``validate_file``; the query raises a DuckDB error (``NOT_ALL_FIT`` or the reader's
+            own) at the first record that does not fit, so a backend that gets all its rows
+            lands exactly what ``validate_file`` would.
         rows_read: records the file holds (the query must give exactly this many rows).
         lines_read: physical lines of the file.
+        first_line: the physical line (Parquet: the 1-based row) of the first record; the
+            record at 0-based position ``k`` of the query is at ``first_line + k`` (a plain
+            file has one record per line and no blank line).
     """
 
     sql: str
     rows_read: int
     lines_read: int
+    first_line: int
 
 
 def streamed_rows(
@@ -297,11 +304,11 @@ def streamed_rows(
 ) -> StreamedRows | None:
     """The rows of a plain CSV or JSON-lines file, or a Parquet file, as one streaming query (``StreamedRows``).
 
-    The file is read once by DuckDB's reader, judged and numbered as it streams; nothing of it
-    is held in a temp table, so memory does not grow with the file. Only for files whose every
-    record fits: a backend runs the query inside its transaction and, when it raises, rolls
-    back and lands the file through ``validate_file``. The connection must run with
-    ``TimeZone = 'UTC'`` and ``preserve_insertion_order = true`` (``prepare_connection``).
+    The file is read once by DuckDB's reader (in parallel) and judged as it streams. Only for
+    files whose every record fits: a backend runs the query and, when it raises, lands the file
+    through ``validate_file``. The connection must run with ``TimeZone = 'UTC'`` and
+    ``preserve_insertion_order = true`` (``prepare_connection``), which keeps the rows in file
+    order for the backend to number them (``StreamedRows.first_line``).
 
     Args:
         con: the connection the query will run in (a Parquet file's batches are registered
@@ -322,13 +329,14 @@ def streamed_rows(
         except (UnreadableFileError, SchemaMismatchError):
             release_stream(con)
             return None  # validate_file raises it, with the same message
-        checked, rows_read, lines_read = _checked_sql(table, structural, values, nonscalar), rows, rows
+        checked, rows_read, lines_read, first = _checked_sql(table, structural, values, nonscalar), rows, rows, 1
     elif file.format == "csv":
-        found = _plain_csv_query(file, max_line_bytes, numbered=True)
+        found = _plain_csv_query(file, max_line_bytes)
         if found is None:
             return None
         plain, _, structural, values = found
         checked, rows_read, lines_read = _checked_sql(table, structural, values, None), plain.lines - 1, plain.lines
+        first = 2
     elif file.format == "jsonl":
         if _GLOB_CHARS.intersection(str(file.path)):
             return None
@@ -338,21 +346,22 @@ def streamed_rows(
         known = ", ".join(sql_string(c) for c in table.column_names)
         # a record with a key the contract does not know is not streamed: the exact path refuses the
         # file; json_keys raises on invalid JSON (so does read_ndjson_objects), which is not streamed either
-        records = f"""(SELECT row_number() OVER () AS line, json AS text,
+        records = f"""(SELECT CAST(0 AS BIGINT) AS line, json AS text,
                               CASE WHEN len(list_filter(json_keys(json), lambda k: NOT list_contains([{known}], k))) > 0
                                    THEN 'unknown key' END AS problem
                        FROM read_ndjson_objects({sql_string(str(file.path))},
                                                 compression = '{"gzip" if plain.gzip else "none"}'))"""
         structural, values, nonscalar = _jsonl_query(table, records, check_valid=False)
         checked, rows_read, lines_read = _checked_sql(table, structural, values, nonscalar), plain.lines, plain.lines
+        first = 1
     else:
         return None
     cols = ", ".join(ident(c) for c in table.column_names)
     sql = (
-        f"SELECT line, {cols} FROM ({checked}) "
+        f"SELECT {cols} FROM ({checked}) "
         f"WHERE CASE WHEN len(errors) = 0 THEN true ELSE error({sql_string(NOT_ALL_FIT)}) END"
     )
-    return StreamedRows(sql=sql, rows_read=rows_read, lines_read=lines_read)
+    return StreamedRows(sql=sql, rows_read=rows_read, lines_read=lines_read, first_line=first)
 
 
 #: Name under which ``streamed_rows`` registers a Parquet file's batches.
@@ -654,17 +663,16 @@ _GLOB_CHARS = frozenset("*?[]{}")
 
 
 def _plain_csv_query(
-    file: SourceFile, max_line_bytes: int, *, numbered: bool
+    file: SourceFile, max_line_bytes: int
 ) -> tuple[PlainFile, tuple[int, ...], str, dict[str, str]] | None:
     """The structural query of a plain CSV file for ``_checked_sql``, read by DuckDB's CSV reader
     (every column VARCHAR, strict RFC 4180 options); None when the file is not plain or its
-    header does not match the contract (the exact path reports that).
+    header does not match the contract (the exact path reports that). Its ``line`` is 0: the
+    caller numbers the records by position (record ``k``, 1-based in file order, is line ``k + 1``).
 
     Args:
         file: the described CSV file.
         max_line_bytes: longest physical line accepted.
-        numbered: number the records by their physical line in the query (record ``k`` is line
-            ``k + 1``, counted in file order as the reader streams them); otherwise ``line`` is 0.
 
     Returns:
         (the ``PlainFile``, contract column -> file position, the query, contract column -> SQL of its raw value).
@@ -688,9 +696,8 @@ def _plain_csv_query(
     }
     # the text of a rejected record: its fields joined by commas (evaluated for rejected records only)
     text = "concat_ws(',', " + ", ".join(f"coalesce({f}, '')" for f in fields) + ")"
-    line = "row_number() OVER () + 1" if numbered else "CAST(0 AS BIGINT)"
     structural = f"""
-        SELECT {line} AS line, CAST(0 AS BIGINT) AS last_line, {text} AS text,
+        SELECT CAST(0 AS BIGINT) AS line, CAST(0 AS BIGINT) AS last_line, {text} AS text,
                CAST(NULL AS VARCHAR) AS struct, CAST(NULL AS VARCHAR) AS struct_column, *
         FROM read_csv({sql_string(str(file.path))}, columns = {columns}, header = true, auto_detect = false,
                       delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false,
@@ -715,7 +722,7 @@ def _check_plain_csv(
     Returns:
         (SQL masking the PII fields of ``raw_line``, physical lines, blank lines = 0), or None.
     """
-    found = _plain_csv_query(file, max_line_bytes, numbered=False)
+    found = _plain_csv_query(file, max_line_bytes)
     if found is None:
         return None
     plain, positions, structural, values = found

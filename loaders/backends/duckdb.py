@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 #: (the default of dbt's DuckDB profile).
 MEMORY_LIMIT = "3GB"
 
+#: Temp table a streamed file's checked rows pass through (``_land_streamed``; dropped by ``discard``).
+STREAM_TABLE = "_ld_stream"
+
 
 def memory_limit() -> str:
     """DuckDB's ``memory_limit`` for the warehouse, as dbt's DuckDB profile sets it (``dbt/profiles.yml``).
@@ -310,9 +313,14 @@ class DuckDBBackend(Backend):
 
     def _land_streamed(self, file: SourceFile, *, started_at: datetime, replacing: bool) -> FileResult | None:
         """Land a plain file whose records all fit straight from DuckDB's reader
-        (``loaders.reader.streamed_rows``: one read, no temp table), in one transaction as
-        ``_commit`` does; None, with nothing changed, for any other file (not plain, or a record
-        that does not fit: ``validate_file`` then lands it with its quarantine)."""
+        (``loaders.reader.streamed_rows``: one read), in one transaction as ``_commit`` does;
+        None, with nothing changed, for any other file (not plain, or a record that does not
+        fit: ``validate_file`` then lands it with its quarantine).
+
+        The checked rows go through a temp table, ``STREAM_TABLE``: the read fills it in parallel
+        and in file order (insertion order is kept), so the row at position ``rowid`` is at line
+        ``first_line + rowid``. The temp table lives in DuckDB's buffer pool under the
+        connection's ``memory_limit`` and spills to disk beyond it."""
         con = self._con
         prepare_connection(con)
         stream = streamed_rows(con, file, max_line_bytes=self.max_line_bytes)
@@ -324,6 +332,7 @@ class DuckDBBackend(Backend):
         # a plain file has no extra columns: _extra stays NULL
         meta = ", ".join(ident(n) for n, _ in RAW_METADATA_COLUMNS if n != EXTRA_COLUMN)
         try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {STREAM_TABLE} AS {stream.sql}")
             with self._transaction():
                 con.execute(f"DELETE FROM {raw} WHERE _source_file = ?", [file.source_file])
                 con.execute(
@@ -331,7 +340,8 @@ class DuckDBBackend(Backend):
                     [t.name, file.source_file],
                 )
                 con.execute(
-                    f"INSERT INTO {raw} ({cols}, {meta}) SELECT {cols}, ?, line, ? FROM ({stream.sql})",
+                    f"INSERT INTO {raw} ({cols}, {meta}) "
+                    f"SELECT {cols}, ?, rowid + {int(stream.first_line)}, ? FROM temp.{STREAM_TABLE}",
                     [file.source_file, started_at],
                 )
                 # Reconcile by reading back what the table now holds for this file.

@@ -182,3 +182,60 @@ def test_streamed_parquet_lands_what_validate_file_lands(tmp_path, monkeypatch, 
     assert streamed[:3] == exact[:3]
     assert streamed[3] == [expected_streamed]
     assert [r[8] for r in streamed[0]] == ([1, 2, 3, 4] if expected_streamed else [r[8] for r in exact[0]])
+
+
+def _big_items(path: Path, n: int) -> None:
+    """A plain order-lines CSV of ``n`` records whose order_item_id is its physical line number."""
+    rows = "".join(f"{k},{k // 3},{k % 97},1,2.50,0.00,2024-03-01 10:00:00\n" for k in range(2, n + 2))
+    path.write_text(ITEMS + "\n" + rows)
+
+
+def _big_events(path: Path, n: int) -> None:
+    """A plain gzip JSON-lines events file of ``n`` records whose event_id is ``e<physical line>``."""
+    fixed = '"event_name":"page_view","event_timestamp":"2024-03-01 10:00:00"'
+    rows = "".join(f'{{"event_id":"e{k}",{fixed},"anonymous_id":"a{k % 89}"}}\n' for k in range(1, n + 1))
+    with gzip.open(path, "wt", compresslevel=1) as fh:
+        fh.write(rows)
+
+
+# Sizes DuckDB reads in several parts on two threads (a CSV above its 32 MB buffer, a JSON-lines
+# file above several of its buffers): with insertion order not kept, these rows come out of order.
+@pytest.mark.parametrize(
+    ("table", "name", "write", "n", "line_of"),
+    [
+        ("order_items", "shop/order_items/big.csv", _big_items, 2_000_000, "CAST(order_item_id AS BIGINT)"),
+        ("events", "web/events/big.jsonl.gz", _big_events, 1_000_000, "CAST(event_id[2:] AS BIGINT)"),
+    ],
+)
+def test_streamed_rows_read_in_parallel_keep_their_physical_lines(
+    tmp_path, monkeypatch, table, name, write, n, line_of
+):
+    """The backend numbers a streamed file's rows by their position after a parallel read; each
+    row's ``_source_line`` must be the line its key was written on. The control reads the same
+    file with insertion order not kept, and the same check must then find rows out of place."""
+    src = tmp_path / "src"
+    (src / name).parent.mkdir(parents=True)
+    write(src / name, n)
+
+    def misplaced(db: Path) -> tuple[int, int]:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE _source_line <> {line_of}) FROM raw.{table}"
+            ).fetchone()
+
+    real_prepare = duckdb_backend.prepare_connection
+
+    def on_two_threads(con, *, keep_order=True):
+        real_prepare(con)
+        con.execute("SET threads = 2")
+        if not keep_order:
+            con.execute("SET preserve_insertion_order = false")
+
+    monkeypatch.setattr(duckdb_backend, "prepare_connection", on_two_threads)
+    load_directory(src, tables=[table], database=tmp_path / "w.duckdb", raise_on_error=False)
+    assert misplaced(tmp_path / "w.duckdb") == (n, 0)
+
+    monkeypatch.setattr(duckdb_backend, "prepare_connection", lambda con: on_two_threads(con, keep_order=False))
+    load_directory(src, tables=[table], database=tmp_path / "control.duckdb", raise_on_error=False)
+    rows, out_of_place = misplaced(tmp_path / "control.duckdb")
+    assert rows == n and out_of_place > 0
