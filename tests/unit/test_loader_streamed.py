@@ -236,6 +236,13 @@ def test_streamed_rows_read_in_parallel_keep_their_physical_lines(
     assert misplaced(tmp_path / "w.duckdb") == (n, 0)
 
     monkeypatch.setattr(duckdb_backend, "prepare_connection", lambda con: on_two_threads(con, keep_order=False))
-    load_directory(src, tables=[table], database=tmp_path / "control.duckdb", raise_on_error=False)
-    rows, out_of_place = misplaced(tmp_path / "control.duckdb")
-    assert rows == n and out_of_place > 0
+    # which thread reads which part is up to the scheduler: a busy machine may, rarely, give one
+    # thread every part in order, so the control gets three tries to show rows out of place
+    for attempt in range(3):
+        control = tmp_path / f"control{attempt}.duckdb"
+        load_directory(src, tables=[table], database=control, raise_on_error=False)
+        rows, out_of_place = misplaced(control)
+        assert rows == n
+        if out_of_place:
+            break
+    assert out_of_place > 0
