@@ -11,19 +11,15 @@
     event cannot continue into W); for a tracker session, its start stored before W. -#}
 {{ config(**incremental_from_day('event_date', cluster_by=['anonymous_id'])) }}
 {%- set timeout_seconds = var('web_session_timeout_minutes') * 60 %}
+{%- set events_where = '' %}
 {%- if is_incremental() %}
     {%- set window_start = incremental_window_from() %}
+    {%- set events_where = ' where event_date >= ' ~ window_start %}
 {%- endif %}
+{#- The events to sessionize, read where each branch needs them rather than through one shared CTE:
+    an engine materializes a CTE read twice, a copy of every event row. -#}
+{%- set events = '(select * from ' ~ ref('stg_web__events') ~ events_where ~ ')' %}
 with
-
-events as (
-
-    select * from {{ ref('stg_web__events') }}
-    {%- if is_incremental() %}
-    where event_date >= {{ window_start }}
-    {%- endif %}
-
-),
 
 {%- if is_incremental() %}
 
@@ -54,7 +50,7 @@ carried_tracker_sessions as (
         tracker_session_id as session_id,
         event_at as session_started_at
 
-    from events
+    from {{ events }} as events
     where false
     {%- if is_incremental() %}
 
@@ -68,20 +64,22 @@ carried_tracker_sessions as (
     where
         not is_session_id_derived
         and event_date < {{ window_start }}
-        and session_id in (select events.tracker_session_id from events)
+        and session_id in (select events.tracker_session_id from {{ events }} as events)
     group by session_id
     {%- endif %}
 
 ),
 
-tracked_events as (
+tracked_sessions as (
 
+    {#- a session's start as an aggregate joined back: a window over the whole event rows sorts every column #}
     select
-        *,
-        min(event_at) over (partition by tracker_session_id) as first_event_at
+        events.tracker_session_id,
+        min(events.event_at) as first_event_at
 
-    from events
-    where tracker_session_id is not null
+    from {{ events }} as events
+    where events.tracker_session_id is not null
+    group by events.tracker_session_id
 
 ),
 
@@ -104,12 +102,15 @@ tracked as (
         tracked_events.country_code,
         false as is_session_id_derived,
         tracked_events.event_date,
-        coalesce(carried_tracker_sessions.session_started_at, tracked_events.first_event_at) as session_started_at,
+        coalesce(carried_tracker_sessions.session_started_at, tracked_sessions.first_event_at) as session_started_at,
         tracked_events.event_at
 
-    from tracked_events
+    from {{ events }} as tracked_events
+    inner join tracked_sessions
+        on tracked_events.tracker_session_id = tracked_sessions.tracker_session_id
     left join carried_tracker_sessions
         on tracked_events.tracker_session_id = carried_tracker_sessions.session_id
+    where tracked_events.tracker_session_id is not null
 
 ),
 
@@ -133,7 +134,7 @@ untracked as (
         event_at,
         cast(null as {{ dbt.type_timestamp() }}) as carried_session_started_at
 
-    from events
+    from {{ events }} as events
     where tracker_session_id is null
     {%- if is_incremental() %}
 
@@ -158,7 +159,10 @@ untracked as (
         session_started_at as carried_session_started_at
 
     from carried_derived_events
-    where anonymous_id in (select events.anonymous_id from events where events.tracker_session_id is null)
+    where anonymous_id in (
+        select events.anonymous_id from {{ events }} as events
+        where events.tracker_session_id is null
+    )
     {%- endif %}
 
 ),
