@@ -8,6 +8,15 @@
     start day of every session with an event from W on (a session that crossed midnight into
     the window, or received a late event), reading all the events of those days' sessions. -#}
 {{ config(**incremental_from_day('session_date', cluster_by=['channel_group'])) }}
+{#- The events of the sessions to aggregate, read where each step needs them rather than through
+    one shared CTE: an engine materializes a CTE read twice, a copy of every event row. -#}
+{%- set events_where = '' %}
+{%- if is_incremental() %}
+    {%- set events_where = ' where event_date >= (select min(changed_session_days.session_date) from changed_session_days)'
+        ~ ' and ' ~ shop_date('session_started_at')
+        ~ ' in (select changed_session_days.session_date from changed_session_days)' %}
+{%- endif %}
+{%- set events = '(select * from ' ~ ref('int_web_events_sessionized') ~ events_where ~ ')' %}
 
 with
 
@@ -23,55 +32,57 @@ changed_session_days as (
 
 {%- endif %}
 
-events as (
-
-    select * from {{ ref('int_web_events_sessionized') }}
-    {%- if is_incremental() %}
-    where
-        event_date >= (select min(changed_session_days.session_date) from changed_session_days)
-        and {{ shop_date('session_started_at') }} in (select changed_session_days.session_date from changed_session_days)
-    {%- endif %}
-
-),
-
 referrer_sources as (
 
     select * from {{ ref('referrer_sources') }}
 
 ),
 
-ranked_events as (
+landing_event_ids as (
 
+    {#- the landing event (first by time, then id) found on the keys alone, then its columns joined:
+        a window over the whole event rows sorts every column #}
     select
-        *,
-        row_number() over (partition by session_id order by event_at, event_id) as event_rank
+        session_id,
+        event_id
 
-    from events
+    from (
+        select
+            events.session_id,
+            events.event_id,
+            row_number() over (partition by events.session_id order by events.event_at, events.event_id) as event_rank
+
+        from {{ events }} as events
+    ) as ranked_events
+    where event_rank = 1
 
 ),
 
 landing_events as (
 
     select
-        session_id,
-        anonymous_id,
-        page_url as landing_page_url,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        device_type,
-        country_code,
-        nullif(trim(referrer), '') as referrer,
+        events.session_id,
+        events.anonymous_id,
+        events.page_url as landing_page_url,
+        events.utm_source,
+        events.utm_medium,
+        events.utm_campaign,
+        events.device_type,
+        events.country_code,
+        nullif(trim(events.referrer), '') as referrer,
         lower(
             {{ dbt.split_part(
                 dbt.split_part(
-                    "replace(replace(lower(trim(referrer)), 'https://', ''), 'http://', '')", "'/'", 1
+                    "replace(replace(lower(trim(events.referrer)), 'https://', ''), 'http://', '')", "'/'", 1
                 ), "':'", 1
             ) }}
         ) as referrer_host_raw
 
-    from ranked_events
-    where event_rank = 1
+    from {{ events }} as events
+    inner join landing_event_ids
+        on
+            events.session_id = landing_event_ids.session_id
+            and events.event_id = landing_event_ids.event_id
 
 ),
 
@@ -140,7 +151,7 @@ session_activity as (
         min(event_at) as session_started_at,
         max(event_at) as session_ended_at
 
-    from events
+    from {{ events }} as events
     group by session_id
 
 ),
