@@ -241,6 +241,14 @@ order_visitors as (
 
 ),
 
+{#- the attribution window, applied to each way of finding a person's sessions before their union:
+    without it, the pairs are every session of the person, however old -#}
+{%- set in_attribution_window -%}
+    sessions.session_started_at <= orders.ordered_at
+    and {{ dbt.datediff('sessions.session_started_at', 'orders.ordered_at', 'second') }}
+    <= {{ var('attribution_lookback_days') }} * 86400
+{%- endset %}
+
 candidate_pairs as (
 
     select
@@ -248,8 +256,11 @@ candidate_pairs as (
         sessions.session_id
 
     from order_visitors
+    inner join orders
+        on order_visitors.order_id = orders.order_id
     inner join sessions
         on order_visitors.anonymous_id = sessions.anonymous_id
+    where {{ in_attribution_window }}
 
     union distinct
 
@@ -260,6 +271,7 @@ candidate_pairs as (
     from orders
     inner join sessions
         on orders.customer_id = sessions.customer_id
+    where {{ in_attribution_window }}
 
 ),
 
@@ -280,10 +292,6 @@ candidates as (
         on candidate_pairs.order_id = orders.order_id
     inner join sessions
         on candidate_pairs.session_id = sessions.session_id
-    where
-        sessions.session_started_at <= orders.ordered_at
-        and {{ dbt.datediff('sessions.session_started_at', 'orders.ordered_at', 'second') }}
-        <= {{ var('attribution_lookback_days') }} * 86400
 
 ),
 
