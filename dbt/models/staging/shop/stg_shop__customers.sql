@@ -1,6 +1,6 @@
 with
 
-source as (
+source as {{ inline_cte() }} (
 
     select * from {{ source('shop', 'customers') }}
 

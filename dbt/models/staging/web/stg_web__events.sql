@@ -8,7 +8,7 @@
 
 with
 
-source as (
+source as {{ inline_cte() }} (
 
     select
         event_id,
@@ -35,7 +35,7 @@ source as (
 
 ),
 
-windowed as (
+windowed as {{ inline_cte() }} (
 
     select * from source
     {%- if is_incremental() %}
