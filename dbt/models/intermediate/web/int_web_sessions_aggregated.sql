@@ -142,7 +142,6 @@ session_activity as (
         sum(case when event_name = 'view_item' then 1 else 0 end) as item_view_count,
         sum(case when event_name = 'add_to_cart' then 1 else 0 end) as add_to_cart_count,
         sum(case when event_name = 'begin_checkout' then 1 else 0 end) as checkout_count,
-        count(distinct case when event_name = 'purchase' then order_id end) as purchased_order_count,
         {{ dbt.bool_or("event_name = 'view_item'") }} as has_view_item,
         {{ dbt.bool_or("event_name = 'add_to_cart'") }} as has_add_to_cart,
         {{ dbt.bool_or("event_name = 'begin_checkout'") }} as has_begin_checkout,
@@ -153,6 +152,20 @@ session_activity as (
 
     from {{ events }} as events
     group by session_id
+
+),
+
+purchased_orders as (
+
+    {#- a distinct count of its own, over the purchase events alone: a distinct aggregate beside the
+        others makes the engine store every event row for a second pass #}
+    select
+        events.session_id,
+        count(distinct events.order_id) as purchased_order_count
+
+    from {{ events }} as events
+    where events.event_name = 'purchase'
+    group by events.session_id
 
 ),
 
@@ -175,7 +188,7 @@ final as (
         session_activity.item_view_count,
         session_activity.add_to_cart_count,
         session_activity.checkout_count,
-        session_activity.purchased_order_count,
+        coalesce(purchased_orders.purchased_order_count, 0) as purchased_order_count,
         {{ dbt.datediff('session_activity.session_started_at', 'session_activity.session_ended_at', 'second') }}
             as session_duration_seconds,
         case
@@ -197,6 +210,8 @@ final as (
     from traffic_sources
     inner join session_activity
         on traffic_sources.session_id = session_activity.session_id
+    left join purchased_orders
+        on traffic_sources.session_id = purchased_orders.session_id
     left join channel_groups
         on
             traffic_sources.traffic_source = channel_groups.traffic_source
